@@ -1,0 +1,262 @@
+package org.xai4j.engine;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A directed acyclic graph of named {@link Node}s over named inputs, executed in topological
+ * order. {@link #forward} records a {@link Tape} for backward; {@link #run} only infers and frees
+ * each activation after its last use.
+ *
+ * <p>Names: every value (graph input or node output) has one name; {@code aliases} map other
+ * names a user may know (an ONNX node name besides its output tensor name, say) to it.
+ */
+public final class Graph {
+
+    /** A graph input; {@code shape} uses -1 for a free dimension (usually the batch). */
+    public record Input(String name, long[] shape) {
+        public static Input of(String name, long... shape) {
+            return new Input(name, shape);
+        }
+    }
+
+    private final List<Input> inputs;
+    private final List<Node> nodes;
+    private final List<String> outputs;
+    private final Map<String, Node> byName = new HashMap<>();
+    private final Map<String, Integer> position = new HashMap<>();
+    private final Map<String, String> aliases;
+    private final List<Hook<ForwardHook>> forwardHooks = new CopyOnWriteArrayList<>();
+    private final List<Hook<BackwardHook>> backwardHooks = new CopyOnWriteArrayList<>();
+
+    record Hook<H>(Predicate<Node> where, H hook) {}
+
+    public Graph(List<Input> inputs, List<Node> nodes, List<String> outputs) {
+        this(inputs, nodes, outputs, Map.of());
+    }
+
+    /** Nodes may come in any order; they are sorted topologically. */
+    public Graph(List<Input> inputs, List<Node> nodes, List<String> outputs, Map<String, String> aliases) {
+        this.inputs = List.copyOf(inputs);
+        Set<String> known = new HashSet<>();
+        for (Input in : inputs) {
+            if (!known.add(in.name())) {
+                throw new IllegalArgumentException("duplicate graph input '" + in.name() + "'");
+            }
+        }
+        for (Node n : nodes) {
+            if (!known.add(n.name())) {
+                throw new IllegalArgumentException("duplicate value name '" + n.name() + "'");
+            }
+            byName.put(n.name(), n);
+        }
+        this.nodes = topologicalOrder(nodes, known);
+        for (int i = 0; i < this.nodes.size(); i++) {
+            position.put(this.nodes.get(i).name(), i);
+        }
+        for (String out : outputs) {
+            if (!known.contains(out)) {
+                throw new IllegalArgumentException("graph output '" + out + "' is not produced by any node");
+            }
+        }
+        this.outputs = List.copyOf(outputs);
+        this.aliases = Map.copyOf(aliases);
+    }
+
+    private List<Node> topologicalOrder(List<Node> unordered, Set<String> known) {
+        for (Node n : unordered) {
+            for (String in : n.inputs()) {
+                if (!known.contains(in)) {
+                    throw new IllegalArgumentException(
+                            "node '" + n.name() + "' reads '" + in + "', which is neither a graph input nor a node");
+                }
+            }
+        }
+        List<Node> order = new ArrayList<>(unordered.size());
+        Set<String> done = new HashSet<>();
+        inputs.forEach(i -> done.add(i.name()));
+        Set<String> visiting = new HashSet<>();
+        for (Node n : unordered) {
+            visit(n, done, visiting, order);
+        }
+        return List.copyOf(order);
+    }
+
+    // Iterative depth-first search: ResNet-152-sized chains must not overflow the Java stack.
+    private void visit(Node root, Set<String> done, Set<String> visiting, List<Node> order) {
+        if (done.contains(root.name())) {
+            return;
+        }
+        record Frame(Node node, int next) {}
+        ArrayList<Frame> stack = new ArrayList<>();
+        stack.add(new Frame(root, 0));
+        visiting.add(root.name());
+        while (!stack.isEmpty()) {
+            Frame f = stack.remove(stack.size() - 1);
+            if (f.next() < f.node().inputs().size()) {
+                stack.add(new Frame(f.node(), f.next() + 1));
+                String in = f.node().inputs().get(f.next());
+                if (done.contains(in)) {
+                    continue;
+                }
+                if (visiting.contains(in)) {
+                    throw new IllegalArgumentException("the graph has a cycle through '" + in + "'");
+                }
+                visiting.add(in);
+                stack.add(new Frame(byName.get(in), 0));
+            } else {
+                visiting.remove(f.node().name());
+                done.add(f.node().name());
+                order.add(f.node());
+            }
+        }
+    }
+
+    public List<Input> inputs() {
+        return inputs;
+    }
+
+    /** Nodes in execution (topological) order. */
+    public List<Node> nodes() {
+        return nodes;
+    }
+
+    public List<String> outputs() {
+        return outputs;
+    }
+
+    public Map<String, String> aliases() {
+        return aliases;
+    }
+
+    /** The canonical value name for {@code name} or one of its aliases; a clear error otherwise. */
+    public String resolve(String name) {
+        if (byName.containsKey(name) || isInput(name)) {
+            return name;
+        }
+        String target = aliases.get(name);
+        if (target != null) {
+            return target;
+        }
+        List<String> all = new ArrayList<>(byName.keySet());
+        all.addAll(aliases.keySet());
+        inputs.forEach(i -> all.add(i.name()));
+        throw new IllegalArgumentException("no node named '" + name + "'"
+                + Names.suggestion(name, all) + " (`xai4j layers` lists them all)");
+    }
+
+    public Node node(String name) {
+        Node n = byName.get(resolve(name));
+        if (n == null) {
+            throw new IllegalArgumentException("'" + name + "' is a graph input, not a node");
+        }
+        return n;
+    }
+
+    public boolean isInput(String name) {
+        for (Input in : inputs) {
+            if (in.name().equals(name)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    int position(String name) {
+        Integer p = position.get(name);
+        return p == null ? -1 : p;
+    }
+
+    /** Forward pass on the single graph input, recording what backward needs. */
+    public Tape forward(INDArray x) {
+        return forward(Map.of(singleInput(), x));
+    }
+
+    /** Forward pass recording every activation and cache; close the tape to free them. */
+    public Tape forward(Map<String, INDArray> feeds) {
+        return Tape.record(this, feeds);
+    }
+
+    /** Inference on the single input: the first graph output. */
+    public INDArray predict(INDArray x) {
+        return run(Map.of(singleInput(), x), List.of(outputs.get(0))).get(outputs.get(0));
+    }
+
+    /**
+     * Inference that keeps only the values named in {@code keep} (outputs or intermediate
+     * nodes) and frees every other activation right after its last use.
+     */
+    public Map<String, INDArray> run(Map<String, INDArray> feeds, Collection<String> keep) {
+        List<String> resolved = keep.stream().map(this::resolve).toList();
+        Map<String, INDArray> kept = Tape.infer(this, feeds, Set.copyOf(resolved));
+        Map<String, INDArray> byRequest = new LinkedHashMap<>();
+        for (String k : keep) {
+            byRequest.put(k, kept.get(resolve(k)));
+        }
+        return byRequest;
+    }
+
+    private String singleInput() {
+        if (inputs.size() != 1) {
+            throw new IllegalStateException("the graph has " + inputs.size() + " inputs; pass a map of feeds");
+        }
+        return inputs.get(0).name();
+    }
+
+    /** Calls {@code hook} after the forward of every node matching {@code where}. */
+    public HookHandle addForwardHook(Predicate<Node> where, ForwardHook hook) {
+        return register(forwardHooks, new Hook<>(where, hook));
+    }
+
+    /** Calls {@code hook} after the backward rule of every node matching {@code where}. */
+    public HookHandle addBackwardHook(Predicate<Node> where, BackwardHook hook) {
+        return register(backwardHooks, new Hook<>(where, hook));
+    }
+
+    /** Hooks one node by name (or alias). */
+    public HookHandle addForwardHook(String node, ForwardHook hook) {
+        String name = node(node).name();
+        return addForwardHook(n -> n.name().equals(name), hook);
+    }
+
+    public HookHandle addBackwardHook(String node, BackwardHook hook) {
+        String name = node(node).name();
+        return addBackwardHook(n -> n.name().equals(name), hook);
+    }
+
+    private static <H> HookHandle register(List<Hook<H>> list, Hook<H> entry) {
+        list.add(entry);
+        return () -> list.remove(entry);
+    }
+
+    List<Hook<ForwardHook>> forwardHooks() {
+        return forwardHooks;
+    }
+
+    List<Hook<BackwardHook>> backwardHooks() {
+        return backwardHooks;
+    }
+
+    /** Number of hooks currently registered (forward plus backward); for tests and diagnostics. */
+    public int hookCount() {
+        return forwardHooks.size() + backwardHooks.size();
+    }
+
+    /** The same nodes with one node's layer replaced (the graph's hooks are not carried over). */
+    public Graph withLayer(String node, Layer<?> layer) {
+        String name = node(node).name();
+        List<Node> replaced = nodes.stream()
+                .map(n -> n.name().equals(name) ? new Node(name, layer, n.inputs()) : n)
+                .toList();
+        return new Graph(inputs, replaced, outputs, aliases);
+    }
+}

@@ -1,0 +1,318 @@
+package org.xai4j.engine;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A recorded forward pass: every activation and every layer cache, and the reverse walk that
+ * turns a seed gradient at one node into gradients at the values asked for.
+ *
+ * <p>Backward visits only the nodes that lie on a path from a requested value to the seed, and
+ * asks each for only the input gradients on such a path: Grad-CAM at the last block runs the
+ * backward of the head alone. Gradients that fan out (a value read by two nodes, residual
+ * branches) are summed here and nowhere else. Close the tape to free its activations.
+ */
+public final class Tape implements AutoCloseable {
+    private final Graph graph;
+    private final Map<String, INDArray> values;
+    private final Map<String, Object> caches;
+    private final Buffers owned;
+    private boolean closed;
+
+    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned) {
+        this.graph = graph;
+        this.values = values;
+        this.caches = caches;
+        this.owned = owned;
+    }
+
+    static Tape record(Graph graph, Map<String, INDArray> feeds) {
+        Buffers owned = pinFeedsAndParameters(graph, feeds);
+        Map<String, INDArray> values = new HashMap<>(feeds);
+        Map<String, Object> caches = new HashMap<>();
+        for (Node node : graph.nodes()) {
+            Layer.Forward<?> f = step(graph, node, values);
+            values.put(node.name(), f.y());
+            owned.hold(f.y());
+            if (f.cache() != null) {
+                caches.put(node.name(), f.cache());
+            }
+        }
+        return new Tape(graph, values, caches, owned);
+    }
+
+    /** Inference only: no caches, each activation freed after its last reader ran. */
+    static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep) {
+        Buffers owned = pinFeedsAndParameters(graph, feeds);
+        Map<String, Integer> lastUse = new HashMap<>();
+        List<Node> nodes = graph.nodes();
+        for (int i = 0; i < nodes.size(); i++) {
+            for (String in : nodes.get(i).inputs()) {
+                lastUse.put(in, i);
+            }
+        }
+        Map<String, INDArray> values = new HashMap<>(feeds);
+        try {
+            for (int i = 0; i < nodes.size(); i++) {
+                Node node = nodes.get(i);
+                Layer.Forward<?> f = step(graph, node, values);
+                if (f.cache() instanceof Layer.OwnedCache c) {
+                    c.close();
+                }
+                values.put(node.name(), f.y());
+                owned.hold(f.y());
+                for (String in : new HashSet<>(node.inputs())) {
+                    if (lastUse.get(in) == i && !keep.contains(in)) {
+                        owned.drop(values.remove(in));
+                    }
+                }
+                if (!lastUse.containsKey(node.name()) && !keep.contains(node.name())) {
+                    owned.drop(values.remove(node.name()));
+                }
+            }
+            Map<String, INDArray> kept = new LinkedHashMap<>();
+            for (String k : keep) {
+                INDArray v = values.get(k);
+                kept.put(k, v);
+                owned.pin(v);
+            }
+            return kept;
+        } finally {
+            owned.dropAll();
+        }
+    }
+
+    private static Buffers pinFeedsAndParameters(Graph graph, Map<String, INDArray> feeds) {
+        Feeds.check(graph, feeds);
+        Buffers owned = new Buffers();
+        feeds.values().forEach(owned::pin);
+        for (Node n : graph.nodes()) {
+            n.layer().parameters().values().forEach(owned::pin);
+        }
+        return owned;
+    }
+
+    private static Layer.Forward<?> step(Graph graph, Node node, Map<String, INDArray> values) {
+        INDArray[] x = new INDArray[node.inputs().size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = values.get(node.inputs().get(i));
+        }
+        Layer.Forward<?> f;
+        try {
+            f = node.layer().forward(x);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input shapes "
+                    + shapes(x) + ": " + e.getMessage(), e);
+        }
+        for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {
+            if (h.where().test(node)) {
+                INDArray replaced = h.hook().onForward(node, f.y());
+                if (replaced != null) {
+                    f = new Layer.Forward<>(replaced, f.cache());
+                }
+            }
+        }
+        return f;
+    }
+
+    private static String shapes(INDArray[] x) {
+        StringBuilder s = new StringBuilder();
+        for (INDArray a : x) {
+            s.append(s.length() == 0 ? "" : ", ").append(a == null ? "null" : Arrays.toString(a.shape()));
+        }
+        return "[" + s + "]";
+    }
+
+    public Graph graph() {
+        return graph;
+    }
+
+    /** The recorded value of a node or graph input (owned by the tape: copy it to keep it). */
+    public INDArray value(String name) {
+        checkOpen();
+        return values.get(graph.resolve(name));
+    }
+
+    /** The first graph output. */
+    public INDArray output() {
+        return value(graph.outputs().get(0));
+    }
+
+    /** Gradients of the seed at {@code from} with respect to {@code wrt}; no parameter gradients. */
+    public Gradients backward(String from, INDArray seed, Collection<String> wrt) {
+        return backward(from, seed, wrt, false);
+    }
+
+    /**
+     * Propagates {@code seed = dL/d(from)} back to the values in {@code wrt} (graph inputs or
+     * nodes), and to every parameter on the way when {@code parameters} is set.
+     */
+    public Gradients backward(String from, INDArray seed, Collection<String> wrt, boolean parameters) {
+        checkOpen();
+        String seedName = graph.resolve(from);
+        INDArray at = values.get(seedName);
+        if (!Arrays.equals(at.shape(), seed.shape())) {
+            throw new IllegalArgumentException("seed gradient at '" + from + "' must have shape "
+                    + Arrays.toString(at.shape()) + ", got " + Arrays.toString(seed.shape()));
+        }
+        Set<String> targets = new HashSet<>();
+        for (String w : wrt) {
+            targets.add(graph.resolve(w));
+        }
+        Set<String> onPath = ancestorsOf(seedName);
+        Set<String> starts = new HashSet<>(targets);
+        if (parameters) {
+            for (Node n : graph.nodes()) {
+                if (!n.layer().parameters().isEmpty()) {
+                    starts.add(n.name());
+                }
+            }
+        }
+        Set<String> fromTargets = descendantsOf(starts);
+
+        Buffers scratch = new Buffers();
+        values.values().forEach(scratch::pin);
+        scratch.pin(seed);
+        Map<String, INDArray> grads = new HashMap<>();
+        Set<String> summedHere = new HashSet<>();
+        Map<String, Map<String, INDArray>> paramGrads = new LinkedHashMap<>();
+        grads.put(seedName, seed);
+        List<Node> nodes = graph.nodes();
+        for (int i = graph.position(seedName); i >= 0; i--) {
+            Node node = nodes.get(i);
+            INDArray dy = grads.get(node.name());
+            if (dy == null || !onPath.contains(node.name())) {
+                continue;
+            }
+            boolean wantParams = parameters && !node.layer().parameters().isEmpty();
+            boolean[] needIn = new boolean[node.inputs().size()];
+            boolean any = false;
+            for (int k = 0; k < needIn.length; k++) {
+                needIn[k] = fromTargets.contains(node.inputs().get(k));
+                any |= needIn[k];
+            }
+            if (!any && !wantParams) {
+                continue;
+            }
+            Layer.Backward b = backwardOf(node, dy, new Need(needIn, wantParams));
+            INDArray[] dx = b.dx();
+            for (Graph.Hook<BackwardHook> h : graph.backwardHooks()) {
+                if (h.where().test(node)) {
+                    INDArray[] replaced = h.hook().onBackward(node, dy, dx);
+                    if (replaced != null) {
+                        dx = replaced;
+                    }
+                }
+            }
+            for (int k = 0; k < needIn.length; k++) {
+                if (needIn[k] && dx[k] != null) {
+                    accumulate(grads, summedHere, scratch, node.inputs().get(k), dx[k]);
+                }
+            }
+            if (wantParams) {
+                b.dParameters().values().forEach(scratch::pin);
+                paramGrads.put(node.name(), b.dParameters());
+            }
+        }
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        for (String t : targets) {
+            INDArray g = grads.get(t);
+            if (g == null) {
+                g = Nd4j.zerosLike(values.get(t));
+            }
+            scratch.pin(g);
+            result.put(t, g);
+        }
+        scratch.dropAll();
+        return new Gradients(graph, result, paramGrads);
+    }
+
+    @SuppressWarnings("unchecked")
+    private <C> Layer.Backward backwardOf(Node node, INDArray dy, Need need) {
+        Layer<C> layer = (Layer<C>) node.layer();
+        try {
+            return layer.backward((C) caches.get(node.name()), dy, need);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("backward of node '" + node.name() + "' (" + layer.describe() + ") failed: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The one place where fan-out gradients are summed. A layer may return {@code dy} itself
+     * (identity, add), so the first contribution is stored as is and the second goes into a
+     * fresh sum that this method owns; later ones are added in place.
+     */
+    private static void accumulate(Map<String, INDArray> grads, Set<String> summedHere, Buffers scratch,
+                                   String name, INDArray dx) {
+        INDArray prev = grads.get(name);
+        if (prev == null) {
+            grads.put(name, dx);
+            scratch.hold(dx);
+        } else if (summedHere.contains(name)) {
+            prev.addi(dx);
+        } else {
+            INDArray sum = prev.add(dx);
+            grads.put(name, sum);
+            summedHere.add(name);
+            scratch.hold(sum);
+        }
+    }
+
+    private Set<String> ancestorsOf(String name) {
+        Set<String> seen = new HashSet<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(name));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (seen.add(v) && !graph.isInput(v)) {
+                todo.addAll(graph.node(v).inputs());
+            }
+        }
+        return seen;
+    }
+
+    private Set<String> descendantsOf(Set<String> starts) {
+        Set<String> reached = new HashSet<>(starts);
+        for (Node n : graph.nodes()) {
+            for (String in : n.inputs()) {
+                if (reached.contains(in)) {
+                    reached.add(n.name());
+                    break;
+                }
+            }
+        }
+        return reached;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the tape is closed");
+        }
+    }
+
+    /** Frees every activation and cache this tape allocated. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Object c : caches.values()) {
+            if (c instanceof Layer.OwnedCache owned) {
+                owned.close();
+            }
+        }
+        owned.dropAll();
+        values.clear();
+        caches.clear();
+    }
+}

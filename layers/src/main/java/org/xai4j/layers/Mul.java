@@ -1,0 +1,22 @@
+package org.xai4j.layers;
+
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Layer;
+import org.xai4j.engine.Need;
+
+/** STUB: constructor and accessors fixed; forward/backward to be written. */
+public final class Mul implements Layer<Object> {
+    /** Elementwise product of two inputs with NumPy broadcasting. */
+    public Mul() {}
+
+    @Override
+    public Forward<Object> forward(INDArray... x) {
+        throw new UnsupportedOperationException("Mul.forward not written yet");
+    }
+
+    @Override
+    public Backward backward(Object cache, INDArray dy, Need need) {
+        throw new UnsupportedOperationException("Mul.backward not written yet");
+    }
+}
