@@ -2,7 +2,8 @@ package org.xai4j.explain.image;
 
 /**
  * Colour maps from a value {@code t} in [0, 1] to a packed RGB colour: matplotlib's {@code jet}
- * (its piecewise-linear segment table, exactly) and {@code viridis} (every 15th entry of its
+ * (its piecewise-linear segment table evaluated at t; matplotlib first samples it into 256
+ * entries, so its colours differ by up to one 255th) and {@code viridis} (every 15th entry of its
  * 256-colour table, linearly interpolated: within 0.02 per channel of the full table), and gray.
  */
 public enum Colormap {
