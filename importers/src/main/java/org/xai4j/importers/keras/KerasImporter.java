@@ -6,6 +6,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.xai4j.engine.Graph;
 import org.xai4j.importers.ModelFormatException;
+import org.xai4j.layers.BatchNormFolding;
 
 /**
  * Loads a Keras full-model H5 file (Keras 2.x or tf.keras {@code model.save("model.h5")}) into an
@@ -15,7 +16,8 @@ import org.xai4j.importers.ModelFormatException;
  * <p>The graph takes {@code [N, 3, H, W]} like the same model exported to ONNX, so the same
  * preprocessing and explainers apply to both. Node names are the Keras layer names; a layer with
  * a fused activation adds {@code <name>.preact}, the value before the activation (the logits of a
- * softmax). See {@link KerasLayers} for the supported layers and {@link Layouts} for the layout
+ * softmax). Batch norms that follow a convolution are folded into it, and the merged node keeps the
+ * batch norm's name. See {@link KerasLayers} for the supported layers and {@link Layouts} for the layout
  * conversions.
  */
 public final class KerasImporter {
@@ -32,7 +34,9 @@ public final class KerasImporter {
             } catch (JsonProcessingException e) {
                 throw new ModelFormatException(file + ": model_config is not valid JSON (" + e.getOriginalMessage() + ")", e);
             }
-            return KerasModel.build(h5, config);
+            // Keras keeps batch norm as separate layers; folded into the convolution before it,
+            // they cost nothing at inference and leave values and gradients unchanged.
+            return BatchNormFolding.fold(KerasModel.build(h5, config));
         }
     }
 }
