@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.importers.ModelFormatException;
@@ -33,6 +34,8 @@ final class KerasH5 implements AutoCloseable {
     private final Hdf5Archive archive;
     /** Top-level group -> holder group name -> weight name without ":0" -> path of the dataset. */
     private final Map<String, Map<String, Map<String, String[]>>> index = new HashMap<>();
+    /** The groups under model_weights (listed once: each listing walks the group natively). */
+    private Set<String> topGroups;
 
     private KerasH5(Path file, Hdf5Archive archive) {
         this.file = file;
@@ -122,7 +125,10 @@ final class KerasH5 implements AutoCloseable {
 
     private Map<String, Map<String, String[]>> indexGroup(String top) {
         Map<String, Map<String, String[]>> byHolder = new HashMap<>();
-        if (!archive.getGroups(WEIGHTS).contains(top)) {
+        if (topGroups == null) {
+            topGroups = groupExists() ? Set.copyOf(archive.getGroups(WEIGHTS)) : Set.of();
+        }
+        if (!topGroups.contains(top)) {
             return byHolder;
         }
         List<String[]> todo = new ArrayList<>();
@@ -143,6 +149,10 @@ final class KerasH5 implements AutoCloseable {
             }
         }
         return byHolder;
+    }
+
+    private boolean groupExists() {
+        return archive.getGroups().contains(WEIGHTS);
     }
 
     @Override
