@@ -273,10 +273,9 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
             // kH, kW, sH, sW, pH, pW, dH, dW, same mode, data format (0 = NCHW), weight format.
             context.setIArguments(weight.size(2), weight.size(3), spec.strideH(), spec.strideW(), padH, padW,
                     spec.dilationH(), spec.dilationW(), same ? 1 : 0, 0, weightFormat);
-            // ND4J M2.1's oneDNN conv2d cannot build a dilated convolution ("could not create a
-            // descriptor"); its built-in kernel can. Depthwise works on oneDNN with dilation.
-            boolean dilated = spec.dilationH() > 1 || spec.dilationW() > 1;
-            context.allowHelpers(!(dilated && op.startsWith("conv2d")));
+            // ND4J M2.1's oneDNN glue cannot build dilated convolutions ("could not create a
+            // descriptor for a dilated convolution"); its built-in kernels can.
+            context.allowHelpers(spec.dilationH() == 1 && spec.dilationW() == 1);
             Nd4j.getExecutioner().exec(DynamicCustomOp.builder(op).build(), context);
         } finally {
             closeQuietly(context);
