@@ -1,22 +1,25 @@
 package org.xai4j.layers;
 
-import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Need;
 
-/** STUB: constructor and accessors fixed; forward/backward to be written. */
-public final class Identity implements Layer<Object> {
+/**
+ * The identity: {@code y = x}, {@code dx = dy}; any shape. Also Dropout at inference. Returns
+ * its input and its output gradient themselves; the engine counts shared buffers.
+ */
+public final class Identity implements Layer<Void> {
+
     /** y = x (also Dropout at inference). */
     public Identity() {}
 
     @Override
-    public Forward<Object> forward(INDArray... x) {
-        throw new UnsupportedOperationException("Identity.forward not written yet");
+    public Forward<Void> forward(INDArray... x) {
+        return Forward.of(x[0], null);
     }
 
     @Override
-    public Backward backward(Object cache, INDArray dy, Need need) {
-        throw new UnsupportedOperationException("Identity.backward not written yet");
+    public Backward backward(Void cache, INDArray dy, Need need) {
+        return Backward.of(need.input(0) ? dy : null);
     }
 }

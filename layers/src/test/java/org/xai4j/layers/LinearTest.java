@@ -1,0 +1,66 @@
+package org.xai4j.layers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Layer;
+import org.xai4j.engine.Need;
+import org.xai4j.testing.GradientCheck;
+
+class LinearTest {
+
+    @Test
+    void forwardIsXTimesWTransposedPlusBias() {
+        INDArray x = TestData.uniform(1, -1, 1, 3, 5);
+        INDArray w = TestData.uniform(2, -1, 1, 4, 5);
+        INDArray b = TestData.uniform(3, -1, 1, 4);
+        INDArray y = new Linear(w, b).forward(x).y();
+        for (int n = 0; n < 3; n++) {
+            for (int k = 0; k < 4; k++) {
+                double s = b.getDouble(k);
+                for (int c = 0; c < 5; c++) {
+                    s += x.getDouble(n, c) * w.getDouble(k, c);
+                }
+                // 1e-12: a 5-term dot product in double, summed in another order.
+                assertEquals(s, y.getDouble(n, k), 1e-12);
+            }
+        }
+    }
+
+    @Test
+    void gradientsForInputWeightAndBias() {
+        GradientCheck.check("Linear N=2", new Linear(TestData.uniform(4, -1, 1, 6, 7), TestData.uniform(5, -1, 1, 6)),
+                TestData.uniform(6, -1, 1, 2, 7));
+        GradientCheck.check("Linear N=1 no bias", new Linear(TestData.uniform(7, -1, 1, 3, 10), null),
+                TestData.uniform(8, -1, 1, 1, 10));
+    }
+
+    @Test
+    void computesOnlyWhatIsNeeded() {
+        Linear linear = new Linear(TestData.uniform(9, -1, 1, 3, 4), TestData.uniform(10, -1, 1, 3));
+        Layer.Forward<Linear.Cache> f = linear.forward(TestData.uniform(11, -1, 1, 2, 4));
+        INDArray dy = TestData.uniform(12, -1, 1, 2, 3);
+        Layer.Backward inputOnly = linear.backward(f.cache(), dy, Need.INPUT);
+        assertTrue(inputOnly.dParameters().isEmpty());
+        Layer.Backward paramsOnly = linear.backward(f.cache(), dy, new Need(new boolean[] {false}, true));
+        assertNull(paramsOnly.dx()[0]);
+        assertEquals(Map.of("weight", 1, "bias", 1).keySet(), paramsOnly.dParameters().keySet());
+    }
+
+    @Test
+    void floatInFloatOutAndShapeErrors() {
+        Linear linear = new Linear(TestData.uniform(13, -1, 1, 3, 4).castTo(DataType.FLOAT), TestData.uniform(14, -1, 1, 3).castTo(DataType.FLOAT));
+        Layer.Forward<Linear.Cache> f = linear.forward(TestData.uniform(15, -1, 1, 2, 4).castTo(DataType.FLOAT));
+        assertEquals(DataType.FLOAT, f.y().dataType());
+        assertEquals(DataType.FLOAT, linear.backward(f.cache(), f.y(), Need.all(1, true)).dx()[0].dataType());
+        var e = assertThrows(IllegalArgumentException.class, () -> linear.forward(TestData.uniform(16, -1, 1, 2, 5).castTo(DataType.FLOAT)));
+        assertTrue(e.getMessage().contains("expects input [N, 4]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Linear(TestData.uniform(1, 0, 1, 3, 4), TestData.uniform(1, 0, 1, 4)));
+    }
+}
