@@ -79,7 +79,8 @@ final class Conversion {
     int rank(String name) {
         Integer r = ranks.get(name);
         if (r == null) {
-            throw new IllegalStateException("unknown value '" + name + "'");
+            throw new IllegalArgumentException("reads '" + name
+                    + "', which is neither a graph input, an initializer nor the output of an earlier node");
         }
         return r;
     }

@@ -81,8 +81,12 @@ public final class OnnxImporter {
             outputs.add(cx.output(name));
         }
         List<Node> nodes = reachable(cx.nodes(), outputs);
-        Graph graph = new Graph(cx.inputs(), nodes, outputs, aliases(g, nodes));
-        return options.foldBatchNorm() ? BatchNormFolding.fold(graph) : graph;
+        try {
+            Graph graph = new Graph(cx.inputs(), nodes, outputs, aliases(g, nodes));
+            return options.foldBatchNorm() ? BatchNormFolding.fold(graph) : graph;
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(file + ": " + e.getMessage(), e);
+        }
     }
 
     private static void convert(OnnxNode n, Conversion cx, Map<String, String> unavailable) {

@@ -199,6 +199,17 @@ class OnnxImporterTest {
         assertTrue(Fixtures.rel(load(m).predict(x), expected) < 1e-6);
     }
 
+    /** Before opset 13, Softmax normalized over all axes from `axis` on, not over `axis` alone. */
+    @Test
+    void softmaxBeforeOpset13CoercesTo2d() {
+        ModelProto m = model(11, List.of(value("x", 2, 3, 4)), List.of(),
+                List.of(node("Softmax", List.of("x"), List.of("y"), integer("axis", 1))), List.of(value("y", 2, 3, 4)));
+        INDArray x = random(2, 3, 4);
+        INDArray e = org.nd4j.linalg.ops.transforms.Transforms.exp(x.reshape(2, 12), true);
+        INDArray expected = e.diviColumnVector(e.sum(true, 1)).reshape(2, 3, 4);
+        assertTrue(Fixtures.rel(load(m).predict(x), expected) < 1e-6);
+    }
+
     @Test
     void onnxNodeNamesAreAliasesOfTheirOutputTensors() {
         Graph g = OnnxImporter.load(Shared.require("oracle/tiny/tiny.op13_bn.onnx"));
