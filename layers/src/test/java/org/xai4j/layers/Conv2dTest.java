@@ -1,0 +1,140 @@
+package org.xai4j.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.xai4j.testing.GradientCheck;
+
+class Conv2dTest {
+
+    /** A convolution case: input shape, weight shape, bias or not, spec. */
+    record Case(String name, long[] x, long[] w, boolean bias, ConvSpec spec) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Case> cases() {
+        ConvSpec d = ConvSpec.DEFAULT;
+        return Stream.of(
+                new Case("3x3 pad 1", new long[] {1, 3, 6, 7}, new long[] {4, 3, 3, 3}, true, d.withPadding(1)),
+                new Case("stride 2 pad 1, N=2", new long[] {2, 3, 7, 8}, new long[] {4, 3, 3, 3}, true, d.withStride(2).withPadding(1)),
+                new Case("TF pads [0,0,1,1] stride 2 (MobileNet v1)", new long[] {1, 2, 8, 8}, new long[] {3, 2, 3, 3}, true,
+                        d.withStride(2).withPadding(0, 0, 1, 1)),
+                new Case("asymmetric pads [2,0,1,1]", new long[] {1, 2, 5, 6}, new long[] {3, 2, 3, 2}, true, d.withPadding(2, 0, 1, 1)),
+                new Case("SAME_UPPER 2x2", new long[] {1, 2, 5, 6}, new long[] {3, 2, 2, 2}, true, d.withPadding(Padding.SAME_UPPER)),
+                new Case("SAME_UPPER 4x4 stride 2", new long[] {1, 2, 7, 8}, new long[] {3, 2, 4, 4}, true,
+                        d.withStride(2).withPadding(Padding.SAME_UPPER)),
+                new Case("SAME_LOWER 2x2", new long[] {1, 2, 5, 6}, new long[] {3, 2, 2, 2}, true, d.withPadding(Padding.SAME_LOWER)),
+                new Case("SAME_LOWER 3x3 stride 2", new long[] {1, 2, 8, 7}, new long[] {3, 2, 3, 3}, false,
+                        d.withStride(2).withPadding(Padding.SAME_LOWER)),
+                new Case("dilation 2 pad 2", new long[] {1, 2, 7, 7}, new long[] {3, 2, 3, 3}, true, d.withDilation(2).withPadding(2)),
+                new Case("groups 2", new long[] {2, 4, 5, 5}, new long[] {6, 2, 3, 3}, true, d.withGroups(2).withPadding(1)),
+                new Case("groups 2 stride 2 asymmetric", new long[] {1, 4, 6, 6}, new long[] {4, 2, 3, 3}, true,
+                        d.withGroups(2).withStride(2).withPadding(0, 1, 1, 0)),
+                new Case("depthwise", new long[] {2, 3, 6, 6}, new long[] {3, 1, 3, 3}, true, d.withGroups(3).withPadding(1)),
+                new Case("depthwise stride 2 TF pads", new long[] {1, 3, 8, 8}, new long[] {3, 1, 3, 3}, true,
+                        d.withGroups(3).withStride(2).withPadding(0, 0, 1, 1)),
+                new Case("depthwise multiplier 2", new long[] {1, 3, 5, 6}, new long[] {6, 1, 3, 3}, true, d.withGroups(3).withPadding(1)),
+                new Case("depthwise multiplier 2 stride 2 no bias", new long[] {1, 2, 7, 7}, new long[] {4, 1, 3, 3}, false,
+                        d.withGroups(2).withStride(2).withPadding(1)),
+                new Case("no bias", new long[] {1, 3, 5, 5}, new long[] {2, 3, 3, 3}, false, d.withPadding(1)),
+                new Case("1x1 stride 2", new long[] {2, 4, 7, 7}, new long[] {5, 4, 1, 1}, true, d.withStride(2)),
+                new Case("7x7 stride 2 pad 3", new long[] {1, 3, 11, 11}, new long[] {2, 3, 7, 7}, true, d.withStride(2).withPadding(3)),
+                new Case("rectangular 3x1, stride 2x1", new long[] {1, 2, 6, 5}, new long[] {3, 2, 3, 1}, true,
+                        d.withStride(2, 1).withPadding(1, 0, 1, 0)));
+    }
+
+    private static Conv2d layer(Case c, DataType type) {
+        Nd4j.getRandom().setSeed(11);
+        INDArray w = Nd4j.rand(DataType.DOUBLE, c.w()).subi(0.5).castTo(type);
+        INDArray b = c.bias() ? Nd4j.rand(DataType.DOUBLE, c.w()[0]).subi(0.5).castTo(type) : null;
+        return new Conv2d(w, b, c.spec());
+    }
+
+    private static INDArray input(Case c, DataType type) {
+        Nd4j.getRandom().setSeed(12);
+        return Nd4j.rand(DataType.DOUBLE, c.x()).subi(0.5).muli(2).castTo(type);
+    }
+
+    private static INDArray reference(Conv2d conv, INDArray x) {
+        Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
+        ConvSpec s = conv.spec();
+        return Reference.conv(x, conv.weight(), conv.bias(), s.strideH(), s.strideW(),
+                new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void doubleForwardEqualsDefinition(Case c) {
+        Conv2d conv = layer(c, DataType.DOUBLE);
+        INDArray x = input(c, DataType.DOUBLE);
+        INDArray y = conv.forward(x).y();
+        INDArray ref = reference(conv, x);
+        assertEquals(DataType.DOUBLE, y.dataType());
+        assertArrayEquals(ref.shape(), y.shape());
+        // Both sum at most C*R*S = 147 products of magnitude < 1 in double: 1e-12 is ~50x the worst rounding.
+        assertTrue(y.sub(ref).amaxNumber().doubleValue() < 1e-12, c + ": max error " + y.sub(ref).amaxNumber());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void floatForwardWithinRoundingBound(Case c) {
+        Conv2d conv = layer(c, DataType.FLOAT);
+        INDArray x = input(c, DataType.FLOAT);
+        INDArray y = conv.forward(x).y();
+        assertEquals(DataType.FLOAT, y.dataType());
+        // Reference on the same float32 values in double. A float32 dot product of n terms errs by at
+        // most n * 2^-24 * sum|terms| (Higham's gamma_n bound), plus one rounding of |y|; sum|terms|
+        // is the reference convolution of |x| with |W| (and |b|).
+        INDArray ref = reference(conv, x.castTo(DataType.DOUBLE));
+        Conv2d abs = new Conv2d(Transforms.abs(conv.weight().castTo(DataType.DOUBLE)),
+                conv.bias() == null ? null : Transforms.abs(conv.bias().castTo(DataType.DOUBLE)), c.spec());
+        INDArray magnitude = reference(abs, Transforms.abs(x.castTo(DataType.DOUBLE)));
+        long n = c.w()[1] * c.w()[2] * c.w()[3] + 1;
+        INDArray bound = magnitude.mul(n * Math.pow(2, -24)).addi(Transforms.abs(ref).muli(Math.pow(2, -24)));
+        INDArray err = Transforms.abs(y.castTo(DataType.DOUBLE).sub(ref));
+        assertFalse(err.gt(bound).any(), c + ": max error " + err.maxNumber() + " above bound");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void gradientsMatchCentralDifferences(Case c) {
+        GradientCheck.check("Conv2d " + c, layer(c, DataType.DOUBLE), input(c, DataType.DOUBLE));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void inputGradientAloneEqualsFullBackward(Case c) {
+        Conv2d conv = layer(c, DataType.FLOAT);
+        INDArray x = input(c, DataType.FLOAT);
+        var f = conv.forward(x);
+        INDArray dy = Nd4j.rand(DataType.FLOAT, f.y().shape()).subi(0.5);
+        var only = conv.backward(f.cache(), dy, org.xai4j.engine.Need.INPUT);
+        var all = conv.backward(f.cache(), dy, org.xai4j.engine.Need.all(1, true));
+        assertTrue(only.dParameters().isEmpty(), "no parameter gradients when not asked");
+        assertEquals(DataType.FLOAT, only.dx()[0].dataType());
+        assertEquals(all.dx()[0], only.dx()[0]);
+        assertEquals(c.bias() ? List.of("weight", "bias") : List.of("weight"), List.copyOf(all.dParameters().keySet()));
+    }
+
+    @org.junit.jupiter.api.Test
+    void tfStylePadsUseNd4jSameModeWithoutPaddingTheInput() {
+        Conv2d conv = new Conv2d(Nd4j.ones(DataType.FLOAT, 4, 4, 3, 3), null, ConvSpec.DEFAULT.withStride(2).withPadding(0, 0, 1, 1));
+        Conv2d.Plan p = conv.plan(224, 224);
+        assertTrue(p.same() && !p.padInput(), p.toString());
+        assertTrue(conv.plan(225, 225).padInput(), "odd sizes: [0,0,1,1] is not TF 'same' there");
+    }
+}

@@ -1,0 +1,65 @@
+package org.xai4j.layers;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Slow implementations straight from the definitions, in double, with explicit pads: the
+ * ND4J-backed layers are tested equal to these. Pads are {top, left, bottom, right}.
+ */
+final class Reference {
+    private Reference() {}
+
+    /** y[n,k,i,j] = b[k] + sum_{c,r,s} W[k,c,r,s] x[n, g*Cg + c, i sH - top + r dH, j sW - left + s dW]. */
+    static INDArray conv(INDArray x, INDArray w, INDArray b, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+        long N = x.size(0), H = x.size(2), W = x.size(3);
+        long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
+        long OH = (H + pads[0] + pads[2] - ((R - 1) * dH + 1)) / sH + 1;
+        long OW = (W + pads[1] + pads[3] - ((S - 1) * dW + 1)) / sW + 1;
+        double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] ws = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] y = new double[(int) (N * K * OH * OW)];
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
+            double acc = b == null ? 0 : b.getDouble(k);
+            long g = k / Kg;
+            for (int c = 0; c < Cg; c++) for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) {
+                long h = i * sH - pads[0] + r * dH, v = j * sW - pads[1] + s * dW;
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                acc += xs[(int) ((((n * groups + g) * Cg + c) * H + h) * W + v)] * ws[(int) (((k * Cg + c) * R + r) * S + s)];
+            }
+            y[(int) (((n * K + k) * OH + i) * OW + j)] = acc;
+        }
+        return Nd4j.create(y, new long[] {N, K, OH, OW}, DataType.DOUBLE);
+    }
+
+    /** Max over the window's in-image taps; OH, OW given (ceil mode is the layer's business). */
+    static INDArray maxPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW) {
+        return pool(x, kH, kW, sH, sW, pads, dH, dW, OH, OW, 0);
+    }
+
+    /** Average with the divisor of {@code mode}: 1 = taps in the padded input, 2 = taps in the image. */
+    static INDArray avgPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, long OH, long OW, boolean includePad) {
+        return pool(x, kH, kW, sH, sW, pads, 1, 1, OH, OW, includePad ? 1 : 2);
+    }
+
+    private static INDArray pool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW, int mode) {
+        long N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
+        INDArray y = Nd4j.create(DataType.DOUBLE, N, C, OH, OW);
+        for (int n = 0; n < N; n++) for (int c = 0; c < C; c++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            int inImage = 0, inPadded = 0;
+            for (int r = 0; r < kH; r++) for (int s = 0; s < kW; s++) {
+                long h = i * sH - pads[0] + r * dH, v = j * sW - pads[1] + s * dW;
+                if (h >= -pads[0] && h < H + pads[2] && v >= -pads[1] && v < W + pads[3]) inPadded++;
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                inImage++;
+                double e = x.getDouble(n, c, h, v);
+                max = Math.max(max, e);
+                sum += e;
+            }
+            y.putScalar(new long[] {n, c, i, j}, mode == 0 ? max : sum / (mode == 1 ? inPadded : inImage));
+        }
+        return y;
+    }
+}
