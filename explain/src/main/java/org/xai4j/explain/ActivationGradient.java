@@ -1,0 +1,37 @@
+package org.xai4j.explain;
+
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.Tape;
+
+/**
+ * The activation {@code A} at a node and the gradient {@code dScore/dA} of a target, from one
+ * recorded forward pass and one backward pass that stops at the node: nothing below it runs and
+ * no parameter gradient is computed. Both arrays belong to the caller ({@code A} is a copy, or
+ * the input itself when the node is the graph input).
+ */
+public record ActivationGradient(INDArray activation, INDArray gradient, Scores scores) {
+
+    public static ActivationGradient record(Graph graph, INDArray x, Target target, String node) {
+        Logits logits = Logits.of(graph);
+        String name = graph.resolve(node);
+        String input = inputOf(graph);
+        try (Tape tape = graph.forward(Map.of(input, x))) {
+            Target.Seed seed = target.seed(tape.value(logits.node()), logits);
+            INDArray g = tape.backward(logits.node(), seed.dz(), List.of(name)).get(name);
+            INDArray a = name.equals(input) ? x : tape.value(name).dup();
+            return new ActivationGradient(a, g, seed.scores());
+        }
+    }
+
+    /** The name of the graph's only input; explainers take one input array. */
+    public static String inputOf(Graph graph) {
+        if (graph.inputs().size() != 1) {
+            throw new IllegalArgumentException("explainers need a graph with one input; this one has "
+                    + graph.inputs().size() + ": " + graph.inputs().stream().map(Graph.Input::name).toList());
+        }
+        return graph.inputs().get(0).name();
+    }
+}
