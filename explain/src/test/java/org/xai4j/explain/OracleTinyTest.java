@@ -41,7 +41,7 @@ import org.xai4j.testing.Shared;
  * implementation (PyTorch's) within 3e-7 of the float64 truth on these arrays (its
  * float32_vs_float64 table); ours measured at most 2.4e-7 (run with -Dxai4j.printErrors=true).
  * Our kernels round differently from PyTorch's, so the bound is 3e-6, ten times that; a wrong
- * rule (a missing ReLU, a misplaced eps, a shifted upsampling grid) is off by 1e-2 or more.
+ * rule (a missing ReLU, a misplaced eps, a shifted upsampling grid) is off by far more.
  */
 class OracleTinyTest {
     private static final double TOLERANCE = 3e-6;
