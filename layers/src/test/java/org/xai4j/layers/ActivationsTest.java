@@ -68,6 +68,32 @@ class ActivationsTest {
         assertThrows(IllegalArgumentException.class, () -> new Clip(1, 0));
     }
 
+    /** dx = dy * [min < y < max] by definition, on values that include both bounds exactly. */
+    private static void clipGradientMatchesDefinition(Clip clip, DataType type) {
+        INDArray x = TestData.uniform(15, clip.min() - 2, clip.max() + 2, 3, 4, 5, 5);
+        x.putScalar(0, clip.min());
+        x.putScalar(1, clip.max());
+        x = x.castTo(type);
+        INDArray dy = TestData.uniform(16, -1, 1, 3, 4, 5, 5).castTo(type);
+        Layer.Forward<Clip.Cache> f = clip.forward(x);
+        double[] dx = clip.backward(f.cache(), dy, Need.INPUT).dx()[0].reshape(x.length()).toDoubleVector();
+        double[] xs = x.reshape(x.length()).toDoubleVector();
+        double[] dys = dy.reshape(x.length()).toDoubleVector();
+        for (int i = 0; i < xs.length; i++) {
+            double expected = xs[i] > clip.min() && xs[i] < clip.max() ? dys[i] : 0;
+            assertEquals(expected, dx[i], 0, clip.describe() + " " + type + " at x=" + xs[i]);
+        }
+    }
+
+    @Test
+    void clipGradientIsExactlyTheMaskedOutputGradient() {
+        // Covers both backward paths: the fused relu6_bp for Clip(0, 6) and the masks otherwise.
+        for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            clipGradientMatchesDefinition(Clip.relu6(), type);
+            clipGradientMatchesDefinition(new Clip(-1.5, 2.5), type);
+        }
+    }
+
     @Test
     void leakyReluValuesGradientsAndSlopeAlphaAtZero() {
         matchesDefinition(new LeakyReLU(0.1), v -> v > 0 ? v : 0.1 * v);

@@ -20,15 +20,17 @@ import org.xai4j.layers.ReLU;
 
 /**
  * Builds a seeded ImageNet-shaped graph node by node, tracking each value's channel count and
- * the expected second moment {@code q = E[v^2]} of its elements, from which the batch-norm
- * statistics are chosen.
+ * the predicted mean and variance of its elements, from which the batch-norm statistics are
+ * chosen.
  *
- * <p>Why the moments: with random weights and a random image, a network whose batch norms hold
- * mean 0, variance 1 is not normalised at all; activations then grow or shrink by a constant
- * factor per layer. Here a convolution with He (fan-in) weights maps {@code q} to
- * {@code 2 q} (He et al., ICCV 2015, eq. 7 with Var w = 2 / fan_in), each batch norm's running
- * variance is that prediction, so its output has second moment about {@code gamma^2}, a ReLU
- * halves it, a sum adds it. Residual stacks then grow at most linearly with depth, never
+ * <p>Why: with random weights a network whose batch norms hold mean 0, variance 1 is not
+ * normalised at all, and its activations grow or shrink by a factor per layer. Here each batch
+ * norm's running statistics are the predicted moments of its input, so its output has mean
+ * about beta and variance about gamma^2, whatever came before. The predictions treat every
+ * element as Gaussian N(m, s^2): a convolution with He weights N(0, 2 / fan_in) gives
+ * N(0, 2 (m^2 + s^2)) (He et al., ICCV 2015, eq. 7); a ReLU gives the rectified-Gaussian
+ * moments; a sum adds means and variances; a 3x3 max adds 1.485 s to the mean (the expected
+ * maximum of 9 standard normals). Residual stacks then grow at most linearly with depth, never
  * exponentially. The statistics are jittered (seeded) so that folding them into the
  * convolutions is a non-trivial transformation.
  */
@@ -39,22 +41,29 @@ final class NetBuilder {
     private final List<Node> nodes = new ArrayList<>();
     private final Map<String, String> aliases = new LinkedHashMap<>();
     private final Map<String, Integer> channels = new HashMap<>();
-    private final Map<String, Double> moment = new HashMap<>();
+    private final Map<String, Moments> moments = new HashMap<>();
+
+    /** Predicted mean and variance of a value's elements. */
+    record Moments(double mean, double var) {
+        double second() {
+            return mean * mean + var;
+        }
+    }
 
     NetBuilder(long seed) {
         rng = new Random(seed);
         channels.put(INPUT, 3);
-        moment.put(INPUT, 1.0);
+        moments.put(INPUT, new Moments(0, 1));
     }
 
     int channels(String value) {
         return channels.get(value);
     }
 
-    private String add(String name, Layer<?> layer, int c, double q, String... inputs) {
+    private String add(String name, Layer<?> layer, int c, Moments m, String... inputs) {
         nodes.add(Node.of(name, layer, inputs));
         channels.put(name, c);
-        moment.put(name, q);
+        moments.put(name, m);
         return name;
     }
 
@@ -63,45 +72,73 @@ final class NetBuilder {
         int c = channels(in);
         int fanIn = c / spec.groups() * r * r;
         INDArray w = gaussian(Math.sqrt(2.0 / fanIn), k, c / spec.groups(), r, r);
-        return add(name, new Conv2d(w, null, spec), k, 2 * moment.get(in), in);
+        return add(name, new Conv2d(w, null, spec), k, new Moments(0, 2 * moments.get(in).second()), in);
     }
 
-    /** Inference batch norm whose running variance is the predicted variance of its input. */
+    /** Inference batch norm whose running statistics are the predicted moments of its input. */
     String batchNorm(String name, String in, double eps, double gammaScale) {
         int c = channels(in);
-        double q = moment.get(in);
+        Moments m = moments.get(in);
+        double sd = Math.sqrt(m.var());
         float[] gamma = new float[c], beta = new float[c], mean = new float[c], var = new float[c];
         for (int i = 0; i < c; i++) {
             gamma[i] = (float) (gammaScale * (0.75 + 0.5 * rng.nextDouble()));
             beta[i] = (float) (0.1 * rng.nextGaussian());
-            mean[i] = (float) (0.1 * Math.sqrt(q) * rng.nextGaussian());
-            var[i] = (float) (q * Math.exp(0.2 * rng.nextGaussian()));
+            mean[i] = (float) (m.mean() + 0.1 * sd * rng.nextGaussian());
+            var[i] = (float) (m.var() * Math.exp(0.2 * rng.nextGaussian()));
         }
         BatchNorm2d bn = new BatchNorm2d(vector(gamma), vector(beta), vector(mean), vector(var), eps);
-        return add(name, bn, c, gammaScale * gammaScale + 0.01, in);
+        return add(name, bn, c, new Moments(0, gammaScale * gammaScale), in);
     }
 
     String relu(String name, String in) {
-        return add(name, new ReLU(), channels(in), moment.get(in) / 2, in);
+        return add(name, new ReLU(), channels(in), rectified(moments.get(in)), in);
     }
 
-    /** ReLU6 = Clip(0, 6); with q near 1 the upper bound is rarely reached, so q halves as for ReLU. */
+    /** ReLU6 = Clip(0, 6); its inputs here have variance near 1, so 6 is rarely reached: moments as for ReLU. */
     String relu6(String name, String in) {
-        return add(name, Clip.relu6(), channels(in), moment.get(in) / 2, in);
+        return add(name, Clip.relu6(), channels(in), rectified(moments.get(in)), in);
     }
 
     String sum(String name, String a, String b) {
-        return add(name, new org.xai4j.layers.Add(), channels(a), moment.get(a) + moment.get(b), a, b);
+        Moments p = moments.get(a), q = moments.get(b);
+        return add(name, new org.xai4j.layers.Add(), channels(a), new Moments(p.mean() + q.mean(), p.var() + q.var()), a, b);
     }
 
-    /** Any other layer that keeps the channel count and, roughly, the second moment. */
+    /** A 3x3 max pool: the maximum of 9 draws of N(m, s^2) has mean m + 1.485 s and variance 0.37 s^2. */
+    String maxPool3x3(String name, Layer<?> layer, String in) {
+        Moments m = moments.get(in);
+        double sd = Math.sqrt(m.var());
+        return add(name, layer, channels(in), new Moments(m.mean() + 1.485 * sd, 0.37 * m.var()), in);
+    }
+
+    /** A layer that keeps the channel count and the moments (padding, global pooling of the mean). */
     String keep(String name, Layer<?> layer, String in) {
-        return add(name, layer, channels(in), moment.get(in), in);
+        return add(name, layer, channels(in), moments.get(in), in);
     }
 
-    /** A layer with new channel count {@code c} (pooling heads, flatten). */
+    /** A layer with new channel count {@code c} and the same moments (flatten). */
     String reshape(String name, Layer<?> layer, int c, String in) {
-        return add(name, layer, c, moment.get(in), in);
+        return add(name, layer, c, moments.get(in), in);
+    }
+
+    /** Moments of max(z, 0) for z ~ N(m, s^2): with t = m / s, E = m Phi(t) + s phi(t), E2 = (m^2 + s^2) Phi(t) + m s phi(t). */
+    static Moments rectified(Moments z) {
+        double s = Math.sqrt(z.var()), m = z.mean();
+        double t = m / s;
+        double pdf = Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+        double cdf = 0.5 * (1 + erf(t / Math.sqrt(2)));
+        double mean = m * cdf + s * pdf;
+        double second = z.second() * cdf + m * s * pdf;
+        return new Moments(mean, Math.max(second - mean * mean, 1e-12));
+    }
+
+    /** Abramowitz and Stegun 7.1.26, |error| < 1.5e-7: plenty for a moment estimate. */
+    static double erf(double x) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(x));
+        double y = 1 - t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+                * Math.exp(-x * x);
+        return x >= 0 ? y : -y;
     }
 
     /** Fully connected classifier [N, C] -> [N, K], weight ~ N(0, 1 / C), bias ~ N(0, 0.01). */
@@ -109,7 +146,7 @@ final class NetBuilder {
         int c = channels(in);
         INDArray w = gaussian(1 / Math.sqrt(c), k, c);
         INDArray b = gaussian(0.01, k);
-        return add(name, new org.xai4j.layers.Linear(w, b), k, moment.get(in), in);
+        return add(name, new org.xai4j.layers.Linear(w, b), k, new Moments(0, moments.get(in).second()), in);
     }
 
     /** A 1x1 convolution with bias as a classifier (Keras MobileNet's conv_preds). */
@@ -117,7 +154,7 @@ final class NetBuilder {
         int c = channels(in);
         INDArray w = gaussian(1 / Math.sqrt(c), k, c, 1, 1);
         INDArray b = gaussian(0.01, k);
-        return add(name, new Conv2d(w, b, ConvSpec.DEFAULT), k, moment.get(in), in);
+        return add(name, new Conv2d(w, b, ConvSpec.DEFAULT), k, new Moments(0, moments.get(in).second()), in);
     }
 
     void alias(String alias, String target) {

@@ -43,7 +43,7 @@ public final class ResNet {
         String x = b.conv("conv1", NetBuilder.INPUT, 64, 7, ConvSpec.DEFAULT.withStride(2).withPadding(3));
         x = b.batchNorm("bn1", x, EPS, 1);
         x = b.relu("relu", x);
-        x = b.keep("maxpool", new MaxPool2d(PoolSpec.of(3).withStride(2).withPadding(1)), x);
+        x = b.maxPool3x3("maxpool", new MaxPool2d(PoolSpec.of(3).withStride(2).withPadding(1)), x);
         for (int layer = 0; layer < 4; layer++) {
             int planes = 64 << layer;
             for (int i = 0; i < blocks[layer]; i++) {
