@@ -69,6 +69,12 @@ public final class Graph {
             }
         }
         this.outputs = List.copyOf(outputs);
+        for (Map.Entry<String, String> a : aliases.entrySet()) {
+            if (!known.contains(a.getValue())) {
+                throw new IllegalArgumentException("alias '" + a.getKey() + "' points to '" + a.getValue()
+                        + "', which is neither a graph input nor a node");
+            }
+        }
         this.aliases = Map.copyOf(aliases);
     }
 

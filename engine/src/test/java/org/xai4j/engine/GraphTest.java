@@ -249,6 +249,8 @@ class GraphTest {
         assertMessage("graph output 'z' is not produced by any node", () -> new Graph(x,
                 List.of(Node.of("a", scale(1), "x")), List.of("z")));
         assertMessage("non-empty name", () -> Node.of("", scale(1), "x"));
+        assertMessage("alias 'layer4' points to 'nope', which is neither a graph input nor a node", () -> new Graph(x,
+                List.of(Node.of("a", scale(1), "x")), List.of("a"), Map.of("layer4", "nope")));
         Graph ok = new Graph(x, List.of(Node.of("a", scale(1), "x")), List.of("a"));
         assertMessage("'x' is a graph input, not a node", () -> ok.node("x"));
         assertMessage("graph input 'x' was not fed", () -> ok.run(Map.of("y", row(1, 2)), List.of("a")));

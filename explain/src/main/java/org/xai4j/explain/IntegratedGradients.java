@@ -63,7 +63,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             INDArray b = baseline.forInput(xn);
             INDArray ends = Nd4j.concat(0, xn, b);
             INDArray z = logits.at(graph, ends);
-            Target fixed = target.fixedAt(z, 0);
+            Target fixed = target.row(row, n).fixedAt(z, 0);
             Scores s = fixed.seed(z, logits).scores();
             INDArray diff = xn.sub(b);
             INDArray sum = Nd4j.zerosLike(xn);

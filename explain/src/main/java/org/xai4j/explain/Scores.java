@@ -17,11 +17,6 @@ public record Scores(String logitNode, String note, Target.Score kind, int[] cla
         return values[row];
     }
 
-    /** The scores of one row, for results assembled row by row. */
-    Scores row(int n) {
-        return new Scores(logitNode, note, kind, new int[] {classes[n]}, new double[] {values[n]});
-    }
-
     @Override
     public String toString() {
         return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-') + " of class " + Arrays.toString(classes)

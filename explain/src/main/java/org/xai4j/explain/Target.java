@@ -77,6 +77,21 @@ public final class Target {
     }
 
     /**
+     * The part of this target that concerns row {@code n} of a batch of {@code rows}, to be
+     * explained on its own (integrated gradients takes one row at a time).
+     */
+    Target row(int n, int rows) {
+        if (classes == null || weights != null || classes.length == 1) {
+            return this;
+        }
+        if (classes.length != rows) {
+            throw new IllegalArgumentException("the target names " + classes.length + " classes (one per row) for a batch of "
+                    + rows + " rows");
+        }
+        return new Target(new int[] {classes[n]}, null, score);
+    }
+
+    /**
      * This target with the class of row {@code n} fixed, so that it can be applied to every row
      * of a batch of perturbed copies of that row: integrated gradients and SmoothGrad must
      * explain the class predicted for the clean input, not a class re-predicted per copy.

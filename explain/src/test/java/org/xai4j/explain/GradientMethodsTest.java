@@ -123,16 +123,25 @@ class GradientMethodsTest {
     @Test
     void integratedGradientsAreIndependentOfBatchingAndRows() {
         INDArray x = TestNets.input(26, DataType.DOUBLE, 2, 8);
-        IntegratedGradients.Result together = new IntegratedGradients(Baseline.zero(), 10, Quadrature.TRAPEZOID, 8).explain(MLP, x);
-        IntegratedGradients.Result small = new IntegratedGradients(Baseline.zero(), 10, Quadrature.TRAPEZOID, 3).explain(MLP, x);
-        Close.assertClose("batch 8 vs 3", together.map(), small.map(), 1e-14, 0);
+        int[] classes = {3, 0};
+        IntegratedGradients together = new IntegratedGradients(Baseline.zero(), 10, Quadrature.TRAPEZOID, 8);
+        IntegratedGradients.Result both = together.explain(MLP, x, Target.perRow(classes));
+        IntegratedGradients.Result small = new IntegratedGradients(Baseline.zero(), 10, Quadrature.TRAPEZOID, 3)
+                .explain(MLP, x, Target.perRow(classes));
+        Close.assertClose("batch 8 vs 3", both.map(), small.map(), 1e-14, 0);
         for (int row = 0; row < 2; row++) {
             INDArray xr = x.getRow(row).reshape(1, 8).dup();
-            IntegratedGradients.Result alone = new IntegratedGradients(Baseline.zero(), 10, Quadrature.TRAPEZOID, 8).explain(MLP, xr);
-            Close.assertClose("row " + row, alone.map(), together.map().getRow(row).reshape(1, 8), 1e-14, 0);
-            assertEquals(alone.completenessGap()[0], together.completenessGap()[row], 1e-14);
-            assertEquals(alone.scores().classOf(0), together.scores().classOf(row));
+            IntegratedGradients.Result alone = together.explain(MLP, xr, Target.of(classes[row]));
+            Close.assertClose("row " + row, alone.map(), both.map().getRow(row).reshape(1, 8), 1e-14, 0);
+            assertEquals(alone.completenessGap()[0], both.completenessGap()[row], 1e-14);
+            assertEquals(classes[row], both.scores().classOf(row));
         }
+        IntegratedGradients.Result predicted = together.explain(MLP, x);
+        for (int row = 0; row < 2; row++) {
+            int c = Target.argmax(MLP.predict(x).getRow(row).toDoubleVector());
+            assertEquals(c, predicted.scores().classOf(row));
+        }
+        assertThrows(IllegalArgumentException.class, () -> together.explain(MLP, x, Target.perRow(1, 2, 3)));
     }
 
     @Test

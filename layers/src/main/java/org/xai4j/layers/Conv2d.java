@@ -69,17 +69,18 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         INDArray b = bias == null ? null : as(bias, x.dataType());
         INDArray y = Nd4j.createUninitialized(x.dataType(), outputShape(x, plan));
         if (G == 1) {
-            run("conv2d", b == null ? new INDArray[] {xp, w} : new INDArray[] {xp, w, b}, new INDArray[] {y}, plan);
+            run("conv2d", b == null ? new INDArray[] {xp, w} : new INDArray[] {xp, w, b}, new INDArray[] {y}, plan.padH(), plan.padW(), plan.same());
         } else if (isDepthwise()) {
-            INDArray wd = depthwiseWeight(w);
-            run("depthwise_conv2d", b == null ? new INDArray[] {xp, wd} : new INDArray[] {xp, wd, b}, new INDArray[] {y}, plan);
+            INDArray wd = depthwiseWeight(w, spec.groups());
+            run("depthwise_conv2d", b == null ? new INDArray[] {xp, wd} : new INDArray[] {xp, wd, b}, new INDArray[] {y}, plan.padH(), plan.padW(), plan.same());
         } else {
             for (int g = 0; g < G; g++) {
                 INDArray yg = Nd4j.createUninitialized(x.dataType(), y.size(0), y.size(1) / G, y.size(2), y.size(3));
                 INDArray bg = b == null ? null : b.get(group(g, b.length() / G)).dup();
-                INDArray[] inputs = bg == null ? new INDArray[] {channels(xp, g), w.get(group(g, w.size(0) / G)).dup()}
-                        : new INDArray[] {channels(xp, g), w.get(group(g, w.size(0) / G)).dup(), bg};
-                run("conv2d", inputs, new INDArray[] {yg}, plan);
+                INDArray xg = channels(xp, g, weight.size(1));
+                INDArray wg = w.get(group(g, w.size(0) / G)).dup();
+                run("conv2d", bg == null ? new INDArray[] {xg, wg} : new INDArray[] {xg, wg, bg}, new INDArray[] {yg},
+                        plan.padH(), plan.padW(), plan.same());
                 y.get(NDArrayIndex.all(), group(g, yg.size(1))).assign(yg);
             }
         }
@@ -89,34 +90,37 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
     @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray x = cache.x();
+        INDArray w = as(weight, x.dataType());
+        if (!need.parameters()) {
+            return Backward.of(need.input(0) ? inputGradient(dy, w, x, cache.plan()) : null);
+        }
         Plan plan = cache.plan();
         INDArray xp = plan.padInput() ? padded(x, plan) : x;
-        INDArray w = as(weight, x.dataType());
         INDArray dxp;
         INDArray dW;
         int G = spec.groups();
         if (G == 1) {
             INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.shape()), Nd4j.createUninitialized(x.dataType(), w.shape())};
-            run("conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan);
+            run("conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan.padH(), plan.padW(), plan.same());
             dxp = grads[0];
             dW = grads[1];
         } else if (isDepthwise()) {
-            INDArray wd = depthwiseWeight(w);
+            INDArray wd = depthwiseWeight(w, spec.groups());
             INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.shape()), Nd4j.createUninitialized(x.dataType(), wd.shape())};
-            run("depthwise_conv2d_bp", new INDArray[] {xp, wd, dy}, grads, plan);
+            run("depthwise_conv2d_bp", new INDArray[] {xp, wd, dy}, grads, plan.padH(), plan.padW(), plan.same());
             dxp = grads[0];
-            // Back from ND4J's [m, C, R, S] to OIHW [C*m, 1, R, S]: output channel k = c*m + j.
-            dW = grads[1].permute(1, 0, 2, 3).dup('c').reshape(weight.shape());
+            // Back from [R, S, C, m] to OIHW [C*m, 1, R, S].
+            dW = grads[1].permute(2, 3, 0, 1).dup('c').reshape(weight.shape());
         } else {
             dxp = Nd4j.createUninitialized(x.dataType(), xp.shape());
             dW = Nd4j.createUninitialized(x.dataType(), w.shape());
             long Kg = w.size(0) / G;
             for (int g = 0; g < G; g++) {
-                INDArray dyg = dy.get(NDArrayIndex.all(), group(g, Kg)).dup();
                 INDArray wg = w.get(group(g, Kg)).dup();
                 INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.size(0), weight.size(1), xp.size(2), xp.size(3)),
                         Nd4j.createUninitialized(x.dataType(), wg.shape())};
-                run("conv2d_bp", new INDArray[] {channels(xp, g), wg, dyg}, grads, plan);
+                run("conv2d_bp", new INDArray[] {channels(xp, g, weight.size(1)), wg, channels(dy, g, Kg)}, grads,
+                        plan.padH(), plan.padW(), plan.same());
                 dxp.get(NDArrayIndex.all(), group(g, weight.size(1))).assign(grads[0]);
                 dW.get(group(g, Kg)).assign(grads[1]);
             }
@@ -127,15 +131,70 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
                     NDArrayIndex.interval(plan.top(), plan.top() + x.size(2)),
                     NDArrayIndex.interval(plan.left(), plan.left() + x.size(3))).dup('c') : dxp;
         }
-        if (!need.parameters()) {
-            return Backward.of(dx);
-        }
         Map<String, INDArray> grads = new LinkedHashMap<>();
         grads.put("weight", as(dW, weight.dataType()));
         if (bias != null) {
             grads.put("bias", as(dy.sum(0, 2, 3), bias.dataType()));
         }
         return Backward.of(new INDArray[] {dx}, grads);
+    }
+
+    /**
+     * dx alone, the explainers' hot path: a transposed convolution of dy (ND4J's deconv2d, which
+     * takes OIHW weights as they are), about a third of conv2d_bp's cost since no dW is formed.
+     * deconv2d pads symmetrically and its output stops where the last window ended, so unless
+     * that is exactly x's extent (symmetric pads, no stride remainder) it runs unpadded into a
+     * scratch array and the rows and columns of x are cut out of it; x's rows past the last
+     * window get 0.
+     */
+    private INDArray inputGradient(INDArray dy, INDArray w, INDArray x, Plan plan) {
+        long[] xShape = x.shape();
+        if (isDepthwise()) {
+            INDArray wd = depthwiseWeight(w, spec.groups());
+            INDArray xp = plan.padInput() ? padded(x, plan) : x;
+            INDArray[] grads = {Nd4j.createUninitialized(dy.dataType(), xp.shape()), Nd4j.createUninitialized(dy.dataType(), wd.shape())};
+            run("depthwise_conv2d_bp", new INDArray[] {xp, wd, dy}, grads, plan.padH(), plan.padW(), plan.same());
+            return plan.padInput() ? crop(grads[0], xShape, plan.top(), plan.left()) : grads[0];
+        }
+        int G = spec.groups();
+        if (G == 1) {
+            return transposed(dy, w, xShape, plan);
+        }
+        long Kg = w.size(0) / G;
+        long Cg = w.size(1);
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
+        for (int g = 0; g < G; g++) {
+            long[] shape = {xShape[0], Cg, xShape[2], xShape[3]};
+            dx.get(NDArrayIndex.all(), group(g, Cg)).assign(transposed(channels(dy, g, Kg), w.get(group(g, Kg)).dup(), shape, plan));
+        }
+        return dx;
+    }
+
+    private INDArray transposed(INDArray dy, INDArray w, long[] xShape, Plan plan) {
+        long effR = (w.size(2) - 1) * spec.dilationH() + 1;
+        long effS = (w.size(3) - 1) * spec.dilationW() + 1;
+        long fullH = (dy.size(2) - 1) * spec.strideH() + effR;
+        long fullW = (dy.size(3) - 1) * spec.strideW() + effS;
+        boolean exact = !plan.same() && !plan.padInput()
+                && fullH - 2L * plan.padH() == xShape[2] && fullW - 2L * plan.padW() == xShape[3];
+        if (exact) {
+            INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
+            run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dx}, plan.padH(), plan.padW(), false);
+            return dx;
+        }
+        INDArray full = Nd4j.createUninitialized(dy.dataType(), xShape[0], xShape[1], fullH, fullW);
+        run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {full}, 0, 0, false);
+        return crop(full, xShape, plan.top(), plan.left());
+    }
+
+    /** x's extent [top, top+H) x [left, left+W) of a gradient over the padded input; 0 where it runs past. */
+    private static INDArray crop(INDArray full, long[] xShape, long top, long left) {
+        long H = Math.min(xShape[2], full.size(2) - top);
+        long W = Math.min(xShape[3], full.size(3) - left);
+        INDArray dx = H == xShape[2] && W == xShape[3] ? Nd4j.createUninitialized(full.dataType(), xShape) : Nd4j.zeros(full.dataType(), xShape);
+        dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, H), NDArrayIndex.interval(0, W))
+                .assign(full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(top, top + H), NDArrayIndex.interval(left, left + W)));
+        return dx;
     }
 
     @Override
@@ -192,33 +251,38 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         return spec.groups() > 1 && weight.size(1) == 1;
     }
 
-    /** OIHW [C*m, 1, R, S] as ND4J's depthwise layout [m, C, R, S] (weight format 1); a free reshape when m = 1. */
-    private INDArray depthwiseWeight(INDArray w) {
-        long C = spec.groups();
-        long m = w.size(0) / C;
-        return m == 1 ? w.reshape(1, C, w.size(2), w.size(3))
-                : w.reshape(C, m, w.size(2), w.size(3)).permute(1, 0, 2, 3).dup('c');
+    /**
+     * OIHW [C*m, 1, R, S] as ND4J's depthwise layout [R, S, C, m] (weight format 0; output channel
+     * k = c*m + j). A copy of C*m*R*S values per call, but only this format reaches oneDNN: with
+     * format 1 ND4J M2.1 runs its own kernel, about 40x slower forward and worse backward.
+     */
+    private static INDArray depthwiseWeight(INDArray w, long C) {
+        return w.reshape(C, w.size(0) / C, w.size(2), w.size(3)).permute(2, 3, 0, 1).dup('c');
     }
 
-    private void run(String op, INDArray[] inputs, INDArray[] outputs, Plan p) {
+    private void run(String op, INDArray[] inputs, INDArray[] outputs, int padH, int padW, boolean same) {
+        // Weight format 1 (OIYX) is OIHW as given; depthwise takes format 0, see depthwiseWeight.
+        run(op, inputs, outputs, padH, padW, same, op.startsWith("depthwise") ? 0 : 1);
+    }
+
+    private void run(String op, INDArray[] inputs, INDArray[] outputs, int padH, int padW, boolean same, int weightFormat) {
         OpContext context = Nd4j.getExecutioner().buildContext();
         try {
             context.setInputArrays(inputs);
             context.setOutputArrays(outputs);
-            // kH, kW, sH, sW, pH, pW, dH, dW, same mode, data format (0 = NCHW), weight format (1 = OIYX).
-            context.setIArguments(weight.size(2), weight.size(3), spec.strideH(), spec.strideW(), p.padH(), p.padW(),
-                    spec.dilationH(), spec.dilationW(), p.same() ? 1 : 0, 0, 1);
-            // ND4J M2.1's oneDNN conv2d cannot build a dilated convolution ("could not create a
-            // descriptor"); its built-in kernel can. Depthwise works on oneDNN with dilation.
-            boolean dilated = spec.dilationH() > 1 || spec.dilationW() > 1;
-            context.allowHelpers(!(dilated && op.startsWith("conv2d")));
+            // kH, kW, sH, sW, pH, pW, dH, dW, same mode, data format (0 = NCHW), weight format.
+            context.setIArguments(weight.size(2), weight.size(3), spec.strideH(), spec.strideW(), padH, padW,
+                    spec.dilationH(), spec.dilationW(), same ? 1 : 0, 0, weightFormat);
+            // ND4J M2.1's oneDNN glue cannot build dilated convolutions ("could not create a
+            // descriptor for a dilated convolution"); its built-in kernels can.
+            context.allowHelpers(spec.dilationH() == 1 && spec.dilationW() == 1);
             Nd4j.getExecutioner().exec(DynamicCustomOp.builder(op).build(), context);
         } finally {
             closeQuietly(context);
         }
     }
 
-    private static void closeQuietly(OpContext context) {
+    static void closeQuietly(OpContext context) {
         try {
             context.close();
         } catch (Exception e) {
@@ -233,9 +297,10 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         return xp;
     }
 
-    private INDArray channels(INDArray x, int g) {
-        return x.get(NDArrayIndex.all(), group(g, weight.size(1))).dup('c');
+    private static INDArray channels(INDArray x, int g, long size) {
+        return x.get(NDArrayIndex.all(), group(g, size)).dup('c');
     }
+
 
     private static org.nd4j.linalg.indexing.INDArrayIndex group(int g, long size) {
         return NDArrayIndex.interval(g * size, (g + 1) * size);

@@ -2,6 +2,8 @@ package org.xai4j.layers;
 
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Need;
@@ -14,31 +16,71 @@ import org.xai4j.engine.Need;
  * Backward routes each dy to the position that won its window, the first maximum in scan order
  * on ties (as PyTorch does); overlapping windows add up. Ranzato et al. 2007.
  *
- * <p>A plain loop, not ND4J's kernel: ND4J's pads are symmetric only, it has no ceil mode, and
- * the oneDNN build's max pooling is several times slower than this (../shared/ND4J.md).
+ * <p>Forward uses ND4J's built-in kernel where it applies (symmetric pads, no ceil-mode
+ * overhang), with oneDNN switched off for the call: oneDNN's max pooling is several times
+ * slower (../shared/ND4J.md). Otherwise, and always for backward, the winners come from the
+ * plain loop in {@link #switches}, which fixes the tie rule independently of any kernel.
  */
 public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
     private final PoolSpec spec;
 
-    /** For each output, the flat index into x of the input that won its window. */
-    public record Cache(long[] xShape, int[] switches) {}
+    /** The input, alive anyway as the previous activation: backward finds the winners again. */
+    public record Cache(INDArray x) {}
 
     public MaxPool2d(PoolSpec spec) { this.spec = spec; }
     public PoolSpec spec() { return spec; }
 
     @Override
     public Forward<Cache> forward(INDArray... in) {
-        INDArray x = PoolGeometry.dense(in[0]);
+        INDArray x = in[0];
         PoolGeometry g = PoolGeometry.of(spec, x.shape());
+        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
+        if (nd4jCanPool(g)) {
+            pool(x, y, g);
+        } else {
+            INDArray xd = PoolGeometry.dense(x);
+            int[] switches = switches(xd, g);
+            PoolGeometry.Values xv = PoolGeometry.Values.of(xd);
+            PoolGeometry.Values yv = PoolGeometry.Values.of(y);
+            for (int o = 0; o < switches.length; o++) {
+                yv.set(o, switches[o] < 0 ? Double.NEGATIVE_INFINITY : xv.get(switches[o]));
+            }
+        }
+        return Forward.of(y, new Cache(x));
+    }
+
+    @Override
+    public Backward backward(Cache cache, INDArray dy, Need need) {
+        if (!need.input(0)) {
+            return Backward.of((INDArray) null);
+        }
+        INDArray x = PoolGeometry.dense(cache.x());
+        int[] switches = switches(x, PoolGeometry.of(spec, x.shape()));
+        INDArray dx = Nd4j.zeros(dy.dataType(), x.shape());
+        PoolGeometry.Values dyv = PoolGeometry.Values.of(PoolGeometry.dense(dy));
+        PoolGeometry.Values dxv = PoolGeometry.Values.of(dx);
+        int planes = (int) (x.size(0) * x.size(1));
+        int planeOut = switches.length / planes;
+        // Parallel over planes: the windows of a plane only hit that plane, so no races.
+        IntStream.range(0, planes).parallel().forEach(p -> {
+            for (int o = p * planeOut; o < (p + 1) * planeOut; o++) {
+                if (switches[o] >= 0) { // -1: a window of padding only, y = -inf, no input to blame
+                    dxv.set(switches[o], dxv.get(switches[o]) + dyv.get(o));
+                }
+            }
+        });
+        return Backward.of(dx);
+    }
+
+    /** For each output, the flat index into x (dense) of the first maximum of its window, or -1. */
+    int[] switches(INDArray x, PoolGeometry g) {
         if (x.length() >= Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("MaxPool2d: input too large for int switches: " + x.length());
+            throw new IllegalArgumentException("MaxPool2d: input too large for int indices: " + x.length());
         }
         int planes = (int) (x.size(0) * x.size(1));
         int planeOut = g.OH() * g.OW();
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
         int[] switches = new int[planes * planeOut];
         PoolGeometry.Values xv = PoolGeometry.Values.of(x);
-        PoolGeometry.Values yv = PoolGeometry.Values.of(y);
         IntStream.range(0, planes).parallel().forEach(p -> {
             int base = p * g.H() * g.W();
             for (int i = 0; i < g.OH(); i++) {
@@ -59,42 +101,40 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
                             }
                             int at = base + h * g.W() + w;
                             double v = xv.get(at);
-                            // Strictly greater keeps the first maximum; NaN propagates as in PyTorch.
+                            // Strictly greater keeps the first maximum; NaN wins, as in PyTorch.
                             if (arg < 0 || v > best || Double.isNaN(v)) {
                                 best = v;
                                 arg = at;
                             }
                         }
                     }
-                    int o = p * planeOut + i * g.OW() + j;
-                    switches[o] = arg;
-                    yv.set(o, best);
+                    switches[p * planeOut + i * g.OW() + j] = arg;
                 }
             }
         });
-        return Forward.of(y, new Cache(x.shape(), switches));
+        return switches;
     }
 
-    @Override
-    public Backward backward(Cache cache, INDArray dy, Need need) {
-        if (!need.input(0)) {
-            return Backward.of((INDArray) null);
+    /** ND4J's kernel pads symmetrically and rounds the output size down. */
+    private boolean nd4jCanPool(PoolGeometry g) {
+        int floorOH = (g.H() + g.top() + g.bottom() - (spec.kernelH() - 1) * spec.dilationH() - 1) / spec.strideH() + 1;
+        int floorOW = (g.W() + g.left() + g.right() - (spec.kernelW() - 1) * spec.dilationW() - 1) / spec.strideW() + 1;
+        return g.top() == g.bottom() && g.left() == g.right() && floorOH == g.OH() && floorOW == g.OW();
+    }
+
+    private void pool(INDArray x, INDArray y, PoolGeometry g) {
+        OpContext context = Nd4j.getExecutioner().buildContext();
+        try {
+            context.setInputArrays(x);
+            context.setOutputArrays(y);
+            // kH, kW, sH, sW, pH, pW, dH, dW, same mode (0: pads given), unused, data format (0 = NCHW).
+            context.setIArguments(spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(), g.top(), g.left(),
+                    spec.dilationH(), spec.dilationW(), 0, 0, 0);
+            context.allowHelpers(false);
+            Nd4j.getExecutioner().exec(DynamicCustomOp.builder("maxpool2d").build(), context);
+        } finally {
+            Conv2d.closeQuietly(context);
         }
-        INDArray dx = Nd4j.zeros(dy.dataType(), cache.xShape());
-        PoolGeometry.Values dyv = PoolGeometry.Values.of(PoolGeometry.dense(dy));
-        PoolGeometry.Values dxv = PoolGeometry.Values.of(dx);
-        int[] switches = cache.switches();
-        int planes = (int) (cache.xShape()[0] * cache.xShape()[1]);
-        int planeOut = switches.length / planes;
-        // Parallel over planes: windows of one plane only ever hit that plane, so no races.
-        IntStream.range(0, planes).parallel().forEach(p -> {
-            for (int o = p * planeOut; o < (p + 1) * planeOut; o++) {
-                if (switches[o] >= 0) { // -1: a window made of padding only, y = -inf, no input to blame
-                    dxv.set(switches[o], dxv.get(switches[o]) + dyv.get(o));
-                }
-            }
-        });
-        return Backward.of(dx);
     }
 
     @Override

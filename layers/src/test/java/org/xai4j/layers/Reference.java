@@ -33,6 +33,26 @@ final class Reference {
         return Nd4j.create(y, new long[] {N, K, OH, OW}, DataType.DOUBLE);
     }
 
+    /** dx = dL/dx of {@link #conv} for dy = dL/dy: every product W[k,c,r,s] x[...] sends W dy back to its x. */
+    static INDArray convInputGradient(INDArray dy, INDArray w, long[] xShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+        long N = xShape[0], H = xShape[2], W = xShape[3];
+        long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
+        long OH = dy.size(2), OW = dy.size(3);
+        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] ws = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dx = new double[(int) (N * groups * Cg * H * W)];
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
+            double g = dys[(int) (((n * K + k) * OH + i) * OW + j)];
+            long grp = k / Kg;
+            for (int c = 0; c < Cg; c++) for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) {
+                long h = i * sH - pads[0] + r * dH, v = j * sW - pads[1] + s * dW;
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                dx[(int) ((((n * groups + grp) * Cg + c) * H + h) * W + v)] += g * ws[(int) (((k * Cg + c) * R + r) * S + s)];
+            }
+        }
+        return Nd4j.create(dx, xShape, DataType.DOUBLE);
+    }
+
     /** Max over the window's in-image taps; OH, OW given (ceil mode is the layer's business). */
     static INDArray maxPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW) {
         return pool(x, kH, kW, sH, sW, pads, dH, dW, OH, OW, 0);

@@ -1,0 +1,10 @@
+/**
+ * The ONNX importer: a model file to an engine graph whose values keep their ONNX tensor names.
+ *
+ * <p>Read in this order: {@link org.xai4j.importers.onnx.OnnxImporter} (parsing, the node loop,
+ * names), {@link org.xai4j.importers.onnx.OnnxOps} (the table of converters, one per
+ * {@code op_type}), {@link org.xai4j.importers.onnx.Conversion} (constants, folding, measured
+ * shapes), then {@link org.xai4j.importers.onnx.ShapeOps} and
+ * {@link org.xai4j.importers.onnx.ConstantOps} (the shape arithmetic folded at import).
+ */
+package org.xai4j.importers.onnx;

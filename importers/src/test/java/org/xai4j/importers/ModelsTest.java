@@ -1,0 +1,41 @@
+package org.xai4j.importers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xai4j.testing.Shared;
+
+/** Models.load picks the importer from the file's first bytes, whatever the file is called. */
+class ModelsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void formatIsToldByContentNotByName() throws IOException {
+        Path h5 = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.h5");
+        Path onnx = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.onnx");
+        assertTrue(Models.isHdf5(h5));
+        assertFalse(Models.isHdf5(onnx));
+        Path renamed = Files.copy(onnx, dir.resolve("model.h5"));
+        assertEquals("input", Models.load(renamed).inputs().get(0).name());
+    }
+
+    @Test
+    void hdf5FilesGoToTheKerasImporter() {
+        var graph = Models.load(Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.h5"));
+        assertEquals("conv_pw_13_relu", graph.node("conv_pw_13_relu").name());
+    }
+
+    @Test
+    void directoryIsNotAModel() {
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> Models.load(dir));
+        assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
+    }
+}
