@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Properties;
+import org.xai4j.importers.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
@@ -94,7 +95,7 @@ public final class Main implements Runnable {
             return "out of memory (" + message + "); give Java more with XAI4J_JAVA_OPTS=-Xmx8g";
         }
         boolean userFacing = t instanceof IllegalArgumentException || t instanceof IllegalStateException
-                || t instanceof UncheckedIOException || t.getClass().getSimpleName().endsWith("FormatException");
+                || t instanceof UncheckedIOException || t instanceof ModelFormatException;
         if (message == null || message.isBlank()) {
             message = t.getClass().getSimpleName();
         } else if (!userFacing) {
