@@ -11,7 +11,11 @@ import org.xai4j.testing.Shared;
  * {@code predict} on real photos and pretrained models: the top-1 classes of
  * ../shared/assets/MANIFEST.md (made with ONNX Runtime). The probability must also be within
  * 0.03 of the manifest's: that checks the resampling, since other resizing rules move these
- * probabilities by up to 0.3 and flip 2 or 3 of the 30 top-1 classes. Measured: at most 0.021.
+ * probabilities by up to 0.3 and flip 2 or 3 of the 30 top-1 classes. Measured on all 15 photos:
+ * at most 0.021. The photos here are those where the resizing rule decides (kitten, apple, rocket,
+ * astronaut flip under other rules; the 512-pixel ones go through the block average; zebra is
+ * the largest) and the README's; importers' OnnxPhotosTest checks the top-1 of all 15 through the
+ * library with the same image code.
  */
 class PhotosTest {
     private static final double PROBABILITY = 0.03;
@@ -21,17 +25,10 @@ class PhotosTest {
         // photo,                            v1 class, v1 p, v2 class, v2 p
         "both_bullmastiff_tigercat.png,      243, 0.81,  243, 0.83",
         "zebra.jpg,                          340, 0.999, 340, 0.999",
-        "skimage_chelsea_cat.png,            285, 0.58,  285, 0.77",
         "kitten.jpg,                         285, 0.67,  281, 0.38",
-        "goldfish.jpg,                       1,   0.99,  1,   0.999",
-        "skimage_coffee.png,                 967, 0.96,  967, 0.99",
         "opencv_baboon.jpg,                  372, 0.66,  372, 0.98",
         "coral_grace_hopper.bmp,             652, 0.51,  652, 0.90",
-        "coral_hot_dog.jpg,                  934, 0.84,  934, 0.96",
-        "opencv_fruits.jpg,                  951, 0.63,  951, 0.94",
         "opencv_apple.jpg,                   948, 0.91,  945, 0.70",
-        "puppy_kitten.jpg,                   152, 0.20,  207, 0.84",
-        "dog_and_cat_white_background.jpg,   227, 0.17,  227, 0.56",
         "skimage_rocket.jpg,                 682, 0.33,  657, 0.41",
         "skimage_astronaut.png,              542, 0.52,  795, 0.40",
     })
@@ -50,10 +47,8 @@ class PhotosTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "skimage_chelsea_cat.png, Cat",
         "kitten.jpg, Cat",
         "both_bullmastiff_tigercat.png, Dog",
-        "puppy_kitten.jpg, Dog",
     })
     void teachableMachineTellsCatsFromDogs(String photo, String label) {
         // labels.txt beside the model ("0 Cat", "1 Dog") is picked up without --labels.
