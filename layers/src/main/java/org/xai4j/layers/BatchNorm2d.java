@@ -79,10 +79,10 @@ public final class BatchNorm2d implements Layer<BatchNorm2d.Cache> {
         // sum dy (x - mean) = sum dy x - mean sum dy: no centred copy of x is needed.
         INDArray sumDyXc = dy.mul(x).sum(others).subi(vector(mean, x).mul(sumDy));
         Map<String, INDArray> grads = new LinkedHashMap<>();
-        grads.put("gamma", Conv2d.as(sumDyXc.mul(invStd), gamma.dataType()));
-        grads.put("beta", Conv2d.as(sumDy, beta.dataType()));
-        grads.put("mean", Conv2d.as(sumDy.mul(a).negi(), mean.dataType()));
-        grads.put("var", Conv2d.as(sumDyXc.mul(a).muli(invStd).muli(invStd).muli(-0.5), var.dataType()));
+        grads.put("gamma", ConvKernels.as(sumDyXc.mul(invStd), gamma.dataType()));
+        grads.put("beta", ConvKernels.as(sumDy, beta.dataType()));
+        grads.put("mean", ConvKernels.as(sumDy.mul(a).negi(), mean.dataType()));
+        grads.put("var", ConvKernels.as(sumDyXc.mul(a).muli(invStd).muli(invStd).muli(-0.5), var.dataType()));
         return Backward.of(new INDArray[] {dx}, grads);
     }
 
@@ -103,6 +103,6 @@ public final class BatchNorm2d implements Layer<BatchNorm2d.Cache> {
 
     /** A [C] parameter as a rank-1 array in x's precision. */
     private static INDArray vector(INDArray p, INDArray x) {
-        return Conv2d.as(p.reshape(p.length()), x.dataType());
+        return ConvKernels.as(p.reshape(p.length()), x.dataType());
     }
 }

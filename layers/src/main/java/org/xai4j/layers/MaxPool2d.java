@@ -18,14 +18,14 @@ import org.xai4j.engine.Need;
  *
  * <p>Forward uses ND4J's built-in kernel where it applies (symmetric pads, no ceil-mode
  * overhang), with oneDNN switched off for the call: oneDNN's max pooling is several times
- * slower (../shared/ND4J.md). Otherwise, and always for backward, the winners come from the
- * plain loop in {@link #switches}, which fixes the tie rule independently of any kernel.
+ * slower (../shared/ND4J.md); a plain loop does the rest. Backward is a plain loop that fixes
+ * the tie rule whatever kernel ran forward.
  */
 public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
     private final PoolSpec spec;
 
-    /** The input, alive anyway as the previous activation: backward finds the winners again. */
-    public record Cache(INDArray x) {}
+    /** Input and output, both alive anyway as activations: backward finds the winners again. */
+    public record Cache(INDArray x, INDArray y) {}
 
     public MaxPool2d(PoolSpec spec) { this.spec = spec; }
     public PoolSpec spec() { return spec; }
@@ -38,15 +38,9 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
         if (nd4jCanPool(g)) {
             pool(x, y, g);
         } else {
-            INDArray xd = PoolGeometry.dense(x);
-            int[] switches = switches(xd, g);
-            PoolGeometry.Values xv = PoolGeometry.Values.of(xd);
-            PoolGeometry.Values yv = PoolGeometry.Values.of(y);
-            for (int o = 0; o < switches.length; o++) {
-                yv.set(o, switches[o] < 0 ? Double.NEGATIVE_INFINITY : xv.get(switches[o]));
-            }
+            maxima(PoolGeometry.dense(x), y, g);
         }
-        return Forward.of(y, new Cache(x));
+        return Forward.of(y, new Cache(x, y));
     }
 
     @Override
@@ -55,64 +49,69 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
             return Backward.of((INDArray) null);
         }
         INDArray x = PoolGeometry.dense(cache.x());
-        int[] switches = switches(x, PoolGeometry.of(spec, x.shape()));
+        PoolGeometry g = PoolGeometry.of(spec, x.shape());
         INDArray dx = Nd4j.zeros(dy.dataType(), x.shape());
+        PoolGeometry.Values xv = PoolGeometry.Values.of(x);
+        PoolGeometry.Values yv = PoolGeometry.Values.of(PoolGeometry.dense(cache.y()));
         PoolGeometry.Values dyv = PoolGeometry.Values.of(PoolGeometry.dense(dy));
         PoolGeometry.Values dxv = PoolGeometry.Values.of(dx);
-        int planes = (int) (x.size(0) * x.size(1));
-        int planeOut = switches.length / planes;
-        // Parallel over planes: the windows of a plane only hit that plane, so no races.
-        IntStream.range(0, planes).parallel().forEach(p -> {
-            for (int o = p * planeOut; o < (p + 1) * planeOut; o++) {
-                if (switches[o] >= 0) { // -1: a window of padding only, y = -inf, no input to blame
-                    dxv.set(switches[o], dxv.get(switches[o]) + dyv.get(o));
+        // The winner of a window is its first tap equal to the window's maximum y (a max is exact,
+        // so equality is exact), scanning rows then columns: PyTorch's tie rule. Parallel over
+        // planes: a plane's windows only touch that plane, so there are no races.
+        IntStream.range(0, (int) (x.size(0) * x.size(1))).parallel().forEach(p -> {
+            int base = p * g.H() * g.W();
+            for (int i = 0; i < g.OH(); i++) {
+                for (int j = 0; j < g.OW(); j++) {
+                    int o = (p * g.OH() + i) * g.OW() + j;
+                    int at = firstEqual(xv, base, i, j, yv.get(o), g);
+                    if (at >= 0) { // -1: a window of padding only, y = -inf, no input to blame
+                        dxv.set(at, dxv.get(at) + dyv.get(o));
+                    }
                 }
             }
         });
         return Backward.of(dx);
     }
 
-    /** For each output, the flat index into x (dense) of the first maximum of its window, or -1. */
-    int[] switches(INDArray x, PoolGeometry g) {
-        if (x.length() >= Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("MaxPool2d: input too large for int indices: " + x.length());
+    private int firstEqual(PoolGeometry.Values xv, int base, int i, int j, double max, PoolGeometry g) {
+        boolean nan = Double.isNaN(max);
+        for (int r = 0; r < spec.kernelH(); r++) {
+            int h = i * spec.strideH() - g.top() + r * spec.dilationH();
+            for (int s = 0; s < spec.kernelW() && h >= 0 && h < g.H(); s++) {
+                int w = j * spec.strideW() - g.left() + s * spec.dilationW();
+                if (w >= 0 && w < g.W()) {
+                    double v = xv.get(base + h * g.W() + w);
+                    if (v == max || nan && Double.isNaN(v)) {
+                        return base + h * g.W() + w;
+                    }
+                }
+            }
         }
-        int planes = (int) (x.size(0) * x.size(1));
-        int planeOut = g.OH() * g.OW();
-        int[] switches = new int[planes * planeOut];
+        return -1;
+    }
+
+    /** The plain loop for what ND4J's kernel cannot do; padding is skipped, so it never wins. */
+    private void maxima(INDArray x, INDArray y, PoolGeometry g) {
         PoolGeometry.Values xv = PoolGeometry.Values.of(x);
-        IntStream.range(0, planes).parallel().forEach(p -> {
+        PoolGeometry.Values yv = PoolGeometry.Values.of(y);
+        IntStream.range(0, (int) (x.size(0) * x.size(1))).parallel().forEach(p -> {
             int base = p * g.H() * g.W();
             for (int i = 0; i < g.OH(); i++) {
-                int h0 = i * spec.strideH() - g.top();
                 for (int j = 0; j < g.OW(); j++) {
-                    int w0 = j * spec.strideW() - g.left();
-                    int arg = -1;
-                    double best = Double.NEGATIVE_INFINITY;
+                    double max = Double.NEGATIVE_INFINITY;
                     for (int r = 0; r < spec.kernelH(); r++) {
-                        int h = h0 + r * spec.dilationH();
-                        if (h < 0 || h >= g.H()) {
-                            continue;
-                        }
-                        for (int s = 0; s < spec.kernelW(); s++) {
-                            int w = w0 + s * spec.dilationW();
-                            if (w < 0 || w >= g.W()) {
-                                continue;
-                            }
-                            int at = base + h * g.W() + w;
-                            double v = xv.get(at);
-                            // Strictly greater keeps the first maximum; NaN wins, as in PyTorch.
-                            if (arg < 0 || v > best || Double.isNaN(v)) {
-                                best = v;
-                                arg = at;
+                        int h = i * spec.strideH() - g.top() + r * spec.dilationH();
+                        for (int s = 0; s < spec.kernelW() && h >= 0 && h < g.H(); s++) {
+                            int w = j * spec.strideW() - g.left() + s * spec.dilationW();
+                            if (w >= 0 && w < g.W()) {
+                                max = Math.max(max, xv.get(base + h * g.W() + w)); // NaN wins, as in PyTorch
                             }
                         }
                     }
-                    switches[p * planeOut + i * g.OW() + j] = arg;
+                    yv.set((p * g.OH() + i) * g.OW() + j, max);
                 }
             }
         });
-        return switches;
     }
 
     /** ND4J's kernel pads symmetrically and rounds the output size down. */
@@ -133,7 +132,7 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
             context.allowHelpers(false);
             Nd4j.getExecutioner().exec(DynamicCustomOp.builder("maxpool2d").build(), context);
         } finally {
-            Conv2d.closeQuietly(context);
+            ConvKernels.closeQuietly(context);
         }
     }
 

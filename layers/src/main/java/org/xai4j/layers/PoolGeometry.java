@@ -59,6 +59,9 @@ record PoolGeometry(int H, int W, int OH, int OW, int top, int left, int bottom,
         void set(int i, double v);
 
         static Values of(INDArray dense) {
+            if (dense.length() >= Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("pooling indexes with int: array too large, " + dense.length() + " elements");
+            }
             if (dense.dataType() == DataType.FLOAT) {
                 FloatBuffer b = dense.data().asNioFloat();
                 return new Values() {

@@ -51,6 +51,8 @@ class Conv2dTest {
                 new Case("depthwise multiplier 2", new long[] {1, 3, 5, 6}, new long[] {6, 1, 3, 3}, true, d.withGroups(3).withPadding(1)),
                 new Case("depthwise multiplier 2 stride 2 no bias", new long[] {1, 2, 7, 7}, new long[] {4, 1, 3, 3}, false,
                         d.withGroups(2).withStride(2).withPadding(1)),
+                new Case("depthwise asymmetric pads [1,0,0,1] (input padded)", new long[] {1, 3, 5, 5}, new long[] {3, 1, 3, 3}, true,
+                        d.withGroups(3).withPadding(1, 0, 0, 1)),
                 new Case("depthwise dilation 2 SAME_UPPER (Keras separable)", new long[] {2, 3, 4, 4}, new long[] {3, 1, 3, 3}, false,
                         d.withGroups(3).withDilation(2).withPadding(Padding.SAME_UPPER)),
                 new Case("no bias", new long[] {1, 3, 5, 5}, new long[] {2, 3, 3, 3}, false, d.withPadding(1)),
