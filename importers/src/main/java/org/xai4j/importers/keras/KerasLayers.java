@@ -196,7 +196,8 @@ final class KerasLayers {
     /**
      * Keras ReLU(max_value, negative_slope, threshold). The settings Keras models use map to the
      * common layers (plain ReLU, ReLU6 as Clip(0, 6), leaky ReLU, leaky ReLU capped by Clip), so
-     * explainers that treat ReLU-like nodes specially see the usual classes.
+     * explainers that treat ReLU-like nodes specially see the usual classes; only a non-zero
+     * threshold needs {@link ThresholdReLU}.
      */
     private static Value relu(KerasCall c) {
         Value x = c.input(0);
@@ -204,8 +205,12 @@ final class KerasLayers {
         double max = maxNode.isNumber() ? maxNode.asDouble() : Double.POSITIVE_INFINITY;
         double slope = c.number("negative_slope", 0);
         double threshold = c.number("threshold", 0);
+        if (!(max > 0) || slope < 0) {
+            throw c.fail("has max_value " + maxNode + " and negative_slope " + slope + "; supported: max_value > 0, "
+                    + "negative_slope >= 0");
+        }
         if (threshold != 0) {
-            throw c.fail("has threshold " + threshold + "; supported: threshold 0");
+            return c.node(c.name(), new ThresholdReLU(max, slope, threshold), x.shape(), x.flattenedFrom(), x);
         }
         if (slope == 0) {
             Layer<?> layer = max == Double.POSITIVE_INFINITY ? new ReLU() : new Clip(0, max);

@@ -117,7 +117,7 @@ class KerasLayersTest {
 
     /**
      * A Keras 2.1-style Sequential (config is the list of layers, no InputLayer) exercising an
-     * even kernel under "same" padding, Dense on an image, and Reshape both ways.
+     * even kernel under "same" padding, Dense on an image, Reshape both ways, and a ReLU threshold.
      */
     @Test
     void sequentialWithReshapesMatchesTheChannelsLastReference() throws IOException {
@@ -132,6 +132,7 @@ class KerasLayersTest {
                   {"class_name": "GlobalMaxPooling2D", "config": {"name": "gmp"}},
                   {"class_name": "Reshape", "config": {"name": "r3", "target_shape": [1, 1, 3]}},
                   {"class_name": "Flatten", "config": {"name": "f"}},
+                  {"class_name": "ReLU", "config": {"name": "thr", "max_value": null, "negative_slope": 0.0, "threshold": 0.2}},
                   {"class_name": "Dense", "config": {"name": "out", "units": 2, "activation": "linear", "use_bias": true}}]}""";
         Path file = dir.resolve("seq.h5");
         H5Writer.write(file, config, Map.of("c", Map.of("kernel", kc, "bias", bc), "dimg", Map.of("kernel", kd, "bias", bd),
@@ -142,7 +143,8 @@ class KerasLayersTest {
         INDArray rc = NhwcReference.conv(x, kc, bc, 1, 1, true, 1);
         INDArray rd = NhwcReference.relu(NhwcReference.conv(rc, kd.reshape(1, 1, 4, 3), bd, 1, 1, true, 1), Double.POSITIVE_INFINITY, 0);
         INDArray gmp = rd.max(1, 2);
-        INDArray out = NhwcReference.dense(gmp, ko, bo);
+        INDArray thr = gmp.mul(gmp.gt(0.2).castTo(DataType.DOUBLE));
+        INDArray out = NhwcReference.dense(thr, ko, bo);
 
         assertEquals("c_input", g.inputs().get(0).name());
         try (Tape t = g.forward(NhwcReference.toNchw(x).castTo(DataType.FLOAT))) {

@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
+import org.xai4j.importers.Models;
 import org.xai4j.layers.Softmax;
 import org.xai4j.testing.Shared;
 
@@ -46,9 +47,10 @@ class KerasModelsTest {
         assertEquals(60, g.nodes().size());
     }
 
+    /** Through the format-sniffing entry point every user calls. */
     @Test
-    void mobileNetV2() {
-        Graph g = load("assets/models/mobilenet_v2_1.0_224_imagenet.h5");
+    void mobileNetV2ThroughModelsLoad() {
+        Graph g = Models.load(Shared.require("assets/models/mobilenet_v2_1.0_224_imagenet.h5"));
         assertArrayEquals(new long[] {-1, 3, 224, 224}, g.inputs().get(0).shape());
         assertSoftmaxOf(g, "Logits");
         g.node("Conv_1_relu6");
