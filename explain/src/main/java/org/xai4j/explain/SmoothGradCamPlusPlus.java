@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 
@@ -49,6 +48,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
         NdArrays.require4d(A, "the activation at '" + layer + "'", "Smooth Grad-CAM++");
         Scores scores = target.seed(z, logits).scores();
         SplittableRandom rng = new SplittableRandom(seed);
+        int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> weights = new ArrayList<>();
         int size = (int) (A.length() / A.size(0));
         for (int row = 0; row < x.size(0); row++) {
@@ -58,8 +58,8 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             double[] d1 = new double[size];
             double[] d2 = new double[size];
             double[] d3 = new double[size];
-            for (int start = 0; start < samples; start += batchSize) {
-                INDArray noisy = Noise.copies(xn, Math.min(batchSize, samples - start), std, rng);
+            for (int start = 0; start < samples; start += rows) {
+                INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 ActivationGradient r = ActivationGradient.record(graph, noisy, fixed, name);
                 double[] g = NdArrays.doubles(r.gradient());
                 for (int i = 0; i < g.length; i++) {
@@ -73,7 +73,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             weights.add(ChannelWeights.plusPlus(NdArrays.row(A, row), d1, d2, d3));
             NdArrays.close(xn == x ? null : xn);
         }
-        INDArray w = weights.size() == 1 ? weights.get(0) : Nd4j.concat(0, weights.toArray(INDArray[]::new));
+        INDArray w = NdArrays.stack(weights);
         INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
         INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
         NdArrays.close(A, z);
