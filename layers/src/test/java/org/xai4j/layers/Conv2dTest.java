@@ -86,7 +86,7 @@ class Conv2dTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void doubleForwardEqualsDefinition(Case c) {
+    void doubleForwardAndInputGradientEqualDefinition(Case c) {
         Conv2d conv = layer(c, DataType.DOUBLE);
         INDArray x = input(c, DataType.DOUBLE);
         INDArray y = conv.forward(x).y();
@@ -95,6 +95,18 @@ class Conv2dTest {
         assertArrayEquals(ref.shape(), y.shape());
         // Both sum at most C*R*S = 147 products of magnitude < 1 in double: 1e-12 is ~50x the worst rounding.
         assertTrue(y.sub(ref).amaxNumber().doubleValue() < 1e-12, c + ": max error " + y.sub(ref).amaxNumber());
+
+        // The input-gradient-only path (deconv2d, rotated depthwise kernels, crops and scatters),
+        // which the gradient check (it asks for parameters too) does not take.
+        Nd4j.getRandom().setSeed(13);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, y.shape()).subi(0.5);
+        INDArray dx = conv.backward(conv.forward(x).cache(), dy, Need.INPUT).dx()[0];
+        Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
+        ConvSpec s = c.spec();
+        INDArray dxRef = Reference.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(),
+                new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
+        assertEquals(DataType.DOUBLE, dx.dataType());
+        assertTrue(dx.sub(dxRef).amaxNumber().doubleValue() < 1e-12, c + ": max dx error " + dx.sub(dxRef).amaxNumber());
     }
 
     @ParameterizedTest(name = "{0}")
