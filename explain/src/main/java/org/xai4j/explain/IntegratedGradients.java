@@ -16,9 +16,9 @@ import org.xai4j.engine.Graph;
  *   completeness gap = sum(IG) - (Score(x) - Score(b))     (0 for the exact integral, eq. 3)
  * </pre>
  * Shapes: {@code x [N, ...]}, map like {@code x}. The steps run as batches of {@code batchSize}
- * interpolated inputs through one forward and one backward pass each; the class of row n is the
- * one explained at {@code x} (not re-predicted along the path). Cost: {@code steps} forward and
- * backward passes plus one forward pass of [x; b].
+ * interpolated inputs through one forward and one backward pass each (one at a time if the model
+ * fixes its batch at 1); the class of row n is the one explained at {@code x} (not re-predicted
+ * along the path). Cost: {@code steps} forward and backward passes, plus forward passes of x and b.
  */
 public final class IntegratedGradients implements Explainer<IntegratedGradients.Result> {
 
@@ -52,6 +52,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
         String input = ActivationGradient.inputOf(graph);
         Quadrature.Points q = rule.points(steps);
         int n = (int) x.size(0);
+        int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> maps = new ArrayList<>();
         int[] classes = new int[n];
         double[] values = new double[n];
@@ -61,14 +62,16 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
         for (int row = 0; row < n; row++) {
             INDArray xn = NdArrays.row(x, row);
             INDArray b = baseline.forInput(xn);
-            INDArray ends = Nd4j.concat(0, xn, b);
-            INDArray z = logits.at(graph, ends);
+            // Two passes rather than one of [x; b]: a model may fix its batch at 1.
+            INDArray zx = logits.at(graph, xn);
+            INDArray zb = logits.at(graph, b);
+            INDArray z = Nd4j.concat(0, zx, zb);
             Target fixed = target.row(row, n).fixedAt(z, 0);
             Scores s = fixed.seed(z, logits).scores();
             INDArray diff = xn.sub(b);
             INDArray sum = Nd4j.zerosLike(xn);
-            for (int start = 0; start < steps; start += batchSize) {
-                int count = Math.min(batchSize, steps - start);
+            for (int start = 0; start < steps; start += rows) {
+                int count = Math.min(rows, steps - start);
                 double[] alphas = java.util.Arrays.copyOfRange(q.alphas(), start, start + count);
                 double[] weights = java.util.Arrays.copyOfRange(q.weights(), start, start + count);
                 INDArray path = diff.mul(NdArrays.create(alphas, NdArrays.column(count, x.rank()), x.dataType())).addi(b);
@@ -87,7 +90,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             note = s.note();
             maps.add(ig);
             // The baseline may be the caller's own array (Baseline.of), so it is left to the GC.
-            NdArrays.close(ends, z, diff, exact == ig ? null : exact, xn == x ? null : xn);
+            NdArrays.close(zx, zb, z, diff, exact == ig ? null : exact, xn == x ? null : xn);
         }
         INDArray map = n == 1 ? maps.get(0) : Nd4j.concat(0, maps.toArray(INDArray[]::new));
         return new Result(map, new Scores(logits.node(), note, target.score(), classes, values), gaps, atBaseline);

@@ -45,14 +45,15 @@ public final class SmoothGrad implements Explainer<Attribution> {
         INDArray z = logits.at(graph, x);
         Scores scores = target.seed(z, logits).scores();
         SplittableRandom rng = new SplittableRandom(seed);
+        int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> maps = new ArrayList<>();
         for (int row = 0; row < x.size(0); row++) {
             INDArray xn = NdArrays.row(x, row);
             Target fixed = target.fixedAt(z, row);
             double std = Noise.std(xn, sigma);
             INDArray sum = null;
-            for (int start = 0; start < samples; start += batchSize) {
-                INDArray noisy = Noise.copies(xn, Math.min(batchSize, samples - start), std, rng);
+            for (int start = 0; start < samples; start += rows) {
+                INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 INDArray m = method.explain(graph, noisy, fixed).map();
                 INDArray s = m.sum(true, 0);
                 sum = sum == null ? s : sum.addi(s);

@@ -49,6 +49,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
         NdArrays.require4d(A, "the activation at '" + layer + "'", "Smooth Grad-CAM++");
         Scores scores = target.seed(z, logits).scores();
         SplittableRandom rng = new SplittableRandom(seed);
+        int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> weights = new ArrayList<>();
         int size = (int) (A.length() / A.size(0));
         for (int row = 0; row < x.size(0); row++) {
@@ -58,8 +59,8 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             double[] d1 = new double[size];
             double[] d2 = new double[size];
             double[] d3 = new double[size];
-            for (int start = 0; start < samples; start += batchSize) {
-                INDArray noisy = Noise.copies(xn, Math.min(batchSize, samples - start), std, rng);
+            for (int start = 0; start < samples; start += rows) {
+                INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 ActivationGradient r = ActivationGradient.record(graph, noisy, fixed, name);
                 double[] g = NdArrays.doubles(r.gradient());
                 for (int i = 0; i < g.length; i++) {

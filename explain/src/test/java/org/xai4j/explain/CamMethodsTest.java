@@ -156,6 +156,10 @@ class CamMethodsTest {
 
     @Test
     void smoothGradCamPlusPlusDependsOnTheSeedNotOnTheBatchSize() {
+        INDArray x1 = X.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
+        Graph fixedBatch = new Graph(List.of(Graph.Input.of("input", 1, 3, 12, 12)), CNN.nodes(), CNN.outputs());
+        Close.assertClose("fixed batch of 1", new SmoothGradCamPlusPlus("block", 3, 0.15, 9, 8).explain(CNN, x1).raw(),
+                new SmoothGradCamPlusPlus("block", 3, 0.15, 9, 8).explain(fixedBatch, x1).raw(), EQUAL, 0);
         INDArray one = new SmoothGradCamPlusPlus("block", 5, 0.15, 9, 5).explain(CNN, X).raw();
         INDArray split = new SmoothGradCamPlusPlus("block", 5, 0.15, 9, 2).explain(CNN, X).raw();
         Close.assertClose("batch 5 vs 2", one, split, EQUAL, 0);

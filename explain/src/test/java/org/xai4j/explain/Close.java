@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Comparisons with a stated tolerance, reporting the worst element. Test-only. */
+/**
+ * Comparisons with a stated tolerance, reporting the worst element. With
+ * {@code -Dxai4j.printErrors=true} every comparison prints its error, to see the margins. Test-only.
+ */
 final class Close {
     private Close() {}
 
@@ -32,6 +35,10 @@ final class Close {
             fail(what + ": at flat index " + worst + " expected " + e[worst] + " got " + a[worst] + " (|diff| " + worstDiff
                     + " > " + rel + " * max|expected| " + scale + " + " + abs + ")");
         }
-        return scale == 0 ? worstDiff : worstDiff / scale;
+        double relative = scale == 0 ? worstDiff : worstDiff / scale;
+        if (Boolean.getBoolean("xai4j.printErrors")) {
+            System.out.printf("%s: max |diff| / max |expected| = %.2e%n", what, relative);
+        }
+        return relative;
     }
 }

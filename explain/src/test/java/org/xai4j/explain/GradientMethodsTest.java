@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -142,6 +143,19 @@ class GradientMethodsTest {
             assertEquals(c, predicted.scores().classOf(row));
         }
         assertThrows(IllegalArgumentException.class, () -> together.explain(MLP, x, Target.perRow(1, 2, 3)));
+    }
+
+    /** ONNX exports without a dynamic batch axis fix N = 1: batched methods then pass one row at a time. */
+    @Test
+    void aModelWithItsBatchFixedAtOneIsExplainedRowByRow() {
+        Graph fixed = new Graph(List.of(Graph.Input.of("input", 1, 8)), MLP.nodes(), MLP.outputs());
+        IntegratedGradients ig = new IntegratedGradients(Baseline.uniform(3), 7, Quadrature.GAUSS_LEGENDRE, 8);
+        IntegratedGradients.Result a = ig.explain(fixed, X8);
+        IntegratedGradients.Result b = ig.explain(MLP, X8);
+        Close.assertClose("IG", b.map(), a.map(), 1e-14, 0);
+        assertEquals(b.completenessGap()[0], a.completenessGap()[0], 1e-14);
+        SmoothGrad sg = new SmoothGrad(new GradientTimesInput(), 5, 0.2, 1, 8);
+        Close.assertClose("SmoothGrad", sg.explain(MLP, X8).map(), sg.explain(fixed, X8).map(), 1e-14, 0);
     }
 
     @Test

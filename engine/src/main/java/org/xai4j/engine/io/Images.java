@@ -2,6 +2,8 @@ package org.xai4j.engine.io;
 
 import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.ComponentColorModel;
 import java.awt.image.Raster;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,7 +49,7 @@ public final class Images {
 
     /** Reads {@code file} and resizes the whole image to {@code height x width}: [1, 3, height, width], RGB 0..255. */
     public static INDArray load(Path file, int height, int width) {
-        return resize(rgb(read(file)), height, width);
+        return resize(Planes.of(read(file)), height, width).toArray();
     }
 
     /**
@@ -87,83 +89,71 @@ public final class Images {
 
     /** The pixels as [1, 3, H, W] float32 RGB 0..255; alpha is dropped, grey is copied to R, G and B. */
     public static INDArray rgb(BufferedImage image) {
-        int h = image.getHeight();
-        int w = image.getWidth();
-        float[] planes = new float[3 * h * w];
-        Raster raster = image.getRaster();
-        boolean grey = image.getColorModel().getColorSpace().getType() == ColorSpace.TYPE_GRAY
-                && raster.getNumBands() <= 2;
-        if (grey) {
-            // getRGB would pass grey through a linear-to-sRGB conversion and brighten it; the
-            // stored samples are what every other decoder (PIL, OpenCV) returns.
-            double max = (1L << raster.getSampleModel().getSampleSize(0)) - 1;
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
-                    float v = (float) (raster.getSample(x, y, 0) * 255.0 / max);
-                    planes[y * w + x] = v;
-                    planes[h * w + y * w + x] = v;
-                    planes[2 * h * w + y * w + x] = v;
-                }
-            }
-        } else {
-            int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
-            for (int i = 0; i < argb.length; i++) {
-                planes[i] = (argb[i] >> 16) & 0xff;
-                planes[h * w + i] = (argb[i] >> 8) & 0xff;
-                planes[2 * h * w + i] = argb[i] & 0xff;
-            }
-        }
-        return Nd4j.create(planes, new long[] {1, 3, h, w}, 'c');
+        return Planes.of(image).toArray();
     }
 
     /** The two-step resize of the class comment: [N, C, H, W] to [N, C, outH, outW]. */
     public static INDArray resize(INDArray x, int outH, int outW) {
-        if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("resize target must be at least 1x1, got " + outH + "x" + outW);
-        }
-        int k = (int) Math.min(x.size(2) / outH, x.size(3) / outW);
-        return bilinear(k >= 2 ? boxReduce(x, k) : x, outH, outW);
+        return resize(Planes.of(x), outH, outW).toArray();
     }
 
     /** Means of non-overlapping k x k blocks: [N, C, H, W] to [N, C, ceil(H/k), ceil(W/k)]. */
     public static INDArray boxReduce(INDArray x, int k) {
-        long[] s = x.shape();
-        int planes = (int) (s[0] * s[1]);
-        int h = (int) s[2];
-        int w = (int) s[3];
-        int outH = (h + k - 1) / k;
-        int outW = (w + k - 1) / k;
-        float[] in = floats(x);
-        float[] out = new float[planes * outH * outW];
-        for (int p = 0; p < planes; p++) {
-            for (int i = 0; i < outH; i++) {
-                for (int j = 0; j < outW; j++) {
-                    double sum = 0;
-                    int count = 0;
-                    for (int y = i * k; y < Math.min(h, (i + 1) * k); y++) {
-                        for (int xx = j * k; xx < Math.min(w, (j + 1) * k); xx++) {
-                            sum += in[(p * h + y) * w + xx];
-                            count++;
-                        }
-                    }
-                    out[(p * outH + i) * outW + j] = (float) (sum / count);
-                }
-            }
-        }
-        return Nd4j.create(out, new long[] {s[0], s[1], outH, outW}, 'c');
+        return boxReduce(Planes.of(x), k).toArray();
     }
 
     /** Half-pixel bilinear interpolation (step 2 of the class comment), up or down. */
     public static INDArray bilinear(INDArray x, int outH, int outW) {
-        long[] s = x.shape();
-        int planes = (int) (s[0] * s[1]);
-        int h = (int) s[2];
-        int w = (int) s[3];
-        float[] in = floats(x);
+        return bilinear(Planes.of(x), outH, outW).toArray();
+    }
+
+    private static Planes resize(Planes x, int outH, int outW) {
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("resize target must be at least 1x1, got " + outH + "x" + outW);
+        }
+        int k = Math.min(x.h() / outH, x.w() / outW);
+        return bilinear(k >= 2 ? boxReduce(x, k) : x, outH, outW);
+    }
+
+    private static Planes boxReduce(Planes x, int k) {
+        int h = x.h();
+        int w = x.w();
+        int outH = (h + k - 1) / k;
+        int outW = (w + k - 1) / k;
+        float[] in = x.data();
+        float[] out = new float[x.n() * outH * outW];
+        double[] sums = new double[outW];
+        for (int p = 0; p < x.n(); p++) {
+            for (int i = 0; i < outH; i++) {
+                java.util.Arrays.fill(sums, 0);
+                int rows = Math.min(h, (i + 1) * k) - i * k;
+                for (int y = i * k; y < i * k + rows; y++) {
+                    int row = (p * h + y) * w;
+                    for (int j = 0; j < outW; j++) {
+                        double sum = 0;
+                        for (int xx = j * k; xx < Math.min(w, (j + 1) * k); xx++) {
+                            sum += in[row + xx];
+                        }
+                        sums[j] += sum;
+                    }
+                }
+                for (int j = 0; j < outW; j++) {
+                    int cols = Math.min(w, (j + 1) * k) - j * k;
+                    out[(p * outH + i) * outW + j] = (float) (sums[j] / (rows * cols));
+                }
+            }
+        }
+        return new Planes(out, x.shape()[0], x.shape()[1], outH, outW);
+    }
+
+    private static Planes bilinear(Planes x, int outH, int outW) {
+        int h = x.h();
+        int w = x.w();
+        float[] in = x.data();
         Taps rows = Taps.of(h, outH);
         Taps cols = Taps.of(w, outW);
-        float[] out = new float[planes * outH * outW];
-        for (int p = 0; p < planes; p++) {
+        float[] out = new float[x.n() * outH * outW];
+        for (int p = 0; p < x.n(); p++) {
             int base = p * h * w;
             for (int i = 0; i < outH; i++) {
                 int r0 = base + rows.lo[i] * w;
@@ -179,14 +169,72 @@ public final class Images {
                 }
             }
         }
-        return Nd4j.create(out, new long[] {s[0], s[1], outH, outW}, 'c');
+        return new Planes(out, x.shape()[0], x.shape()[1], outH, outW);
     }
 
-    private static float[] floats(INDArray x) {
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("expected an image tensor [N,C,H,W], got " + Arrays.toString(x.shape()));
+    /** [N, C, H, W] float32 values in C order, as a plain array: resampling needs no ND4J ops. */
+    private record Planes(float[] data, long[] shape) {
+        Planes(float[] data, long n, long c, int h, int w) {
+            this(data, new long[] {n, c, h, w});
         }
-        return x.castTo(DataType.FLOAT).dup('c').data().asFloat();
+
+        int n() {
+            return (int) (shape[0] * shape[1]);
+        }
+
+        int h() {
+            return (int) shape[2];
+        }
+
+        int w() {
+            return (int) shape[3];
+        }
+
+        static Planes of(INDArray x) {
+            if (x.rank() != 4) {
+                throw new IllegalArgumentException("expected an image tensor [N,C,H,W], got " + Arrays.toString(x.shape()));
+            }
+            return new Planes(x.castTo(DataType.FLOAT).dup('c').data().asFloat(), x.shape());
+        }
+
+        static Planes of(BufferedImage image) {
+            int h = image.getHeight();
+            int w = image.getWidth();
+            int hw = h * w;
+            float[] planes = new float[3 * hw];
+            Raster raster = image.getRaster();
+            ColorModel cm = image.getColorModel();
+            int[] sizes = raster.getSampleModel().getSampleSize();
+            boolean grey = cm.getColorSpace().getType() == ColorSpace.TYPE_GRAY && raster.getNumBands() <= 2;
+            boolean plainRgb = cm instanceof ComponentColorModel && cm.getColorSpace().isCS_sRGB()
+                    && raster.getNumBands() >= 3 && sizes[0] == 8 && sizes[1] == 8 && sizes[2] == 8;
+            if (grey || plainRgb) {
+                // Stored samples as they are. For grey this also avoids getRGB's linear-to-sRGB
+                // conversion, which brightens grey images; PIL and OpenCV return the samples.
+                double scale = 255.0 / ((1L << sizes[0]) - 1);
+                int[] band = new int[hw];
+                for (int c = 0; c < 3; c++) {
+                    if (c == 0 || !grey) {
+                        raster.getSamples(0, 0, w, h, c, band);
+                    }
+                    for (int i = 0; i < hw; i++) {
+                        planes[c * hw + i] = (float) (band[i] * scale);
+                    }
+                }
+            } else {
+                int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+                for (int i = 0; i < hw; i++) {
+                    planes[i] = (argb[i] >> 16) & 0xff;
+                    planes[hw + i] = (argb[i] >> 8) & 0xff;
+                    planes[2 * hw + i] = argb[i] & 0xff;
+                }
+            }
+            return new Planes(planes, 1, 3, h, w);
+        }
+
+        INDArray toArray() {
+            return Nd4j.create(data, shape, 'c');
+        }
     }
 
     /** Per output index of one axis: the two input indices it blends and the weight of the upper one. */

@@ -4,7 +4,8 @@
  * <p>Read in this order: {@link org.xai4j.importers.onnx.OnnxImporter} (parsing, the node loop,
  * names), {@link org.xai4j.importers.onnx.OnnxOps} (the table of converters, one per
  * {@code op_type}), {@link org.xai4j.importers.onnx.Conversion} (constants, folding, measured
- * shapes), then {@link org.xai4j.importers.onnx.ShapeOps} and
+ * shapes), the converter groups ({@code WindowOps}, {@code ArithmeticOps}, {@code LayoutOps}),
+ * then {@link org.xai4j.importers.onnx.ShapeOps} and
  * {@link org.xai4j.importers.onnx.ConstantOps} (the shape arithmetic folded at import).
  */
 package org.xai4j.importers.onnx;

@@ -1,0 +1,118 @@
+package org.xai4j.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.io.Images;
+import org.xai4j.engine.io.Npy;
+import org.xai4j.engine.io.Preprocess;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code --input IMAGE|TENSOR.npy [--preprocess PRESET] [--size PIXELS]}: what the model is run
+ * on, shared by every command that runs a model (use it as a picocli mixin).
+ */
+public final class InputOptions {
+    private static final int DEFAULT_SIZE = 224;
+
+    @Option(names = {"-i", "--input"}, required = true, paramLabel = "IMAGE|TENSOR.npy",
+            description = {"A photo (PNG, JPEG, BMP, GIF: resized whole, no crop, to the model's input size), "
+                    + "or a float32 NCHW .npy tensor fed as is."})
+    Path file;
+
+    @Option(names = "--preprocess", paramLabel = "PRESET", defaultValue = "torchvision", converter = Converters.Preset.class,
+            description = "How photo pixels (RGB 0..255) become inputs: torchvision (default: x/255, ImageNet mean "
+                    + "and std), inception (x/127.5 - 1: MobileNet, Teachable Machine), caffe (BGR minus the ImageNet "
+                    + "means: Keras ResNet50, VGG) or none. Not applied to .npy input.")
+    Preprocess preprocess;
+
+    @Option(names = "--size", paramLabel = "PIXELS", converter = Converters.Positive.class,
+            description = "Resize photos to PIXELS x PIXELS (default: the model's input size, else 224).")
+    Integer size;
+
+    private String described;
+
+    public Path file() {
+        return file;
+    }
+
+    public Preprocess preprocess() {
+        return preprocess;
+    }
+
+    /** The tensor to feed to {@code input}: [N, C, H, W] float32. */
+    public INDArray tensor(Graph.Input input) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("input file not found: " + file
+                    + (Files.isDirectory(file) ? " (it is a directory)" : ""));
+        }
+        long[] expected = input.shape();
+        if (isNpy(file)) {
+            INDArray x = Npy.read(file);
+            if (expected != null && !fits(x.shape(), expected)) {
+                throw new IllegalArgumentException(file + ": tensor of shape " + Converters.shape(x.shape())
+                        + " does not fit model input '" + input.name() + "' " + Converters.shape(expected));
+            }
+            described = file + " " + Converters.shape(x.shape()) + " as is";
+            return x;
+        }
+        if (expected != null && (expected.length != 4 || expected[1] != 3)) {
+            throw new IllegalArgumentException("model input '" + input.name() + "' " + Converters.shape(expected)
+                    + " is not an RGB image [N,3,H,W]; pass a .npy tensor of that shape instead of " + file);
+        }
+        int h = side(expected, 2);
+        int w = side(expected, 3);
+        if (size != null && ((expected != null && expected[2] > 0 && expected[2] != size)
+                || (expected != null && expected[3] > 0 && expected[3] != size))) {
+            throw new IllegalArgumentException("--size " + size + " does not fit model input '" + input.name() + "' "
+                    + Converters.shape(expected) + "; leave --size out");
+        }
+        java.awt.image.BufferedImage image = Images.read(file);
+        INDArray rgb = Images.resize(Images.rgb(image), h, w);
+        described = file + " (" + image.getWidth() + "x" + image.getHeight() + ", resized to " + w + "x" + h + ", "
+                + preprocess.cliName() + ")";
+        return preprocess.apply(rgb);
+    }
+
+    /** One line saying what {@link #tensor} made (after it ran). */
+    public String describe() {
+        return described;
+    }
+
+    private int side(long[] expected, int axis) {
+        if (size != null) {
+            return size;
+        }
+        return expected != null && expected[axis] > 0 ? (int) expected[axis] : DEFAULT_SIZE;
+    }
+
+    private static boolean fits(long[] actual, long[] expected) {
+        if (actual.length != expected.length) {
+            return false;
+        }
+        for (int i = 0; i < actual.length; i++) {
+            if (expected[i] >= 0 && expected[i] != actual[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A .npy name, or numpy's magic bytes under any name. */
+    static boolean isNpy(Path file) {
+        if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
+            return true;
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            return Arrays.equals(in.readNBytes(6), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'});
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * The {@code xai4j} command line (picocli). Read first: {@link org.xai4j.cli.Main} (global
+ * options, error reporting, the table of subcommands), then {@link org.xai4j.cli.PredictCommand}.
+ * Options shared by commands that read a model and run it on an input are the mixins
+ * {@link org.xai4j.cli.ModelOptions} and {@link org.xai4j.cli.InputOptions}; a new command is a
+ * class of its own added to {@code Main}'s {@code subcommands}.
+ */
+package org.xai4j.cli;
