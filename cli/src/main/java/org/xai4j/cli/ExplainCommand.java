@@ -15,13 +15,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
-import org.xai4j.engine.io.Labels;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.explain.BackwardRules;
-import org.xai4j.explain.Baseline;
 import org.xai4j.explain.CamResult;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.IntegratedGradients;
@@ -35,12 +32,10 @@ import org.xai4j.layers.GlobalMaxPool;
 import org.xai4j.layers.Sigmoid;
 import org.xai4j.layers.Softmax;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code xai4j explain}: one explanation method (or all of them) for one class on one photo or
@@ -65,7 +60,7 @@ final class ExplainCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    @Option(names = "--method", required = true, paramLabel = "METHOD", converter = MethodName.class,
+    @Option(names = "--method", required = true, paramLabel = "METHOD", converter = ExplainConverters.MethodName.class,
             description = {"saliency, gradxinput, ig, smoothgrad, guided-backprop, deconvnet, cam, gradcam, "
                     + "gradcam-positive, guided-gradcam, gradcam++, smooth-gradcam++, or all."})
     String method;
@@ -76,7 +71,7 @@ final class ExplainCommand implements Callable<Integer> {
                     + "before pooling). cam also needs that pooling to feed a linear layer giving the logits."})
     String layer;
 
-    @Option(names = "--target", paramLabel = "CLASS|top", defaultValue = "top", converter = TargetClass.class,
+    @Option(names = "--target", paramLabel = "CLASS|top", defaultValue = "top", converter = ExplainConverters.TargetClass.class,
             description = "The class explained: an index from 0, or top (default) for the predicted class.")
     int target;
 
@@ -84,7 +79,7 @@ final class ExplainCommand implements Callable<Integer> {
             description = "ig: gradient evaluations along the path (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--rule", paramLabel = "RULE", defaultValue = "right", converter = Rule.class,
+    @Option(names = "--rule", paramLabel = "RULE", defaultValue = "right", converter = ExplainConverters.Rule.class,
             description = "ig: right (default: alphas k/N, k = 1..N), left, midpoint, trapezoid or gauss-legendre.")
     Quadrature rule;
 
@@ -99,7 +94,7 @@ final class ExplainCommand implements Callable<Integer> {
             description = "smoothgrad, smooth-gradcam++: noisy copies averaged (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.15", converter = NonNegative.class,
+    @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.15", converter = ExplainConverters.NonNegative.class,
             description = "smoothgrad, smooth-gradcam++: noise standard deviation as a fraction of the input's "
                     + "max - min (default: ${DEFAULT-VALUE}).")
     double sigma;
@@ -117,6 +112,12 @@ final class ExplainCommand implements Callable<Integer> {
                     + "(Clip(0,6)) its ordinary gradient, as Captum does. Default: ReLU and ReLU6.")
     boolean reluOnly;
 
+    @Option(names = "--float64",
+            description = "Compute in float64 (slower), with the file's float32 weights used exactly (ONNX batch norms "
+                    + "are kept, not folded): float32 rounding can flip a ReLU kink and switch a whole gradient path. "
+                    + "Files are still written as float32.")
+    boolean float64;
+
     @Option(names = "--out", paramLabel = "DIR",
             description = "Where the files go (created if needed). Default: explanations/<input file name "
                     + "without extension> in the current directory.")
@@ -130,29 +131,27 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Graph graph = model.graph();
-        Graph.Input in = model.input();
+        Graph graph = float64 ? Float64.load(model.file()) : model.graph();
+        if (graph.inputs().size() != 1) {
+            throw new IllegalArgumentException(model.file() + ": the model has " + graph.inputs().size() + " inputs "
+                    + graph.inputs().stream().map(Graph.Input::name).toList() + "; explain takes single-input models");
+        }
+        Graph.Input in = graph.inputs().get(0);
         List<ExplainMethod> methods = method.equals(ALL) ? List.of(ExplainMethod.values()) : List.of(ExplainMethod.parse(method));
         boolean all = methods.size() > 1;
         // Names are checked before any pass through the model, so a typo costs no waiting.
-        String layerName = null;
-        String layerSource = "";
-        if (methods.stream().anyMatch(ExplainMethod::needsLayer)) {
-            if (layer != null) {
-                layerName = resolveLayer(graph, layer);
-            } else {
-                String pooling = lastGlobalPooling(graph);
-                layerName = graph.node(pooling).inputs().get(0);
-                layerSource = " (default: the input of global pooling '" + pooling + "')";
-            }
-        }
+        LayerChoice layerChoice = methods.stream().anyMatch(ExplainMethod::needsLayer) ? chooseLayer(graph) : null;
         INDArray x = input.tensor(in);
+        if (float64) {
+            x = x.castTo(DataType.DOUBLE);
+        }
         if (x.rank() != 4 || x.size(0) != 1) {
             throw new IllegalArgumentException(input.file() + ": explain takes one input [1,C,H,W]; got "
                     + Converters.shape(x.shape()) + " (explain one row at a time)");
         }
         boolean photo = !InputOptions.isNpy(input.file());
 
+        // One forward pass chooses the class that every method then explains.
         Logits logits = Logits.of(graph);
         INDArray z = logits.at(graph, x);
         double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
@@ -161,14 +160,14 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target " + c + " is out of range: '" + logits.node() + "' has "
                     + zs.length + " classes (0.." + (zs.length - 1) + ")");
         }
-        Labels names = labels.forModel(model.file(), zs.length);
-        NamedBaseline base = methods.contains(ExplainMethod.IG) ? baseline(x, photo) : new NamedBaseline(null, "");
-        Graph batched = graph;
-        if (methods.stream().anyMatch(ExplainMethod::batched)) {
-            batched = Batching.withFreeBatch(graph, x, z);
-        }
-        ExplainMethod.Settings settings = new ExplainMethod.Settings(layerName, steps, rule, base.baseline(), base.name(),
-                samples, sigma, seed, batched == null ? 1 : batchSize,
+        String label = labels.forModel(model.file(), zs.length).name(c);
+        double probability = softmax(zs)[c];
+        IgBaseline base = methods.contains(ExplainMethod.IG)
+                ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
+        // null: the model takes one row only, so the batched methods go one row at a time and IG cannot run.
+        Graph batched = methods.stream().anyMatch(ExplainMethod::batched) ? Batching.withFreeBatch(graph, x, z) : graph;
+        ExplainMethod.Settings settings = new ExplainMethod.Settings(layerChoice == null ? null : layerChoice.name(), steps,
+                rule, base.baseline(), base.name(), samples, sigma, seed, batched == null ? 1 : batchSize,
                 reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6);
         Path dir = out != null ? out : Path.of("explanations", stem(input.file()));
         createDirectories(dir);
@@ -176,22 +175,21 @@ final class ExplainCommand implements Callable<Integer> {
         PrintWriter o = spec.commandLine().getOut();
         o.println("model:  " + model.file());
         o.println("input:  " + input.describe());
-        o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", c, names.name(c),
-                target >= 0 ? "as asked" : "the predicted class", zs[c], logits.node(), softmax(zs)[c]);
+        o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", c, label,
+                target >= 0 ? "as asked" : "the predicted class", zs[c], logits.node(), probability);
         if (!logits.note().isEmpty()) {
             o.println("note:   " + logits.note());
         }
-        if (layerName != null) {
-            o.println("layer:  " + layerName + layerSource);
+        if (layerChoice != null) {
+            o.println("layer:  " + layerChoice.name() + layerChoice.why());
         }
         o.println("out:    " + dir);
         o.println();
 
-        Map<String, Object> common = common(graph, logits, x, photo, c, names.name(c), zs, softmax(zs)[c]);
+        Map<String, Object> common = common(graph, logits, x, photo, c, label, zs[c], probability);
         BufferedImage background = ExplainPictures.background(photo ? input.file() : null, x);
-        String title = names.name(c).equals("class " + c) ? "input (class " + c + ")" : "input: " + c + " " + names.name(c);
-        List<Figure.Panel> panels = new ArrayList<>(List.of(new Figure.Panel(title,
-                ExplainPictures.enlarged(background))));
+        String title = label.equals("class " + c) ? "input (class " + c + ")" : "input: " + c + " " + label;
+        List<Figure.Panel> panels = new ArrayList<>(List.of(new Figure.Panel(title, ExplainPictures.enlarged(background))));
         for (ExplainMethod m : methods) {
             long start = System.nanoTime();
             Explanation e;
@@ -221,6 +219,21 @@ final class ExplainCommand implements Callable<Integer> {
             o.println("figure: " + figure);
         }
         return 0;
+    }
+
+    /** The layer of the CAM methods and why it was chosen (empty when given). */
+    record LayerChoice(String name, String why) {}
+
+    private LayerChoice chooseLayer(Graph graph) {
+        if (layer != null) {
+            try {
+                return new LayerChoice(graph.resolve(layer), "");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--layer: " + e.getMessage(), e);
+            }
+        }
+        String pooling = lastGlobalPooling(graph);
+        return new LayerChoice(graph.node(pooling).inputs().get(0), " (default: the input of global pooling '" + pooling + "')");
     }
 
     /** Writes the files of one method and returns the line to print about them. */
@@ -275,12 +288,13 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** What every method's JSON record says: model, input, class, and what the score is. */
     private Map<String, Object> common(Graph graph, Logits logits, INDArray x, boolean photo, int c, String label,
-                                       double[] z, double probability) {
+                                       double logit, double probability) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", model.file().toString());
         j.put("input", input.file().toString());
         j.put("preprocess", photo ? input.preprocess().cliName() : null);
         j.put("input_shape", x.shape());
+        j.put("precision", float64 ? "float64" : "float32");
         j.put("target", c);
         j.put("label", label);
         j.put("target_requested", target >= 0 ? Integer.toString(target) : "top");
@@ -289,7 +303,7 @@ final class ExplainCommand implements Callable<Integer> {
         j.put("logits_node", logits.node());
         j.put("model_ends_in_softmax", !output.equals(logits.node()));
         j.put("pre_softmax_logit", isPreActivation(graph, logits.node()));
-        j.put("logit", z[c]);
+        j.put("logit", logit);
         j.put("probability", probability);
         j.put("note", logits.note());
         return j;
@@ -304,14 +318,6 @@ final class ExplainCommand implements Callable<Integer> {
         return !(n.layer() instanceof Softmax || n.layer() instanceof Sigmoid);
     }
 
-    private static String resolveLayer(Graph graph, String name) {
-        try {
-            return graph.resolve(name);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--layer: " + e.getMessage(), e);
-        }
-    }
-
     /** The last global pooling node: the CAM family's default layer is what it reads. */
     static String lastGlobalPooling(Graph graph) {
         List<Node> nodes = graph.nodes();
@@ -323,53 +329,6 @@ final class ExplainCommand implements Callable<Integer> {
         }
         throw new IllegalArgumentException("--layer is needed: the model has no global pooling node whose input would "
                 + "be the default layer; pass a node with a 4-D output (`xai4j layers` lists them)");
-    }
-
-    /** The baseline of integrated gradients and how to describe it. */
-    record NamedBaseline(Baseline baseline, String name) {}
-
-    private NamedBaseline baseline(INDArray x, boolean photo) {
-        String spec = baseline.trim();
-        String lower = spec.toLowerCase(Locale.ROOT);
-        String preprocess = input.preprocess().cliName();
-        if (lower.equals("black") || lower.equals("white")) {
-            if (!photo) {
-                return lower.equals("black") ? new NamedBaseline(Baseline.black(), "black (zeros)")
-                        : new NamedBaseline(Baseline.white(), "white (each channel at its maximum in the input)");
-            }
-            // A photo's black is 0 only before preprocessing: x / 127.5 - 1 makes it -1.
-            double value = lower.equals("black") ? 0 : 255;
-            INDArray rgb = Nd4j.zeros(DataType.FLOAT, 1, 3, x.size(2), x.size(3)).addi(value);
-            return new NamedBaseline(Baseline.of(input.preprocess().apply(rgb)),
-                    lower + " (the " + lower + " photo through " + preprocess + " preprocessing)");
-        }
-        if (lower.equals("noise")) {
-            return new NamedBaseline(Baseline.uniform(seed), "noise (uniform over the input's range, seed " + seed + ")");
-        }
-        if (lower.equals("blur") || lower.startsWith("blur:")) {
-            double s = 10;
-            if (lower.startsWith("blur:")) {
-                try {
-                    s = Double.parseDouble(lower.substring(5));
-                } catch (NumberFormatException e) {
-                    s = -1;
-                }
-                if (!(s >= 0)) {
-                    throw new IllegalArgumentException("--baseline " + spec + ": blur:S needs a Gaussian width S >= 0 in pixels");
-                }
-            }
-            return new NamedBaseline(Baseline.blurred(s), "blur (Gaussian, sigma " + s + " pixels)");
-        }
-        Path file = Path.of(spec);
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("--baseline " + spec + ": not black, white, noise, blur[:S], nor an existing .npy file");
-        }
-        INDArray b = Npy.read(file);
-        if (!Arrays.equals(b.shape(), x.shape())) {
-            throw new IllegalArgumentException("--baseline " + file + ": shape " + Converters.shape(b.shape())
-                    + " differs from the input's " + Converters.shape(x.shape()));
-        }
-        return new NamedBaseline(Baseline.of(b), file.toString());
     }
 
     private static void createDirectories(Path dir) {
@@ -409,67 +368,5 @@ final class ExplainCommand implements Callable<Integer> {
             p[j] /= sum;
         }
         return p;
-    }
-
-    /** A method name or all. */
-    static final class MethodName implements ITypeConverter<String> {
-        @Override
-        public String convert(String value) {
-            String v = value.trim().toLowerCase(Locale.ROOT);
-            if (v.equals(ALL)) {
-                return v;
-            }
-            try {
-                return ExplainMethod.parse(v).cliName();
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not a method; accepted: " + ExplainMethod.names() + ", all");
-            }
-        }
-    }
-
-    /** A class index from 0, or top (read as -1: the predicted class). */
-    static final class TargetClass implements ITypeConverter<Integer> {
-        @Override
-        public Integer convert(String value) {
-            String v = value.trim();
-            if (v.equalsIgnoreCase("top")) {
-                return -1;
-            }
-            try {
-                int c = Integer.parseInt(v);
-                if (c >= 0) {
-                    return c;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("expected a class index (0, 1, ...) or top, got '" + value + "'");
-        }
-    }
-
-    static final class Rule implements ITypeConverter<Quadrature> {
-        @Override
-        public Quadrature convert(String value) {
-            try {
-                return ExplainMethod.parseRule(value);
-            } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not a rule; accepted: right, left, midpoint, trapezoid, gauss-legendre");
-            }
-        }
-    }
-
-    static final class NonNegative implements ITypeConverter<Double> {
-        @Override
-        public Double convert(String value) {
-            try {
-                double d = Double.parseDouble(value.trim());
-                if (d >= 0 && Double.isFinite(d)) {
-                    return d;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("expected a number >= 0, got '" + value + "'");
-        }
     }
 }

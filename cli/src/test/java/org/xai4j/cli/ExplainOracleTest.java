@@ -11,7 +11,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,10 +35,21 @@ import org.xai4j.testing.Shared;
  * add 32 gradients along a path that crosses many ReLU kinks, some of which float32 flips: the
  * oracle's own float32 run is 3e-3 (ResNet-18) and 6e-3 (MobileNetV2) away, so those two get
  * 1e-2; the tiny net (1e-7 in the oracle) keeps 1e-4.
+ *
+ * <p>One exception, found by the importers' oracle test: the random MobileNetV2's input gradient
+ * crosses a ReLU6 kink that float32 cannot resolve (a pre-activation of 1.7e-5 among values up to
+ * 12 changes sign in our float32 pass), which switches one gradient path and moves the input
+ * gradient by 1e-3 relative (measured 1.2e-3; gradient x input 1.5e-3; the ReLU-only guided
+ * backprop, which equals the gradient there, 1.2e-3). Those three get the importers' 3e-2 in
+ * float32, and are checked again with {@code --float64}, where nothing but the reference's
+ * rounding to float32 is left: 1e-6.
  */
 class ExplainOracleTest {
     private static final double RELATIVE = 1e-4;
     private static final double IG_224 = 1e-2;
+    private static final double MOBILENET_KINK = 3e-2;
+    private static final double FLOAT64 = 1e-6;
+    private static final Set<String> KINKED = Set.of("grad", "grad_x_input", "guided_backprop_relu6_plain");
 
     @TempDir
     Path dir;
@@ -136,7 +149,36 @@ class ExplainOracleTest {
         assertTrue(missing.isEmpty(), "--method all wrote everything; missing " + missing);
     }
 
+    @Test
+    void mobileNetV2GradientsInFloat64() {
+        Path base = Shared.require("oracle/mobilenet_v2");
+        JsonNode oracle = ExplainFiles.oracle("mobilenet_v2");
+        String model = Shared.require("oracle/" + oracle.get("onnx").get("op13_bn").get("file").asText()).toString();
+        String c = Integer.toString(oracle.get("target_class").asInt());
+        Map<String, Double> errors = new LinkedHashMap<>();
+        String[][] runs = {{"saliency", "grad"}, {"gradxinput", "grad_x_input"}, {"guided-backprop", "guided_backprop_relu6_plain"}};
+        for (String[] run : runs) {
+            Path out = dir.resolve(run[0]);
+            List<String> args = new ArrayList<>(List.of("explain", "--model", model, "--input", base.resolve("input.npy").toString(),
+                    "--method", run[0], "--float64", "--target", c, "--out", out.toString()));
+            if (run[0].equals("guided-backprop")) {
+                args.add("--relu-only");
+            }
+            Cli.Result r = Cli.run(args.toArray(String[]::new)).ok();
+            assertEquals("float64", ExplainFiles.json(out.resolve(run[0] + ".json")).get("precision").asText(), r.out());
+            double e = ExplainFiles.relativeError(ExplainFiles.npy(base.resolve(run[1] + ".npy")),
+                    ExplainFiles.npy(out.resolve(run[0] + ".npy")), run[0] + " --float64");
+            errors.put(run[1], e);
+            assertTrue(e <= FLOAT64, run[0] + " --float64 vs oracle " + run[1] + ": " + e);
+        }
+        errors.forEach((map, e) -> System.out.printf("explain vs oracle: %-14s %-28s max relative error %.2e (--float64)%n",
+                "mobilenet_v2", map, e));
+    }
+
     private static void compare(Map<String, Double> errors, Path base, String reference, Path out, String file, double tolerance) {
+        if (base.getFileName().toString().equals("mobilenet_v2") && KINKED.contains(reference)) {
+            tolerance = MOBILENET_KINK;
+        }
         double e = ExplainFiles.relativeError(ExplainFiles.npy(base.resolve(reference + ".npy")),
                 ExplainFiles.npy(out.resolve(file)), file + " vs " + reference);
         errors.put(reference, e);
