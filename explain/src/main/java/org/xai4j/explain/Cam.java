@@ -5,7 +5,9 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.Layer;
 import org.xai4j.engine.Node;
+import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Flatten;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
@@ -14,8 +16,9 @@ import org.xai4j.layers.Reshape;
 
 /**
  * CAM (Zhou et al., "Learning Deep Features for Discriminative Localization", CVPR 2016): for a
- * layer read by global average pooling and a linear classifier, the classifier's weights applied
- * at every position of the layer's feature maps.
+ * layer read by global average pooling and a linear classifier (a Linear layer, or a 1x1
+ * convolution as in Keras's MobileNet), the classifier's weights applied at every position of the
+ * layer's feature maps.
  * <pre>
  *   w_k = sum_j seed_j W[j, k]      (= W[c, k] for the logit of class c; seed = dScore/dz)
  *   raw = sum_k w_k A_k              [N, h, w], no ReLU, no bias: mean(raw) + b_c = z_c
@@ -44,7 +47,7 @@ public final class Cam implements Explainer<CamResult> {
         NdArrays.require4d(x, "an input", "CAM");
         Logits logits = Logits.of(graph);
         String name = graph.resolve(layer);
-        INDArray W = classifier(graph, name, logits.node()).weight();
+        INDArray W = classifier(graph, name, logits.node());
         Map<String, INDArray> v = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, logits.node()));
         INDArray A = v.get(name);
         NdArrays.require4d(A, "the activation at '" + layer + "'", "CAM");
@@ -62,18 +65,20 @@ public final class Cam implements Explainer<CamResult> {
     }
 
     /**
-     * The linear layer that reads {@code layer} through global average pooling (and reshapes)
-     * and produces the logits; a one-line error naming what was found instead.
+     * The weights {@code [K, C]} of the linear classifier that reads {@code layer} through global
+     * average pooling (and reshapes) and produces the logits; a one-line error naming what was
+     * found instead.
      */
-    static Linear classifier(Graph graph, String layer, String logits) {
-        String why = "CAM needs global average pooling then a linear layer producing the logits '" + logits
+    static INDArray classifier(Graph graph, String layer, String logits) {
+        String why = "CAM needs global average pooling then a linear layer (Linear or 1x1 convolution) producing the logits '" + logits
                 + "' right after '" + layer + "'";
         List<Node> readers = readers(graph, layer);
         if (readers.size() != 1 || !(readers.get(0).layer() instanceof GlobalAvgPool)) {
             throw new IllegalArgumentException(why + ", but it is read by " + describe(readers) + " (Grad-CAM works at any layer)");
         }
         Node n = next(graph, readers.get(0));
-        if (n == null || !(n.layer() instanceof Linear linear)) {
+        INDArray W = n == null ? null : weightsOf(n.layer());
+        if (W == null) {
             throw new IllegalArgumentException(why + ", but the pooling is followed by "
                     + (n == null ? "several nodes or none" : describe(List.of(n))) + " (Grad-CAM works at any layer)");
         }
@@ -85,7 +90,19 @@ public final class Cam implements Explainer<CamResult> {
             }
             v = after.get(0).name();
         }
-        return linear;
+        return W;
+    }
+
+    /** A Linear layer's weight, or a 1x1 convolution's as [K, C] (on a 1x1 input it is linear); else null. */
+    private static INDArray weightsOf(Layer<?> layer) {
+        if (layer instanceof Linear linear) {
+            return linear.weight();
+        }
+        if (layer instanceof Conv2d conv && conv.weight().size(2) == 1 && conv.weight().size(3) == 1 && conv.spec().groups() == 1
+                && conv.spec().padTop() == 0 && conv.spec().padLeft() == 0 && conv.spec().padBottom() == 0 && conv.spec().padRight() == 0) {
+            return conv.weight().reshape(conv.weight().size(0), conv.weight().size(1));
+        }
+        return null;
     }
 
     /** The single reader of {@code n}'s output after skipping reshapes, or null. */

@@ -1,6 +1,7 @@
 package org.xai4j.explain;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -69,19 +70,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             Target fixed = target.row(row, n).fixedAt(z, 0);
             Scores s = fixed.seed(z, logits).scores();
             INDArray diff = xn.sub(b);
-            INDArray sum = Nd4j.zerosLike(xn);
-            for (int start = 0; start < steps; start += rows) {
-                int count = Math.min(rows, steps - start);
-                double[] alphas = java.util.Arrays.copyOfRange(q.alphas(), start, start + count);
-                double[] weights = java.util.Arrays.copyOfRange(q.weights(), start, start + count);
-                INDArray path = diff.mul(NdArrays.create(alphas, NdArrays.column(count, x.rank()), x.dataType())).addi(b);
-                INDArray g = ActivationGradient.record(graph, path, fixed, input).gradient();
-                INDArray w = NdArrays.create(weights, new long[] {1, count}, g.dataType());
-                INDArray weighted = w.mmul(g.reshape(count, xn.length()));
-                sum.addi(weighted.reshape(xn.shape()));
-                NdArrays.close(path, g, w, weighted);
-            }
-            INDArray ig = sum.muli(diff);
+            INDArray ig = meanGradient(graph, input, b, diff, fixed, q, rows).muli(diff);
             classes[row] = s.classOf(0);
             values[row] = s.valueOf(0);
             atBaseline[row] = s.valueOf(1);
@@ -92,7 +81,28 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             // The baseline may be the caller's own array (Baseline.of), so it is left to the GC.
             NdArrays.close(zx, zb, z, diff, exact == ig ? null : exact, xn == x ? null : xn);
         }
-        INDArray map = n == 1 ? maps.get(0) : Nd4j.concat(0, maps.toArray(INDArray[]::new));
-        return new Result(map, new Scores(logits.node(), note, target.score(), classes, values), gaps, atBaseline);
+        return new Result(NdArrays.stack(maps), new Scores(logits.node(), note, target.score(), classes, values), gaps, atBaseline);
+    }
+
+    /**
+     * {@code sum_i w_i dScore/dx (b + alpha_i (x - b))} for one row, the path points in batches
+     * of {@code rows}; each batch's weighted sum is one [1, B] x [B, C*H*W] product.
+     */
+    private static INDArray meanGradient(Graph graph, String input, INDArray b, INDArray diff, Target fixed,
+                                         Quadrature.Points q, int rows) {
+        INDArray sum = Nd4j.zerosLike(diff);
+        int steps = q.alphas().length;
+        for (int start = 0; start < steps; start += rows) {
+            int count = Math.min(rows, steps - start);
+            double[] alphas = Arrays.copyOfRange(q.alphas(), start, start + count);
+            double[] weights = Arrays.copyOfRange(q.weights(), start, start + count);
+            INDArray path = diff.mul(NdArrays.create(alphas, NdArrays.column(count, diff.rank()), diff.dataType())).addi(b);
+            INDArray g = ActivationGradient.record(graph, path, fixed, input).gradient();
+            INDArray w = NdArrays.create(weights, new long[] {1, count}, g.dataType());
+            INDArray weighted = w.mmul(g.reshape(count, diff.length()));
+            sum.addi(weighted.reshape(diff.shape()));
+            NdArrays.close(path, g, w, weighted);
+        }
+        return sum;
     }
 }

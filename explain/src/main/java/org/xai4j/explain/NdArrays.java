@@ -24,6 +24,16 @@ final class NdArrays {
         return x.size(0) == 1 ? x : x.get(NDArrayIndex.interval(n, n + 1)).dup();
     }
 
+    /** Per-row results stacked along axis 0 (the parts are freed; a single part is returned as is). */
+    static INDArray stack(java.util.List<INDArray> rows) {
+        if (rows.size() == 1) {
+            return rows.get(0);
+        }
+        INDArray all = Nd4j.concat(0, rows.toArray(INDArray[]::new));
+        close(rows.toArray(INDArray[]::new));
+        return all;
+    }
+
     /** Shape {@code [n, 1, 1, ...]} of rank {@code rank}: a per-row factor that broadcasts. */
     static long[] column(long n, int rank) {
         long[] s = new long[rank];

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 
 /**
@@ -63,6 +62,6 @@ public final class SmoothGrad implements Explainer<Attribution> {
             NdArrays.close(xn == x ? null : xn);
         }
         NdArrays.close(z);
-        return new Attribution(maps.size() == 1 ? maps.get(0) : Nd4j.concat(0, maps.toArray(INDArray[]::new)), scores);
+        return new Attribution(NdArrays.stack(maps), scores);
     }
 }

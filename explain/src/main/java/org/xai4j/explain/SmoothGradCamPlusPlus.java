@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 
@@ -74,7 +73,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             weights.add(ChannelWeights.plusPlus(NdArrays.row(A, row), d1, d2, d3));
             NdArrays.close(xn == x ? null : xn);
         }
-        INDArray w = weights.size() == 1 ? weights.get(0) : Nd4j.concat(0, weights.toArray(INDArray[]::new));
+        INDArray w = NdArrays.stack(weights);
         INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
         INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
         NdArrays.close(A, z);

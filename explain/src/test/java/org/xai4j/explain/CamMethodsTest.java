@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -18,6 +17,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.HookHandle;
 import org.xai4j.engine.Tape;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.Flatten;
 import org.xai4j.layers.Linear;
 
 /**
@@ -39,6 +42,18 @@ class CamMethodsTest {
         Close.assertClose("Grad-CAM raw", Transforms.relu(cam.raw(), true).divi(36), grad.raw(), EQUAL, 0);
         Close.assertClose("Grad-CAM map", cam.map().div(36), grad.map(), EQUAL, 0);
         assertEquals(12, grad.map().size(2));
+    }
+
+    /** Keras MobileNet's head: GAP, reshape, then a 1x1 convolution as the classifier. */
+    @Test
+    void aOneByOneConvolutionHeadIsALinearClassifierForCam() {
+        Linear fc = (Linear) CNN.node("logits").layer();
+        List<Node> nodes = new ArrayList<>(CNN.nodes().stream().filter(n -> !n.name().equals("flat") && !n.name().equals("logits")).toList());
+        nodes.add(Node.of("head", new Conv2d(fc.weight().reshape(5, 6, 1, 1), fc.bias(), ConvSpec.DEFAULT), "gap"));
+        nodes.add(Node.of("logits", new Flatten(1), "head"));
+        Graph convHead = new Graph(CNN.inputs(), nodes, List.of("logits"));
+        Close.assertClose("CAM with a 1x1 conv head", Cam.of("features").explain(CNN, X).raw(),
+                Cam.of("features").explain(convHead, X).raw(), EQUAL, 0);
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.xai4j.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.Relu6;
 import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
 import org.nd4j.linalg.api.ops.impl.transforms.gradient.Relu6Derivative;
 import org.nd4j.linalg.factory.Nd4j;
@@ -35,7 +36,15 @@ public final class Clip implements Layer<Clip.Cache> {
 
     @Override
     public Forward<Cache> forward(INDArray... x) {
-        INDArray y = Nd4j.exec(new ClipByValue(x[0], min, max))[0];
+        INDArray y;
+        if (min == 0 && max == 6) {
+            // ReLU6 runs after every convolution of a MobileNet: libnd4j's scalar relu6 is one
+            // pass, about 2x faster than the clip_by_value custom op.
+            y = Nd4j.createUninitialized(x[0].dataType(), x[0].shape());
+            Nd4j.exec(new Relu6(x[0], y));
+        } else {
+            y = Nd4j.exec(new ClipByValue(x[0], min, max))[0];
+        }
         return Forward.of(y, new Cache(y));
     }
 

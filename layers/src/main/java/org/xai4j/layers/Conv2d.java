@@ -90,11 +90,16 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         if (spec.groups() > 1 && !isDepthwise()) {
             return groupsBackward(cache, dy, need);
         }
-        if (!need.parameters() && !isDepthwise()) {
+        if (!need.parameters()) {
             // The explainers' path: dx alone, no dW pass.
-            return Backward.of(need.input(0) ? kernels.transposed(dy, as(weight, x.dataType()), x.shape(), plan) : null);
+            INDArray w = as(weight, x.dataType());
+            INDArray dx = !need.input(0) ? null
+                    : isDepthwise() ? kernels.depthwiseTransposed(dy, w, x.shape(), plan) : kernels.transposed(dy, w, x.shape(), plan);
+            if (dx != null || !need.input(0)) {
+                return Backward.of(dx);
+            }
         }
-        // conv2d_bp / depthwise_conv2d_bp form dx and dW together (depthwise dx has no cheaper call).
+        // conv2d_bp / depthwise_conv2d_bp form dx and dW together (the only depthwise dx call for strides > 1).
         INDArray xp = plan.padInput() ? ConvKernels.padded(x, plan) : x;
         INDArray w = isDepthwise() ? ConvKernels.depthwiseWeight(as(weight, x.dataType()), spec.groups()) : as(weight, x.dataType());
         INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.shape()), Nd4j.createUninitialized(x.dataType(), w.shape())};

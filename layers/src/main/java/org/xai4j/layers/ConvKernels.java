@@ -58,6 +58,9 @@ final class ConvKernels {
      * remainder) it runs unpadded into a scratch array that x's extent is cut out of.
      */
     INDArray transposed(INDArray dy, INDArray w, long[] xShape, Conv2d.Plan plan) {
+        if (R == 1 && S == 1 && plan.top() + plan.left() + plan.bottom() + plan.right() == 0) {
+            return pointwiseTransposed(dy, w, xShape);
+        }
         long fullH = (dy.size(2) - 1) * spec.strideH() + (R - 1) * spec.dilationH() + 1;
         long fullW = (dy.size(3) - 1) * spec.strideW() + (S - 1) * spec.dilationW() + 1;
         boolean exact = !plan.same() && !plan.padInput()
@@ -70,6 +73,53 @@ final class ConvKernels {
         INDArray full = Nd4j.createUninitialized(dy.dataType(), xShape[0], xShape[1], fullH, fullW);
         run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {full}, 0, 0, false);
         return crop(full, xShape, plan.top(), plan.left());
+    }
+
+    /**
+     * 1x1 without pads (ResNet's strided shortcuts): {@code dx[n,c,i sH, j sW] = sum_k W[k,c] dy[n,k,i,j]}
+     * and 0 between the strides. The sum is a stride-1 transposed 1x1 convolution (a GEMM); a
+     * strided deconv2d measured about twice as slow as it plus the scatter.
+     */
+    private INDArray pointwiseTransposed(INDArray dy, INDArray w, long[] xShape) {
+        INDArray dense = Nd4j.createUninitialized(dy.dataType(), xShape[0], xShape[1], dy.size(2), dy.size(3));
+        ConvKernels stride1 = new ConvKernels(1, 1, ConvSpec.DEFAULT);
+        stride1.run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dense}, 0, 0, false);
+        if (spec.strideH() == 1 && spec.strideW() == 1) {
+            return dense;
+        }
+        INDArray dx = Nd4j.zeros(dy.dataType(), xShape);
+        dx.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.interval(0, spec.strideH(), (dy.size(2) - 1) * spec.strideH() + 1),
+                NDArrayIndex.interval(0, spec.strideW(), (dy.size(3) - 1) * spec.strideW() + 1)).assign(dense);
+        return dx;
+    }
+
+    /**
+     * dx of a stride-1 depthwise convolution with multiplier 1, or null where that does not
+     * apply: the same depthwise convolution of dy with each kernel rotated by 180 degrees and
+     * pads {@code (R-1) dH - pad}, so the forward kernel does it (oneDNN); depthwise_conv2d_bp
+     * also forms dW and ran 1.5-3x slower on MobileNetV2's large maps.
+     */
+    INDArray depthwiseTransposed(INDArray dy, INDArray w, long[] xShape, Conv2d.Plan plan) {
+        long C = xShape[1];
+        int padH = (int) (R - 1) * spec.dilationH() - plan.padH();
+        int padW = (int) (S - 1) * spec.dilationW() - plan.padW();
+        if (spec.strideH() != 1 || spec.strideW() != 1 || w.size(0) != C || plan.same() || plan.padInput() || padH < 0 || padW < 0) {
+            return null;
+        }
+        // Rotated and in layout [R, S, C, 1]: wr[(r S + s) C + c] = W[c, 0, R-1-r, S-1-s].
+        INDArray rotated = Nd4j.createUninitialized(w.dataType(), R, S, C, 1);
+        PoolGeometry.Values from = PoolGeometry.Values.of(PoolGeometry.dense(w));
+        PoolGeometry.Values to = PoolGeometry.Values.of(rotated);
+        int taps = (int) (R * S);
+        for (int c = 0; c < C; c++) {
+            for (int q = 0; q < taps; q++) {
+                to.set(q * (int) C + c, from.get(c * taps + taps - 1 - q));
+            }
+        }
+        INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
+        run("depthwise_conv2d", new INDArray[] {dy, rotated}, new INDArray[] {dx}, padH, padW, false);
+        return dx;
     }
 
     /** OIHW [C*m, 1, R, S] as [R, S, C, m] (output channel k = c*m + j): a copy of the small weight per call. */
@@ -94,9 +144,12 @@ final class ConvKernels {
     static INDArray crop(INDArray full, long[] xShape, long top, long left) {
         long H = Math.min(xShape[2], full.size(2) - top);
         long W = Math.min(xShape[3], full.size(3) - left);
-        INDArray dx = H == xShape[2] && W == xShape[3] ? Nd4j.createUninitialized(full.dataType(), xShape) : Nd4j.zeros(full.dataType(), xShape);
-        dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, H), NDArrayIndex.interval(0, W))
-                .assign(full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(top, top + H), NDArrayIndex.interval(left, left + W)));
+        INDArray inside = full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(top, top + H), NDArrayIndex.interval(left, left + W));
+        if (H == xShape[2] && W == xShape[3]) {
+            return inside.dup('c');
+        }
+        INDArray dx = Nd4j.zeros(full.dataType(), xShape);
+        dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, H), NDArrayIndex.interval(0, W)).assign(inside);
         return dx;
     }
 

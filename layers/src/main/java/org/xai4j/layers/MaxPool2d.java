@@ -73,21 +73,32 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
         return Backward.of(dx);
     }
 
+    /**
+     * The first tap of window (i,j) equal to its maximum; if none is (a hook changed y after
+     * forward), a second pass takes the first maximum of x itself.
+     */
     private int firstEqual(PoolGeometry.Values xv, int base, int i, int j, double max, PoolGeometry g) {
         boolean nan = Double.isNaN(max);
-        for (int r = 0; r < spec.kernelH(); r++) {
-            int h = i * spec.strideH() - g.top() + r * spec.dilationH();
-            for (int s = 0; s < spec.kernelW() && h >= 0 && h < g.H(); s++) {
-                int w = j * spec.strideW() - g.left() + s * spec.dilationW();
-                if (w >= 0 && w < g.W()) {
-                    double v = xv.get(base + h * g.W() + w);
-                    if (v == max || nan && Double.isNaN(v)) {
-                        return base + h * g.W() + w;
+        int first = -1;
+        for (int pass = 0; pass < 2; pass++) {
+            for (int r = 0; r < spec.kernelH(); r++) {
+                int h = i * spec.strideH() - g.top() + r * spec.dilationH();
+                for (int s = 0; s < spec.kernelW() && h >= 0 && h < g.H(); s++) {
+                    int w = j * spec.strideW() - g.left() + s * spec.dilationW();
+                    if (w >= 0 && w < g.W()) {
+                        int at = base + h * g.W() + w;
+                        double v = xv.get(at);
+                        if (pass == 0 && (v == max || nan && Double.isNaN(v))) {
+                            return at;
+                        }
+                        if (pass == 1 && (first < 0 || v > xv.get(first))) {
+                            first = at;
+                        }
                     }
                 }
             }
         }
-        return -1;
+        return first;
     }
 
     /** The plain loop for what ND4J's kernel cannot do; padding is skipped, so it never wins. */

@@ -57,6 +57,9 @@ class Conv2dTest {
                         d.withGroups(3).withDilation(2).withPadding(Padding.SAME_UPPER)),
                 new Case("no bias", new long[] {1, 3, 5, 5}, new long[] {2, 3, 3, 3}, false, d.withPadding(1)),
                 new Case("1x1 stride 2", new long[] {2, 4, 5, 5}, new long[] {5, 4, 1, 1}, true, d.withStride(2)),
+                new Case("1x1 stride 2, stride remainder", new long[] {1, 3, 6, 7}, new long[] {4, 3, 1, 1}, false, d.withStride(2)),
+                new Case("1x1 stride 2x3", new long[] {1, 2, 7, 8}, new long[] {3, 2, 1, 1}, true, d.withStride(2, 3)),
+                new Case("1x1 stride 1 (plain GEMM)", new long[] {2, 3, 4, 4}, new long[] {5, 3, 1, 1}, true, d),
                 new Case("7x7 stride 2 pad 3", new long[] {1, 2, 9, 9}, new long[] {2, 2, 7, 7}, true, d.withStride(2).withPadding(3)),
                 new Case("rectangular 3x1, stride 2x1", new long[] {1, 2, 6, 5}, new long[] {3, 2, 3, 1}, true,
                         d.withStride(2, 1).withPadding(1, 0, 1, 0)));
@@ -83,7 +86,7 @@ class Conv2dTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void doubleForwardEqualsDefinition(Case c) {
+    void doubleForwardAndInputGradientEqualDefinition(Case c) {
         Conv2d conv = layer(c, DataType.DOUBLE);
         INDArray x = input(c, DataType.DOUBLE);
         INDArray y = conv.forward(x).y();
@@ -92,6 +95,18 @@ class Conv2dTest {
         assertArrayEquals(ref.shape(), y.shape());
         // Both sum at most C*R*S = 147 products of magnitude < 1 in double: 1e-12 is ~50x the worst rounding.
         assertTrue(y.sub(ref).amaxNumber().doubleValue() < 1e-12, c + ": max error " + y.sub(ref).amaxNumber());
+
+        // The input-gradient-only path (deconv2d, rotated depthwise kernels, crops and scatters),
+        // which the gradient check (it asks for parameters too) does not take.
+        Nd4j.getRandom().setSeed(13);
+        INDArray dy = Nd4j.rand(DataType.DOUBLE, y.shape()).subi(0.5);
+        INDArray dx = conv.backward(conv.forward(x).cache(), dy, Need.INPUT).dx()[0];
+        Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
+        ConvSpec s = c.spec();
+        INDArray dxRef = Reference.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(),
+                new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
+        assertEquals(DataType.DOUBLE, dx.dataType());
+        assertTrue(dx.sub(dxRef).amaxNumber().doubleValue() < 1e-12, c + ": max dx error " + dx.sub(dxRef).amaxNumber());
     }
 
     @ParameterizedTest(name = "{0}")

@@ -105,6 +105,16 @@ class PoolingTest {
     }
 
     @Test
+    void maxPoolBackwardSurvivesAHookThatChangedTheOutput() {
+        INDArray x = Nd4j.create(new double[] {1, 3, 2, 0}, new long[] {1, 1, 2, 2}, DataType.DOUBLE);
+        MaxPool2d pool = new MaxPool2d(PoolSpec.of(2));
+        var f = pool.forward(x);
+        f.y().muli(10); // what an in-place forward hook could do; the winner must still be x = 3
+        INDArray dx = pool.backward(f.cache(), Nd4j.ones(DataType.DOUBLE, 1, 1, 1, 1), Need.INPUT).dx()[0];
+        assertEquals(Nd4j.create(new double[] {0, 1, 0, 0}, new long[] {1, 1, 2, 2}, DataType.DOUBLE), dx);
+    }
+
+    @Test
     void maxPoolPaddingNeverWins() {
         INDArray x = Nd4j.create(new double[] {-3, -2, -4, -1}, new long[] {1, 1, 2, 2}, DataType.FLOAT);
         var pool = new MaxPool2d(PoolSpec.of(2).withStride(1).withPadding(1));

@@ -47,7 +47,16 @@ final class ArithmeticOps {
         long k = w.size(0);
         INDArray bias = null;
         String extra = null;
-        if (n.hasInput(2) && beta != 0) {
+        if (n.hasInput(2) && beta != 0 && !cx.isConstant(n.input(2))) {
+            // A computed C (addmm of three tensors) is added after the product, scaled if beta != 1.
+            extra = n.input(2);
+            if (beta != 1) {
+                String scale = n.output() + "/beta";
+                cx.putConstant(scale, OnnxTensors.floats(new float[] {(float) beta}));
+                extra = n.output() + "/beta_C";
+                cx.emit(n, extra, new Mul(), cx.rank(n.input(2)), n.input(2), scale);
+            }
+        } else if (n.hasInput(2) && beta != 0) {
             INDArray c = weight(n, cx, 2, "C").mul(beta);
             if (c.length() == k && (c.rank() == 1 || c.size(0) == 1)) {
                 bias = c.reshape(k).dup();

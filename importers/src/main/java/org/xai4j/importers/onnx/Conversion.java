@@ -135,7 +135,11 @@ final class Conversion {
                 x[k] = asFloat(constants.get(in[k]));
             }
             try {
-                putConstant(name, layer.forward(x).y().dup());
+                Layer.Forward<?> f = layer.forward(x);
+                putConstant(name, f.y().dup());
+                if (f.cache() instanceof Layer.OwnedCache owned) {
+                    owned.close();
+                }
             } catch (RuntimeException e) {
                 throw node.error("folding it on constant inputs failed: " + e.getMessage());
             }

@@ -57,15 +57,15 @@ final class WindowOps {
         a.ignore("momentum");
         OnnxOps.testModeOnly(n);
         int rank = cx.rank(n.input(0));
-        if (rank != 4 && rank != -1) {
-            throw n.error("BatchNormalization is supported on 4-D (NCHW) inputs; this input has rank " + rank);
+        if (rank != -1 && rank < 2) {
+            throw n.error("BatchNormalization needs channels on axis 1 (rank >= 2); this input has rank " + rank);
         }
         INDArray gamma = weight(n, cx, 1, "scale");
         INDArray beta = weight(n, cx, 2, "B");
         INDArray mean = weight(n, cx, 3, "input_mean");
         INDArray var = weight(n, cx, 4, "input_var");
         double eps = a.getFloat("epsilon", 1e-5f);
-        cx.emit(n, n.output(), new BatchNorm2d(gamma, beta, mean, var, eps), 4, n.input(0));
+        cx.emit(n, n.output(), new BatchNorm2d(gamma, beta, mean, var, eps), rank, n.input(0));
     }
 
     // ---- pooling ----

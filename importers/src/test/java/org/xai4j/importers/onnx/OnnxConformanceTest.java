@@ -34,9 +34,11 @@ import org.xai4j.engine.Graph;
 import org.xai4j.importers.ModelFormatException;
 
 /**
- * The official ONNX backend node tests (Debian's libonnx-testdata 1.12:
- * {@code /usr/share/libonnx-testdata/data/node/<test>/model.onnx} with
- * {@code test_data_set_*}/{@code input_*.pb}, {@code output_*.pb}).
+ * The official ONNX backend tests (Debian's libonnx-testdata 1.12:
+ * {@code /usr/share/libonnx-testdata/data/<suite>/<test>/model.onnx} with
+ * {@code test_data_set_*}/{@code input_*.pb}, {@code output_*.pb}): the operator tests of
+ * {@code node}, and the small PyTorch-exported models of {@code pytorch-converted},
+ * {@code pytorch-operator} and {@code simple}.
  *
  * <p>Every test whose operators are all in {@link OnnxOps#TABLE} runs and must match, unless it
  * is in {@link #EXCLUDED} with a reason; an excluded test, and every test that uses an operator
@@ -45,7 +47,10 @@ import org.xai4j.importers.ModelFormatException;
  * written to {@code target/onnx-conformance.txt}.
  */
 class OnnxConformanceTest {
-    private static final Path ROOT = Path.of(System.getProperty("xai4j.onnx.testdata", "/usr/share/libonnx-testdata/data/node"));
+    private static final Path ROOT = Path.of(System.getProperty("xai4j.onnx.testdata", "/usr/share/libonnx-testdata/data"));
+
+    /** The operator tests, then whole small models exported from PyTorch modules and functions. */
+    private static final List<String> SUITES = List.of("node", "pytorch-converted", "pytorch-operator", "simple");
 
     // numpy.testing.assert_allclose as the ONNX backend runner calls it: |a - e| <= atol + rtol |e|.
     private static final double RTOL = 1e-3;
@@ -62,32 +67,49 @@ class OnnxConformanceTest {
 
     static {
         exclude("1-D and 3-D windows: the layers are 2-D (NCHW)",
-                "test_averagepool_1d_default", "test_averagepool_3d_default", "test_maxpool_1d_default", "test_maxpool_3d_default");
+                "node/test_averagepool_1d_default", "node/test_averagepool_3d_default", "node/test_maxpool_1d_default", "node/test_maxpool_3d_default");
         exclude("integer tensors: the engine computes in float32",
-                "test_add_uint8", "test_sub_uint8", "test_mul_uint8", "test_div_uint8", "test_maxpool_2d_uint8",
-                "test_clip_default_int8_inbounds", "test_clip_default_int8_max", "test_clip_default_int8_min");
+                "node/test_add_uint8", "node/test_sub_uint8", "node/test_mul_uint8", "node/test_div_uint8", "node/test_maxpool_2d_uint8",
+                "node/test_clip_default_int8_inbounds", "node/test_clip_default_int8_max", "node/test_clip_default_int8_min");
         exclude("float16, bfloat16 and string casts: not representable in float32/int64 arrays",
-                "test_cast_BFLOAT16_to_FLOAT", "test_cast_DOUBLE_to_FLOAT16", "test_cast_FLOAT16_to_DOUBLE",
-                "test_cast_FLOAT16_to_FLOAT", "test_cast_FLOAT_to_BFLOAT16", "test_cast_FLOAT_to_FLOAT16",
-                "test_cast_FLOAT_to_STRING", "test_cast_STRING_to_FLOAT");
+                "node/test_cast_BFLOAT16_to_FLOAT", "node/test_cast_DOUBLE_to_FLOAT16", "node/test_cast_FLOAT16_to_DOUBLE",
+                "node/test_cast_FLOAT16_to_FLOAT", "node/test_cast_FLOAT_to_BFLOAT16", "node/test_cast_FLOAT_to_FLOAT16",
+                "node/test_cast_FLOAT_to_STRING", "node/test_cast_STRING_to_FLOAT");
         exclude("second outputs (MaxPool indices, Dropout mask, batch-norm running statistics) are not computed",
-                "test_maxpool_with_argmax_2d_precomputed_pads", "test_maxpool_with_argmax_2d_precomputed_strides",
-                "test_dropout_default_mask", "test_dropout_default_mask_ratio");
+                "node/test_maxpool_with_argmax_2d_precomputed_pads", "node/test_maxpool_with_argmax_2d_precomputed_strides",
+                "node/test_dropout_default_mask", "node/test_dropout_default_mask_ratio");
         exclude("training mode (batch statistics, random dropout) is not inference",
-                "test_batchnorm_epsilon_training_mode", "test_batchnorm_example_training_mode",
-                "test_training_dropout", "test_training_dropout_default", "test_training_dropout_default_mask",
-                "test_training_dropout_mask", "test_training_dropout_zero_ratio", "test_training_dropout_zero_ratio_mask");
-        exclude("Pad modes edge and reflect: only constant padding is supported", "test_edge_pad", "test_reflect_pad");
-        exclude("Reshape allowzero=1 with a 0 (empty tensors)", "test_reshape_allowzero_reordered");
-        exclude("Gemm transA=1 on a computed input: no transpose layer", "test_gemm_transposeA", "test_gemm_all_attributes");
-        exclude("MatMul with batched (rank 3, 4) operands: Linear takes [N, C]", "test_matmul_3d", "test_matmul_4d");
+                "node/test_batchnorm_epsilon_training_mode", "node/test_batchnorm_example_training_mode",
+                "node/test_training_dropout", "node/test_training_dropout_default", "node/test_training_dropout_default_mask",
+                "node/test_training_dropout_mask", "node/test_training_dropout_zero_ratio", "node/test_training_dropout_zero_ratio_mask");
+        exclude("Pad modes edge and reflect: only constant padding is supported", "node/test_edge_pad", "node/test_reflect_pad");
+        exclude("Reshape allowzero=1 with a 0 (empty tensors)", "node/test_reshape_allowzero_reordered");
+        exclude("Gemm transA=1 on a computed input: no transpose layer", "node/test_gemm_transposeA", "node/test_gemm_all_attributes");
+        exclude("MatMul with batched (rank 3, 4) operands: Linear takes [N, C]", "node/test_matmul_3d", "node/test_matmul_4d");
         exclude("CastLike graphs whose inputs are float16, bfloat16, double or string tensors (inputs are float32)",
-                "test_castlike_BFLOAT16_to_FLOAT_expanded", "test_castlike_DOUBLE_to_FLOAT16_expanded",
-                "test_castlike_FLOAT16_to_DOUBLE_expanded", "test_castlike_FLOAT16_to_FLOAT_expanded",
-                "test_castlike_FLOAT_to_BFLOAT16_expanded", "test_castlike_FLOAT_to_DOUBLE_expanded",
-                "test_castlike_FLOAT_to_FLOAT16_expanded", "test_castlike_FLOAT_to_STRING_expanded",
-                "test_castlike_STRING_to_FLOAT_expanded");
-        exclude("sequence and optional types: tensors only", "test_identity_sequence", "test_identity_opt");
+                "node/test_castlike_BFLOAT16_to_FLOAT_expanded", "node/test_castlike_DOUBLE_to_FLOAT16_expanded",
+                "node/test_castlike_FLOAT16_to_DOUBLE_expanded", "node/test_castlike_FLOAT16_to_FLOAT_expanded",
+                "node/test_castlike_FLOAT_to_BFLOAT16_expanded", "node/test_castlike_FLOAT_to_DOUBLE_expanded",
+                "node/test_castlike_FLOAT_to_FLOAT16_expanded", "node/test_castlike_FLOAT_to_STRING_expanded",
+                "node/test_castlike_STRING_to_FLOAT_expanded");
+        exclude("sequence and optional types: tensors only", "node/test_identity_sequence", "node/test_identity_opt");
+        exclude("1-D and 3-D convolutions and windows: the layers are 2-D (NCHW)",
+                "pytorch-converted/test_AvgPool3d", "pytorch-converted/test_AvgPool3d_stride",
+                "pytorch-converted/test_AvgPool3d_stride1_pad0_gpu_input", "pytorch-converted/test_Conv1d",
+                "pytorch-converted/test_Conv1d_dilated", "pytorch-converted/test_Conv1d_groups", "pytorch-converted/test_Conv1d_pad1",
+                "pytorch-converted/test_Conv1d_pad1size1", "pytorch-converted/test_Conv1d_pad2", "pytorch-converted/test_Conv1d_pad2size1",
+                "pytorch-converted/test_Conv1d_stride", "pytorch-converted/test_Conv3d", "pytorch-converted/test_Conv3d_dilated",
+                "pytorch-converted/test_Conv3d_dilated_strided", "pytorch-converted/test_Conv3d_groups", "pytorch-converted/test_Conv3d_no_bias",
+                "pytorch-converted/test_Conv3d_stride", "pytorch-converted/test_Conv3d_stride_padding", "pytorch-converted/test_MaxPool1d",
+                "pytorch-converted/test_MaxPool1d_stride", "pytorch-converted/test_MaxPool1d_stride_padding_dilation",
+                "pytorch-converted/test_MaxPool3d", "pytorch-converted/test_MaxPool3d_stride", "pytorch-converted/test_MaxPool3d_stride_padding",
+                "pytorch-operator/test_operator_maxpool");
+        exclude("Pad modes reflect and edge: only constant padding is supported",
+                "pytorch-converted/test_ReflectionPad2d", "pytorch-converted/test_ReplicationPad2d", "pytorch-operator/test_operator_pad");
+        exclude("double and int64 graph inputs: inputs are float32",
+                "pytorch-operator/test_operator_add_broadcast", "pytorch-operator/test_operator_add_size1_broadcast",
+                "pytorch-operator/test_operator_add_size1_right_broadcast", "pytorch-operator/test_operator_add_size1_singleton_broadcast",
+                "pytorch-operator/test_operator_addconstant", "pytorch-operator/test_operator_non_float_params");
     }
 
     /**
@@ -108,7 +130,7 @@ class OnnxConformanceTest {
 
     @TestFactory
     Stream<DynamicTest> backendNodeTests() throws IOException {
-        if (!Files.isDirectory(ROOT)) {
+        if (!Files.isDirectory(ROOT.resolve("node"))) {
             String why = "ONNX backend test data missing at " + ROOT + " (apt-get install libonnx-testdata)";
             if ("true".equalsIgnoreCase(System.getenv("CI"))) {
                 throw new AssertionError(why);
@@ -116,36 +138,40 @@ class OnnxConformanceTest {
             Assumptions.assumeTrue(false, why);
         }
         List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(ROOT)) {
-            for (Path dir : dirs.sorted().toList()) {
-                if (!Files.isRegularFile(dir.resolve("model.onnx"))) {
-                    continue;
+        List<Path> all = new ArrayList<>();
+        for (String suite : SUITES) {
+            try (Stream<Path> dirs = Files.list(ROOT.resolve(suite))) {
+                all.addAll(dirs.sorted().toList());
+            }
+        }
+        for (Path dir : all) {
+            if (!Files.isRegularFile(dir.resolve("model.onnx"))) {
+                continue;
+            }
+            String name = dir.getParent().getFileName() + "/" + dir.getFileName();
+            ModelProto model = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model.onnx")));
+            Set<String> unsupported = new TreeSet<>();
+            for (NodeProto n : model.getGraph().getNodeList()) {
+                boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
+                if (!defaultDomain || !OnnxOps.TABLE.containsKey(n.getOpType())) {
+                    unsupported.add(n.getOpType());
                 }
-                String name = dir.getFileName().toString();
-                ModelProto model = ModelProto.parseFrom(Files.readAllBytes(dir.resolve("model.onnx")));
-                Set<String> unsupported = new TreeSet<>();
-                for (NodeProto n : model.getGraph().getNodeList()) {
-                    boolean defaultDomain = n.getDomain().isEmpty() || n.getDomain().equals("ai.onnx");
-                    if (!defaultDomain || !OnnxOps.TABLE.containsKey(n.getOpType())) {
-                        unsupported.add(n.getOpType());
+            }
+            if (!unsupported.isEmpty()) {
+                tests.add(DynamicTest.dynamicTest(name + " refused (" + unsupported + ")",
+                        () -> refused(name, dir, model, "operator not supported: " + String.join(", ", unsupported))));
+            } else if (EXCLUDED.containsKey(name)) {
+                tests.add(DynamicTest.dynamicTest(name + " refused (excluded)",
+                        () -> refused(name, dir, model, "excluded: " + EXCLUDED.get(name))));
+            } else {
+                tests.add(DynamicTest.dynamicTest(name, () -> {
+                    try {
+                        runs(name, dir, model);
+                    } catch (Throwable e) {
+                        record(name, "FAILED    " + e.getMessage());
+                        throw e;
                     }
-                }
-                if (!unsupported.isEmpty()) {
-                    tests.add(DynamicTest.dynamicTest(name + " refused (" + unsupported + ")",
-                            () -> refused(name, dir, model, "operator not supported: " + String.join(", ", unsupported))));
-                } else if (EXCLUDED.containsKey(name)) {
-                    tests.add(DynamicTest.dynamicTest(name + " refused (excluded)",
-                            () -> refused(name, dir, model, "excluded: " + EXCLUDED.get(name))));
-                } else {
-                    tests.add(DynamicTest.dynamicTest(name, () -> {
-                        try {
-                            runs(name, dir, model);
-                        } catch (Throwable e) {
-                            record(name, "FAILED    " + e.getMessage());
-                            throw e;
-                        }
-                    }));
-                }
+                }));
             }
         }
         return tests.stream();
@@ -254,7 +280,7 @@ class OnnxConformanceTest {
         }
         Map<String, Long> counts = OUTCOMES.values().stream()
                 .collect(Collectors.groupingBy(o -> o.substring(0, o.indexOf(' ')), LinkedHashMap::new, Collectors.counting()));
-        StringBuilder s = new StringBuilder("ONNX backend node tests (" + ROOT + "): " + counts + "\n");
+        StringBuilder s = new StringBuilder("ONNX backend tests (" + ROOT + "): " + counts + "\n");
         OUTCOMES.forEach((test, outcome) -> s.append(test).append("  ").append(outcome).append('\n'));
         try {
             Files.writeString(Path.of("target", "onnx-conformance.txt"), s);
