@@ -68,7 +68,8 @@ final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--layer", paramLabel = "NODE",
             description = {"The layer of the CAM methods and guided-gradcam: a node name or alias as `xai4j layers` "
                     + "prints. Default: the input of the model's last global pooling node (the last feature maps "
-                    + "before pooling). cam also needs that pooling to feed a linear layer giving the logits."})
+                    + "before pooling). cam also needs that pooling to feed the classifier (Linear or 1x1 "
+                    + "convolution) giving the logits."})
     String layer;
 
     @Option(names = "--target", paramLabel = "CLASS|top", defaultValue = "top", converter = ExplainConverters.TargetClass.class,

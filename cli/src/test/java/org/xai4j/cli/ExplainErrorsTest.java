@@ -82,15 +82,6 @@ class ExplainErrorsTest {
     }
 
     @Test
-    void camOnAConvolutionalHead() {
-        // MobileNet v1 classifies with a 1x1 convolution after the pooling (MANIFEST); Grad-CAM works, CAM is refused.
-        Cli.run("explain", "--model", Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.onnx").toString(),
-                "--input", Shared.require("assets/images/goldfish.jpg").toString(), "--preprocess", "inception",
-                "--method", "cam", "--out", dir.toString()).error("CAM needs global average pooling then a linear layer",
-                "conv_preds");
-    }
-
-    @Test
     void noGlobalPoolingNoDefaultLayer() throws IOException {
         Path model = dir.resolve("flat.onnx");
         Files.write(model, reluThenFlatten().toByteArray());

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.xai4j.testing.Shared;
 
@@ -72,6 +73,25 @@ class ExplainPhotosTest {
         assertEquals("dense_Dense2.preact", record.get("logits_node").asText());
         assertEquals(record.get("logit").asDouble(), record.get("score").asDouble(), 1e-6, "the score is the logit");
         assertTrue(r.out().contains("softmax"), "stdout notes the softmax: " + r.out());
+    }
+
+    @Test
+    void camOnAConvolutionalHeadIsGradCamTimesArea() {
+        // MobileNet v1 classifies with a 1x1 convolution after the pooling (MANIFEST), which CAM
+        // reads as its linear layer. Pooling then a linear map: Grad-CAM = relu(CAM) / (h*w)
+        // exactly (oracle README), so the two methods check each other; 1e-4 of the largest
+        // value covers float32 rounding of two different sums.
+        String model = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.onnx").toString();
+        String photo = Shared.require("assets/images/goldfish.jpg").toString();
+        for (String method : new String[] {"cam", "gradcam"}) {
+            Cli.run("explain", "--model", model, "--input", photo, "--preprocess", "inception", "--method", method,
+                    "--out", dir.toString()).ok();
+        }
+        INDArray cam = ExplainFiles.npy(dir.resolve("cam_raw.npy"));
+        assertEquals(1, ExplainFiles.json(dir.resolve("cam.json")).get("target").asInt(), "goldfish (MANIFEST)");
+        double rel = ExplainFiles.relativeError(ExplainFiles.npy(dir.resolve("gradcam_raw.npy")),
+                Transforms.relu(cam, true).divi(cam.length()), "relu(CAM)/hw");
+        assertTrue(rel <= 1e-4, "Grad-CAM vs relu(CAM)/hw on MobileNet v1: " + rel);
     }
 
     /** (row, column) of the largest value of an H x W map. */
