@@ -1,0 +1,73 @@
+package org.xai4j.cli;
+
+import java.util.Locale;
+import org.xai4j.explain.Quadrature;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
+
+/** Value parsers of {@code explain}'s options; errors say what is accepted (picocli prefixes the option). */
+final class ExplainConverters {
+    private ExplainConverters() {}
+
+    /** A method name or all. */
+    static final class MethodName implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            if (v.equals(ExplainCommand.ALL)) {
+                return v;
+            }
+            try {
+                return ExplainMethod.parse(v).cliName();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a method; accepted: " + ExplainMethod.names() + ", all");
+            }
+        }
+    }
+
+    /** A class index from 0, or top (read as -1: the predicted class). */
+    static final class TargetClass implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            String v = value.trim();
+            if (v.equalsIgnoreCase("top")) {
+                return -1;
+            }
+            try {
+                int c = Integer.parseInt(v);
+                if (c >= 0) {
+                    return c;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("expected a class index (0, 1, ...) or top, got '" + value + "'");
+        }
+    }
+
+    static final class Rule implements ITypeConverter<Quadrature> {
+        @Override
+        public Quadrature convert(String value) {
+            try {
+                return ExplainMethod.parseRule(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a rule; accepted: right, left, midpoint, trapezoid, gauss-legendre");
+            }
+        }
+    }
+
+    static final class NonNegative implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double d = Double.parseDouble(value.trim());
+                if (d >= 0 && Double.isFinite(d)) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("expected a number >= 0, got '" + value + "'");
+        }
+    }
+}

@@ -1,0 +1,161 @@
+package org.xai4j.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import onnx.Onnx;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.xai4j.engine.io.Npy;
+import org.xai4j.testing.Shared;
+
+/**
+ * {@code explain}'s refusals (one line, non-zero exit, no stack trace, nothing computed in vain)
+ * and its defaults, on the oracle's tiny net (32 x 32, 10 classes: each run is a fraction of a
+ * second).
+ */
+class ExplainErrorsTest {
+    @TempDir
+    Path dir;
+
+    private static String tiny() {
+        return Shared.require("oracle/tiny/tiny.op13_bn.onnx").toString();
+    }
+
+    private static String tinyInput() {
+        return Shared.require("oracle/tiny/input.npy").toString();
+    }
+
+    /** explain on the tiny net with the given extra arguments, writing into the test's directory. */
+    private Cli.Result explain(String... args) {
+        List<String> all = new ArrayList<>(List.of("explain", "--model", tiny(), "--input", tinyInput(),
+                "--out", dir.resolve("out").toString()));
+        all.addAll(List.of(args));
+        return Cli.run(all.toArray(String[]::new));
+    }
+
+    @Test
+    void targetOutOfRange() {
+        explain("--method", "saliency", "--target", "10").error("--target 10", "10 classes", "0..9");
+        explain("--method", "saliency", "--target", "-1").error("--target", "-1", "top");
+        explain("--method", "saliency", "--target", "cat").error("--target", "cat");
+        assertTrue(Files.notExists(dir.resolve("out/saliency.npy")));
+    }
+
+    @Test
+    void stepsAndSamplesBelowOne() {
+        explain("--method", "ig", "--steps", "0").error("--steps", "at least 1");
+        explain("--method", "smoothgrad", "--samples", "0").error("--samples", "at least 1");
+        explain("--method", "smooth-gradcam++", "--samples", "-2").error("--samples", "-2");
+        explain("--method", "smoothgrad", "--sigma", "-0.1").error("--sigma", ">= 0");
+        explain("--method", "ig", "--rule", "trapezoid", "--steps", "1").error("trapezoid", "steps >= 2");
+        explain("--method", "ig", "--rule", "simpson").error("--rule", "simpson", "gauss-legendre");
+    }
+
+    @Test
+    void unknownLayerListsCloseMatches() {
+        explain("--method", "gradcam", "--layer", "/relu3/Relu_output").error("--layer", "'/relu3/Relu_output'",
+                "did you mean", "/relu3/Relu_output_0", "xai4j layers");
+        explain("--method", "cam", "--layer", "relu9").error("--layer", "relu9");
+    }
+
+    @Test
+    void unknownMethod() {
+        explain("--method", "gradcam+++").error("--method", "gradcam+++", "smooth-gradcam++", "all");
+        explain().error("--method");
+    }
+
+    @Test
+    void camNeedsGlobalPoolingThenLinear() {
+        // The residual block's output is read by a convolution, not by the pooling.
+        explain("--method", "cam", "--layer", "/relu2/Relu_output_0")
+                .error("CAM needs global average pooling then a linear layer", "/relu2/Relu_output_0");
+        // Grad-CAM works there.
+        explain("--method", "gradcam", "--layer", "/relu2/Relu_output_0").ok();
+    }
+
+    @Test
+    void noGlobalPoolingNoDefaultLayer() throws IOException {
+        Path model = dir.resolve("flat.onnx");
+        Files.write(model, reluThenFlatten().toByteArray());
+        Path x = dir.resolve("x.npy");
+        Npy.write(Nd4j.rand(1, 3, 4, 4), x);
+        Cli.run("explain", "--model", model.toString(), "--input", x.toString(), "--method", "gradcam",
+                "--out", dir.toString()).error("--layer is needed", "global pooling", "xai4j layers");
+        // Gradient methods need no layer.
+        Cli.run("explain", "--model", model.toString(), "--input", x.toString(), "--method", "saliency",
+                "--out", dir.resolve("s").toString()).ok();
+    }
+
+    @Test
+    void badBaselines() throws IOException {
+        Path wrong = dir.resolve("wrong.npy");
+        Npy.write(Nd4j.zeros(1, 3, 8, 8), wrong);
+        explain("--method", "ig", "--baseline", wrong.toString()).error("--baseline", "wrong.npy", "[1,3,8,8]", "[1,3,32,32]");
+        explain("--method", "ig", "--baseline", "grey").error("--baseline", "grey", "black, white, noise, blur");
+        explain("--method", "ig", "--baseline", "blur:-2").error("--baseline", "blur:S");
+    }
+
+    @Test
+    void defaultsAreTheOraclesSettings() throws IOException {
+        // No --layer, --target, --steps, --rule or --baseline: the input of global pooling, the
+        // predicted class (the oracle's target), 32 right-Riemann steps from zeros.
+        Cli.Result r = explain("--method", "all", "--samples", "2").ok();
+        assertTrue(r.out().contains("layer:  /relu3/Relu_output_0 (default"), r.out());
+        assertTrue(r.out().contains("the predicted class"), r.out());
+        Path out = dir.resolve("out");
+        JsonNode ig = ExplainFiles.json(out.resolve("ig.json"));
+        assertEquals(3, ig.get("target").asInt(), "index.json tiny.target_class");
+        assertEquals("top", ig.get("target_requested").asText());
+        assertEquals(32, ig.get("parameters").get("steps").asInt());
+        assertEquals("right", ig.get("parameters").get("rule").asText());
+        assertTrue(ig.get("parameters").get("baseline").asText().startsWith("black"));
+        // The oracle's completeness gap: |sum IG - (f(x) - f(0))| = 1.71367e-3 (index.json meta.ig).
+        assertEquals(1.71367e-3, Math.abs(ig.get("completeness_gap").asDouble()), 1e-7);
+        double rel = ExplainFiles.relativeError(Npy.read(Shared.require("oracle/tiny/gradcam_relu3_up.npy")),
+                Npy.read(out.resolve("gradcam.npy")), "default-layer gradcam");
+        assertTrue(rel <= 1e-4, "Grad-CAM at the default layer is the oracle's relu3: " + rel);
+        JsonNode gradCam = ExplainFiles.json(out.resolve("gradcam.json"));
+        assertEquals("/relu3/Relu_output_0", gradCam.get("parameters").get("layer").asText());
+        assertEquals(List.of(32L, 32L), List.of(gradCam.get("files").get("map_shape").get(0).asLong(),
+                gradCam.get("files").get("map_shape").get(1).asLong()));
+        assertTrue(Files.isRegularFile(out.resolve("gradcam++_raw.npy")), "file names keep the method name as given");
+        assertTrue(Files.isRegularFile(out.resolve("all.png")));
+    }
+
+    @Test
+    void helpListsTheMethods() {
+        Cli.Result help = Cli.run("explain", "--help").ok();
+        assertTrue(help.out().contains("smooth-gradcam++"), help.out());
+        assertTrue(Cli.run("--help").out().contains("explain"));
+    }
+
+    /** x [1,3,4,4] -> Relu -> Flatten -> y [1,48]: a model without global pooling. */
+    private static Onnx.ModelProto reluThenFlatten() {
+        Onnx.TypeProto in = tensor(1, 3, 4, 4);
+        return Onnx.ModelProto.newBuilder().setIrVersion(7)
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .setGraph(Onnx.GraphProto.newBuilder().setName("flat")
+                        .addInput(Onnx.ValueInfoProto.newBuilder().setName("x").setType(in))
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("r"))
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Flatten").setName("flatten").addInput("r").addOutput("y"))
+                        .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y").setType(tensor(1, 48))))
+                .build();
+    }
+
+    private static Onnx.TypeProto tensor(long... dims) {
+        Onnx.TensorShapeProto.Builder shape = Onnx.TensorShapeProto.newBuilder();
+        for (long d : dims) {
+            shape.addDim(Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(d));
+        }
+        return Onnx.TypeProto.newBuilder().setTensorType(Onnx.TypeProto.Tensor.newBuilder()
+                .setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber()).setShape(shape)).build();
+    }
+}
