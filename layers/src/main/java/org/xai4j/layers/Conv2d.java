@@ -80,6 +80,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         INDArray w = isDepthwise() ? ConvKernels.depthwiseWeight(as(weight, x.dataType()), G) : as(weight, x.dataType());
         INDArray[] inputs = bias == null ? new INDArray[] {xp, w} : new INDArray[] {xp, w, as(bias, x.dataType())};
         kernels.run(isDepthwise() ? "depthwise_conv2d" : "conv2d", inputs, new INDArray[] {y}, plan);
+        releaseScratch(x, xp, w);
         return Forward.of(y, new Cache(x, plan));
     }
 
@@ -105,11 +106,32 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.shape()), Nd4j.createUninitialized(x.dataType(), w.shape())};
         kernels.run(isDepthwise() ? "depthwise_conv2d_bp" : "conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan);
         INDArray dx = !need.input(0) ? null : plan.padInput() ? ConvKernels.crop(grads[0], x.shape(), plan.top(), plan.left()) : grads[0];
+        releaseScratch(x, xp, w);
+        if (dx != grads[0]) {
+            grads[0].close();
+        }
         if (!need.parameters()) {
+            grads[1].close();
             return Backward.of(dx);
         }
         INDArray dW = isDepthwise() ? ConvKernels.depthwiseWeightGradient(grads[1], weight.shape()) : grads[1];
+        if (dW != grads[1]) {
+            grads[1].close();
+        }
         return Backward.of(new INDArray[] {dx}, parameterGradients(dW, dy));
+    }
+
+    /**
+     * Frees the per-call copies (the padded input, the depthwise weight in ND4J's layout) at once:
+     * left to the GC they pile up off-heap, since the Java heap sees almost no pressure.
+     */
+    private void releaseScratch(INDArray x, INDArray xp, INDArray w) {
+        if (xp != x) {
+            xp.close();
+        }
+        if (w != weight) {
+            w.close();
+        }
     }
 
     /** Groups other than depthwise: G independent convolutions on channel slices (ResNeXt-style, rare). */

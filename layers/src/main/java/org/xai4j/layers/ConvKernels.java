@@ -72,7 +72,11 @@ final class ConvKernels {
         }
         INDArray full = Nd4j.createUninitialized(dy.dataType(), xShape[0], xShape[1], fullH, fullW);
         run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {full}, 0, 0, false);
-        return crop(full, xShape, plan.top(), plan.left());
+        INDArray dx = crop(full, xShape, plan.top(), plan.left());
+        // Scratch the GC would otherwise free only under heap pressure, which never comes: off-heap
+        // memory grew by the size of this array on every backward pass.
+        full.close();
+        return dx;
     }
 
     /**
@@ -91,6 +95,7 @@ final class ConvKernels {
         dx.get(NDArrayIndex.all(), NDArrayIndex.all(),
                 NDArrayIndex.interval(0, spec.strideH(), (dy.size(2) - 1) * spec.strideH() + 1),
                 NDArrayIndex.interval(0, spec.strideW(), (dy.size(3) - 1) * spec.strideW() + 1)).assign(dense);
+        dense.close();
         return dx;
     }
 
@@ -119,6 +124,7 @@ final class ConvKernels {
         }
         INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
         run("depthwise_conv2d", new INDArray[] {dy, rotated}, new INDArray[] {dx}, padH, padW, false);
+        rotated.close();
         return dx;
     }
 
