@@ -4,20 +4,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.Layer;
-import org.xai4j.engine.Node;
 import org.xai4j.importers.Models;
 import org.xai4j.importers.onnx.OnnxImporter;
-import org.xai4j.layers.BatchNorm2d;
-import org.xai4j.layers.Constant;
-import org.xai4j.layers.Conv2d;
-import org.xai4j.layers.Linear;
 
 /**
  * A copy of a graph with every parameter in float64 ({@code explain --float64}). Gradients of
@@ -50,27 +40,10 @@ final class Float64 {
     }
 
     static Graph of(Graph g) {
-        List<Node> nodes = new ArrayList<>();
-        for (Node n : g.nodes()) {
-            Layer<?> l = n.layer();
-            if (l instanceof Conv2d c) {
-                l = new Conv2d(d(c.weight()), d(c.bias()), c.spec());
-            } else if (l instanceof BatchNorm2d b) {
-                l = new BatchNorm2d(d(b.gamma()), d(b.beta()), d(b.mean()), d(b.var()), b.eps());
-            } else if (l instanceof Linear f) {
-                l = new Linear(d(f.weight()), d(f.bias()));
-            } else if (l instanceof Constant c) {
-                l = new Constant(d(c.value()));
-            } else if (!l.parameters().isEmpty()) {
-                throw new IllegalArgumentException("--float64: node '" + n.name() + "' (" + l.describe()
-                        + ") has parameters this option cannot convert; run without --float64");
-            }
-            nodes.add(new Node(n.name(), l, n.inputs()));
+        try {
+            return org.xai4j.layers.Float64.copyOf(g);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--float64: " + e.getMessage() + "; run without --float64", e);
         }
-        return new Graph(g.inputs(), nodes, g.outputs(), g.aliases());
-    }
-
-    static INDArray d(INDArray a) {
-        return a == null ? null : a.castTo(DataType.DOUBLE);
     }
 }

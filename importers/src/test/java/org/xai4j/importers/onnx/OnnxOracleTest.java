@@ -82,7 +82,7 @@ class OnnxOracleTest {
         long batchNorms = graph.nodes().stream().filter(n -> n.layer() instanceof BatchNorm2d).count();
         assertEquals(fold ? 0 : onnx.get("n_batchnorm_nodes").asLong(), batchNorms, "BatchNorm2d nodes left in the graph");
         if (float64) {
-            graph = Float64.of(graph);
+            graph = org.xai4j.layers.Float64.copyOf(graph);
         }
 
         Map<String, String> camTensors = new LinkedHashMap<>();
@@ -93,7 +93,7 @@ class OnnxOracleTest {
         int c = info.get("target_class").asInt();
         INDArray x = Fixtures.npy("oracle/" + model + "/input.npy");
         if (float64) {
-            x = Float64.d(x);
+            x = org.xai4j.layers.Float64.of(x);
         }
         Map<String, Double> errors = new LinkedHashMap<>();
         try (Tape tape = graph.forward(x)) {
