@@ -69,7 +69,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         }
         Plan plan = plan((int) x.size(2), (int) x.size(3));
         INDArray y = Nd4j.createUninitialized(x.dataType(), outputShape(x, plan));
-        if (kernels.pointwise(plan)) {
+        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
             INDArray w = as(weight, x.dataType());
             ConvKernels.pointwiseForward(x, w, bias == null ? null : as(bias, x.dataType()), y);
             releaseScratch(x, x, w);
@@ -106,8 +106,8 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
                 return Backward.of(dx);
             }
         }
-        if (kernels.pointwise(plan)) {
-            // Matrix products (ConvKernels.pointwiseForward says why); db below sums dy as for any kernel.
+        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
+            // Matrix products (ConvKernels.pointwiseForward says why); db sums dy as for any kernel.
             INDArray w = as(weight, x.dataType());
             INDArray dx = need.input(0) ? ConvKernels.pointwiseInputGradient(dy, w, x.shape()) : null;
             INDArray dW = ConvKernels.pointwiseWeightGradient(x, dy);

@@ -81,11 +81,19 @@ final class ConvKernels {
 
     /**
      * 1x1 without pads (ResNet's strided shortcuts): {@code dx[n,c,i sH, j sW] = sum_k W[k,c] dy[n,k,i,j]}
-     * and 0 between the strides. The sum is the stride-1 case ({@link #pointwiseInputGradient});
-     * a strided deconv2d measured about twice as slow as it plus the scatter.
+     * and 0 between the strides. The sum is a stride-1 transposed 1x1 convolution: GEMMs on maps
+     * of {@link #GEMM_MIN_PIXELS} or more, else deconv2d; a strided deconv2d measured about twice
+     * as slow as either plus the scatter.
      */
     private INDArray pointwiseTransposed(INDArray dy, INDArray w, long[] xShape) {
-        INDArray dense = pointwiseInputGradient(dy, w, new long[] {xShape[0], xShape[1], dy.size(2), dy.size(3)});
+        long[] denseShape = {xShape[0], xShape[1], dy.size(2), dy.size(3)};
+        INDArray dense;
+        if (dy.size(2) * dy.size(3) >= GEMM_MIN_PIXELS) {
+            dense = pointwiseInputGradient(dy, w, denseShape);
+        } else {
+            dense = Nd4j.createUninitialized(dy.dataType(), denseShape);
+            new ConvKernels(1, 1, ConvSpec.DEFAULT).run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dense}, 0, 0, false);
+        }
         if (spec.strideH() == 1 && spec.strideW() == 1) {
             return dense;
         }
@@ -98,13 +106,23 @@ final class ConvKernels {
     }
 
     /**
-     * Whether the convolution is a matrix product per image: 1x1 kernel, stride 1, no pads (as
-     * resolved by the plan, so SAME counts too) and groups 1; dilation then moves nothing.
-     * ResNet-50's bottlenecks and MobileNetV2's expand/project layers are such convolutions.
+     * The smallest map (H*W) that 1x1 convolutions run as GEMMs on. Below it oneDNN measured as
+     * fast or faster (ResNet-50's 14x14 and 7x7 layers: forward 1.0-1.5x, dx 1.3-2.6x the oneDNN
+     * time as GEMMs): there W [K, C] is the larger operand and BLAS packs it again for every
+     * image, transposed for dx, where oneDNN packs it once per batch. From 28x28 up the GEMMs took
+     * 0.3-1.1x the time (single-thread CPU time, batch 1 and 8).
      */
-    boolean pointwise(Conv2d.Plan plan) {
+    static final long GEMM_MIN_PIXELS = 28 * 28;
+
+    /**
+     * Whether the convolution of an H x W map runs as a matrix product per image: 1x1 kernel,
+     * stride 1, no pads (as resolved by the plan, so SAME counts too), groups 1 (dilation then
+     * moves nothing), and {@code H W >= GEMM_MIN_PIXELS}. ResNet's bottleneck and MobileNetV2's
+     * expand/project layers on large maps are such convolutions.
+     */
+    boolean pointwise(Conv2d.Plan plan, long H, long W) {
         return R == 1 && S == 1 && spec.strideH() == 1 && spec.strideW() == 1 && spec.groups() == 1
-                && plan.top() + plan.left() + plan.bottom() + plan.right() == 0;
+                && plan.top() + plan.left() + plan.bottom() + plan.right() == 0 && H * W >= GEMM_MIN_PIXELS;
     }
 
     /**
@@ -112,8 +130,9 @@ final class ConvKernels {
      * <pre>y_n = W x_n (+ b[k] on every row k)</pre>
      * with x_n [C, H*W], W [K, C] and y_n [K, H*W] the matrix views of x [N,C,H,W], the OIHW
      * weight [K,C,1,1] and y [N,K,H,W]. Written into {@code y}, which must be c-contiguous.
-     * oneDNN's conv2d ran ResNet-50's 36 such layers at about 40 GFLOP/s (3 ms each, 108 of a
-     * 232 ms pass) and MobileNetV2's 34 at about 13; OpenBLAS did the same products at 65-116.
+     * oneDNN's conv2d ran ResNet-50's 1x1 layers at about 40 GFLOP/s (3 ms each, 108 ms of a
+     * 232 ms pass) and MobileNetV2's at about 13, where OpenBLAS does such products at 65-116;
+     * on maps of {@link #GEMM_MIN_PIXELS} or more the GEMMs took 0.3-1.1x oneDNN's time.
      */
     static void pointwiseForward(INDArray x, INDArray w, INDArray b, INDArray y) {
         INDArray wm = w.reshape('c', w.size(0), w.size(1));
