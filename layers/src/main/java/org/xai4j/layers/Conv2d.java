@@ -70,6 +70,12 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         }
         Plan plan = plan((int) x.size(2), (int) x.size(3));
         INDArray y = Memory.uninitialized(x.dataType(), outputShape(x, plan));
+        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
+            INDArray w = as(weight, x.dataType());
+            ConvKernels.pointwiseForward(x, w, bias == null ? null : as(bias, x.dataType()), y);
+            releaseScratch(x, x, w);
+            return Forward.of(y, new Cache(x, plan));
+        }
         if (G > 1 && !isDepthwise()) {
             for (int g = 0; g < G; g++) {
                 INDArray yg = group(g).forward(channels(x, g, weight.size(1))).y();
@@ -100,6 +106,14 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
             if (dx != null || !need.input(0)) {
                 return Backward.of(dx);
             }
+        }
+        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
+            // Matrix products (ConvKernels.pointwiseForward says why); db sums dy as for any kernel.
+            INDArray w = as(weight, x.dataType());
+            INDArray dx = need.input(0) ? ConvKernels.pointwiseInputGradient(dy, w, x.shape()) : null;
+            INDArray dW = ConvKernels.pointwiseWeightGradient(x, dy);
+            releaseScratch(x, x, w);
+            return Backward.of(new INDArray[] {dx}, parameterGradients(dW, dy));
         }
         // conv2d_bp / depthwise_conv2d_bp form dx and dW together (the only depthwise dx call for strides > 1).
         INDArray xp = plan.padInput() ? ConvKernels.padded(x, plan) : x;

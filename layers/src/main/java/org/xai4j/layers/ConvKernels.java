@@ -82,13 +82,19 @@ final class ConvKernels {
 
     /**
      * 1x1 without pads (ResNet's strided shortcuts): {@code dx[n,c,i sH, j sW] = sum_k W[k,c] dy[n,k,i,j]}
-     * and 0 between the strides. The sum is a stride-1 transposed 1x1 convolution (a GEMM); a
-     * strided deconv2d measured about twice as slow as it plus the scatter.
+     * and 0 between the strides. The sum is a stride-1 transposed 1x1 convolution: GEMMs on maps
+     * of {@link #GEMM_MIN_PIXELS} or more, else deconv2d; a strided deconv2d measured about twice
+     * as slow as either plus the scatter.
      */
     private INDArray pointwiseTransposed(INDArray dy, INDArray w, long[] xShape) {
-        INDArray dense = Memory.uninitialized(dy.dataType(), xShape[0], xShape[1], dy.size(2), dy.size(3));
-        ConvKernels stride1 = new ConvKernels(1, 1, ConvSpec.DEFAULT);
-        stride1.run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dense}, 0, 0, false);
+        long[] denseShape = {xShape[0], xShape[1], dy.size(2), dy.size(3)};
+        INDArray dense;
+        if (dy.size(2) * dy.size(3) >= GEMM_MIN_PIXELS) {
+            dense = pointwiseInputGradient(dy, w, denseShape);
+        } else {
+            dense = Memory.uninitialized(dy.dataType(), denseShape);
+            new ConvKernels(1, 1, ConvSpec.DEFAULT).run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dense}, 0, 0, false);
+        }
         if (spec.strideH() == 1 && spec.strideW() == 1) {
             return dense;
         }
@@ -98,6 +104,93 @@ final class ConvKernels {
                 NDArrayIndex.interval(0, spec.strideW(), (dy.size(3) - 1) * spec.strideW() + 1)).assign(dense);
         Memory.recycle(dense);
         return dx;
+    }
+
+    /**
+     * The smallest map (H*W) that 1x1 convolutions run as GEMMs on. Below it oneDNN measured as
+     * fast or faster (ResNet-50's 14x14 and 7x7 layers: forward 1.0-1.5x, dx 1.3-2.6x the oneDNN
+     * time as GEMMs): there W [K, C] is the larger operand and BLAS packs it again for every
+     * image, transposed for dx, where oneDNN packs it once per batch. From 28x28 up the GEMMs took
+     * 0.3-1.1x the time (single-thread CPU time, batch 1 and 8).
+     */
+    static final long GEMM_MIN_PIXELS = 28 * 28;
+
+    /**
+     * Whether the convolution of an H x W map runs as a matrix product per image: 1x1 kernel,
+     * stride 1, no pads (as resolved by the plan, so SAME counts too), groups 1 (dilation then
+     * moves nothing), and {@code H W >= GEMM_MIN_PIXELS}. ResNet's bottleneck and MobileNetV2's
+     * expand/project layers on large maps are such convolutions.
+     */
+    boolean pointwise(Conv2d.Plan plan, long H, long W) {
+        return R == 1 && S == 1 && spec.strideH() == 1 && spec.strideW() == 1 && spec.groups() == 1
+                && plan.top() + plan.left() + plan.bottom() + plan.right() == 0 && H * W >= GEMM_MIN_PIXELS;
+    }
+
+    /**
+     * Forward of a {@link #pointwise} convolution, per image n:
+     * <pre>y_n = W x_n (+ b[k] on every row k)</pre>
+     * with x_n [C, H*W], W [K, C] and y_n [K, H*W] the matrix views of x [N,C,H,W], the OIHW
+     * weight [K,C,1,1] and y [N,K,H,W]. Written into {@code y}, which must be c-contiguous.
+     * oneDNN's conv2d ran ResNet-50's 1x1 layers at about 40 GFLOP/s (3 ms each, 108 ms of a
+     * 232 ms pass) and MobileNetV2's at about 13, where OpenBLAS does such products at 65-116;
+     * on maps of {@link #GEMM_MIN_PIXELS} or more the GEMMs took 0.3-1.1x oneDNN's time.
+     */
+    static void pointwiseForward(INDArray x, INDArray w, INDArray b, INDArray y) {
+        INDArray wm = w.reshape('c', w.size(0), w.size(1));
+        for (long n = 0; n < x.size(0); n++) {
+            gemm(wm, false, image(x, n), false, 0, image(y, n));
+        }
+        if (b != null) {
+            // One pass over y: libnd4j's biasadd measured 3-40x faster than a broadcast add along
+            // axis 1 (0.18 against 7 ms on MobileNetV2's 16->96 layer at 112x112).
+            Nd4j.getExecutioner().exec(DynamicCustomOp.builder("biasadd")
+                    .addInputs(y, b.reshape(b.length())).addOutputs(y).addBooleanArguments(true).build());
+        }
+    }
+
+    /**
+     * dx of a {@link #pointwise} convolution, per image: {@code dx_n = W^T dy_n}, with dy_n
+     * [K, H*W] and dx_n [C, H*W]; {@code dxShape} is [N, C, H, W].
+     */
+    static INDArray pointwiseInputGradient(INDArray dy, INDArray w, long[] dxShape) {
+        INDArray dx = Memory.uninitialized(dy.dataType(), dxShape);
+        INDArray wm = w.reshape('c', w.size(0), w.size(1));
+        for (long n = 0; n < dy.size(0); n++) {
+            gemm(wm, true, image(dy, n), false, 0, image(dx, n));
+        }
+        return dx;
+    }
+
+    /**
+     * dW of a {@link #pointwise} convolution: {@code dW = sum_n dy_n x_n^T}, [K, C] (returned as
+     * OIHW [K,C,1,1]), accumulated in place over the images by BLAS (beta = 1 after the first).
+     */
+    static INDArray pointwiseWeightGradient(INDArray x, INDArray dy) {
+        INDArray dW = Memory.uninitialized(x.dataType(), dy.size(1), x.size(1), 1, 1);
+        INDArray dWm = dW.reshape('c', dy.size(1), x.size(1));
+        for (long n = 0; n < x.size(0); n++) {
+            gemm(image(dy, n), false, image(x, n), true, n == 0 ? 0 : 1, dWm);
+        }
+        return dW;
+    }
+
+    /**
+     * Image n of an NCHW array as the matrix [C, H*W]. A view when {@code a} is c-contiguous, as
+     * every array allocated here is, so a product written into it lands in {@code a}; an input
+     * laid out otherwise comes back as a copy, still right to read.
+     */
+    static INDArray image(INDArray a, long n) {
+        return a.slice(n).reshape('c', a.size(1), a.size(2) * a.size(3));
+    }
+
+    /**
+     * {@code c = op(a) op(b) + beta c}, op transposing where asked. libnd4j's matmul hands views
+     * and transposes to BLAS as strides and flags, without copies, and writes into c when it is
+     * a view; {@code Nd4j.gemm} refuses views and BaseLevel3.gemm copies a transposed operand.
+     */
+    static void gemm(INDArray a, boolean transA, INDArray b, boolean transB, double beta, INDArray c) {
+        Nd4j.getExecutioner().exec(DynamicCustomOp.builder("matmul").addInputs(a, b).addOutputs(c)
+                .addIntegerArguments(transA ? 1 : 0, transB ? 1 : 0).addFloatingPointArguments(1.0, beta).build());
     }
 
     /**

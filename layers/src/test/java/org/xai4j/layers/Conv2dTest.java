@@ -59,7 +59,8 @@ class Conv2dTest {
                 new Case("1x1 stride 2", new long[] {2, 4, 5, 5}, new long[] {5, 4, 1, 1}, true, d.withStride(2)),
                 new Case("1x1 stride 2, stride remainder", new long[] {1, 3, 6, 7}, new long[] {4, 3, 1, 1}, false, d.withStride(2)),
                 new Case("1x1 stride 2x3", new long[] {1, 2, 7, 8}, new long[] {3, 2, 1, 1}, true, d.withStride(2, 3)),
-                new Case("1x1 stride 1 (plain GEMM)", new long[] {2, 3, 4, 4}, new long[] {5, 3, 1, 1}, true, d),
+                new Case("1x1 stride 1, small map (oneDNN)", new long[] {2, 3, 4, 4}, new long[] {5, 3, 1, 1}, true, d),
+                new Case("1x1 stride 1, N=2, K<C, 28x30 (GEMM), no bias", new long[] {2, 5, 28, 30}, new long[] {2, 5, 1, 1}, false, d),
                 new Case("7x7 stride 2 pad 3", new long[] {1, 2, 9, 9}, new long[] {2, 2, 7, 7}, true, d.withStride(2).withPadding(3)),
                 new Case("rectangular 3x1, stride 2x1", new long[] {1, 2, 6, 5}, new long[] {3, 2, 3, 1}, true,
                         d.withStride(2, 1).withPadding(1, 0, 1, 0)));

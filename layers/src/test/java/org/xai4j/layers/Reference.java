@@ -53,6 +53,37 @@ final class Reference {
         return Nd4j.create(dx, xShape, DataType.DOUBLE);
     }
 
+    /** dW = dL/dW of {@link #conv}: every product W[k,c,r,s] x[...] sends x dy to its weight. */
+    static INDArray convWeightGradient(INDArray x, INDArray dy, long[] wShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+        long N = x.size(0), H = x.size(2), W = x.size(3);
+        long K = wShape[0], Cg = wShape[1], R = wShape[2], S = wShape[3], Kg = K / groups;
+        long OH = dy.size(2), OW = dy.size(3);
+        double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dw = new double[(int) (K * Cg * R * S)];
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
+            double g = dys[(int) (((n * K + k) * OH + i) * OW + j)];
+            long grp = k / Kg;
+            for (int c = 0; c < Cg; c++) for (int r = 0; r < R; r++) for (int s = 0; s < S; s++) {
+                long h = i * sH - pads[0] + r * dH, v = j * sW - pads[1] + s * dW;
+                if (h < 0 || h >= H || v < 0 || v >= W) continue;
+                dw[(int) (((k * Cg + c) * R + r) * S + s)] += g * xs[(int) ((((n * groups + grp) * Cg + c) * H + h) * W + v)];
+            }
+        }
+        return Nd4j.create(dw, wShape, DataType.DOUBLE);
+    }
+
+    /** db = dL/db of {@link #conv}: b[k] is added to every y[n,k,i,j]. */
+    static INDArray convBiasGradient(INDArray dy) {
+        long N = dy.size(0), K = dy.size(1), P = dy.size(2) * dy.size(3);
+        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] db = new double[(int) K];
+        for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int p = 0; p < P; p++) {
+            db[k] += dys[(int) ((n * K + k) * P + p)];
+        }
+        return Nd4j.create(db, new long[] {K}, DataType.DOUBLE);
+    }
+
     /** Max over the window's in-image taps; OH, OW given (ceil mode is the layer's business). */
     static INDArray maxPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW) {
         return pool(x, kH, kW, sH, sW, pads, dH, dW, OH, OW, 0);
