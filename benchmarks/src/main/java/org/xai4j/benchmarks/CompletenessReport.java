@@ -13,21 +13,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
-import org.xai4j.engine.Graph;
-import org.xai4j.engine.io.Npy;
 import org.xai4j.explain.Baseline;
 import org.xai4j.explain.IntegratedGradients;
 import org.xai4j.explain.Logits;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
 import org.xai4j.importers.ModelFormatException;
-import org.xai4j.importers.Models;
-import org.xai4j.importers.onnx.OnnxImporter;
-import org.xai4j.layers.Float64;
 
 /**
  * How many steps integrated gradients needs, per quadrature rule, before its relative
@@ -118,10 +111,10 @@ public final class CompletenessReport {
         try {
             long start = System.nanoTime();
             Settings s = Settings.parse(args);
-            JsonNode index = readJson(Oracle.file("index.json"));
+            JsonNode index = readJson(OracleModel.file("index.json"));
             Map<String, Map<Quadrature, Result>> all = new LinkedHashMap<>();
             for (String model : s.models()) {
-                all.put(model, report(Oracle.load(model, index, s.float64()), s));
+                all.put(model, report(OracleModel.load(model, index, s.float64()), s));
             }
             if (all.size() > 1) {
                 printSummary(all, s);
@@ -140,10 +133,10 @@ public final class CompletenessReport {
      */
     record Result(TreeMap<Integer, Double> gaps, int steps, String how) {
 
-        /** The smallest evaluated n from which every evaluated n is under the threshold, or -1. */
-        int staysUnder(double threshold) {
+        /** The smallest evaluated n from which every evaluated n up to the cap is under the threshold, or -1. */
+        int staysUnder(double threshold, int cap) {
             int from = -1;
-            for (Map.Entry<Integer, Double> e : gaps.descendingMap().entrySet()) {
+            for (Map.Entry<Integer, Double> e : gaps.headMap(cap, true).descendingMap().entrySet()) {
                 if (Math.abs(e.getValue()) >= threshold) {
                     break;
                 }
@@ -153,7 +146,7 @@ public final class CompletenessReport {
         }
     }
 
-    private static Map<Quadrature, Result> report(Oracle o, Settings s) {
+    private static Map<Quadrature, Result> report(OracleModel o, Settings s) {
         Evaluations e = new Evaluations(o, s.float64() ? "float64" : "float32", s.batchSize());
         for (Path log : s.resume()) {
             e.resume(log);
@@ -227,7 +220,7 @@ public final class CompletenessReport {
     }
 
     /** Our right-Riemann sums at the oracle's 32 and 128 steps against PyTorch's float64 ones. */
-    private static void checkAgainstOracle(Oracle o, Evaluations e) {
+    private static void checkAgainstOracle(OracleModel o, Evaluations e) {
         JsonNode ig = o.meta().path("ig");
         double difference = e.difference();
         System.out.printf(Locale.ROOT, "f(x) = %.10f (PyTorch float64 %.10f), f(0) = %.10f (%.10f), f(x) - f(0) = %.10f%n%n",
@@ -251,7 +244,7 @@ public final class CompletenessReport {
         System.out.println(line.append("---|"));
         for (Map.Entry<Quadrature, Result> entry : results.entrySet()) {
             Result r = entry.getValue();
-            int from = r.staysUnder(s.threshold());
+            int from = r.staysUnder(s.threshold(), s.cap());
             StringBuilder row = new StringBuilder("| " + name(entry.getKey()) + " | " + answer(r, s) + " | "
                     + (from < 0 ? "-" : String.valueOf(from)) + " |");
             for (int n : TABLE_STEPS) {
@@ -261,8 +254,8 @@ public final class CompletenessReport {
             }
             List<String> rises = rises(r.gaps());
             row.append(rises.isEmpty() ? " yes (" + r.gaps().size() + " step counts)"
-                    : " no: rises at " + String.join(", ", rises.subList(0, Math.min(6, rises.size())))
-                    + (rises.size() > 6 ? ", ..." : "") + " (" + rises.size() + " of " + (r.gaps().size() - 1) + " pairs)");
+                    : " no: rises " + rises.size() + " times in " + r.gaps().size() + " step counts ("
+                    + String.join(", ", rises.subList(0, Math.min(3, rises.size()))) + (rises.size() > 3 ? ", ..." : "") + ")");
             System.out.println(row.append(" |"));
         }
         System.out.println();
@@ -328,7 +321,8 @@ public final class CompletenessReport {
     }
 
     private static String percentSigned(double fraction) {
-        return String.format(Locale.ROOT, "%+.3g%%", 100 * fraction);
+        double p = 100 * fraction;
+        return String.format(Locale.ROOT, Math.abs(p) >= 100 ? "%+.0f%%" : "%+.3g%%", p);
     }
 
     private static JsonNode readJson(Path file) {
@@ -342,14 +336,14 @@ public final class CompletenessReport {
     /** Integrated gradients runs on one model, each (rule, steps) computed once. */
     static final class Evaluations {
         private static final Pattern LOGGED = Pattern.compile("^(\\S+) (float32|float64) ([A-Z_]+) (\\d+) steps: relative gap (\\S+)");
-        private final Oracle o;
+        private final OracleModel o;
         private final String precision;
         private final int batchSize;
         private final Map<Quadrature, TreeMap<Integer, Double>> gaps = new LinkedHashMap<>();
         private final double fx;
         private final double fb;
 
-        Evaluations(Oracle o, String precision, int batchSize) {
+        Evaluations(OracleModel o, String precision, int batchSize) {
             this.o = o;
             this.precision = precision;
             this.batchSize = batchSize;
@@ -372,7 +366,9 @@ public final class CompletenessReport {
             } catch (IOException e) {
                 throw new UncheckedIOException("--resume " + log + ": " + e.getMessage(), e);
             }
-            System.err.printf(Locale.ROOT, "%s: %d gaps of %s %s taken from %s%n", o.name(), count, o.name(), precision, log);
+            if (count > 0) {
+                System.err.printf(Locale.ROOT, "%d gaps of %s in %s taken from %s%n", count, o.name(), precision, log);
+            }
         }
 
         TreeMap<Integer, Double> gaps(Quadrature rule) {
@@ -406,70 +402,6 @@ public final class CompletenessReport {
 
         double difference() {
             return fx - fb;
-        }
-    }
-
-    /** One oracle model: the graph, its input, the class to explain and index.json's notes on it. */
-    record Oracle(String name, Path file, Graph graph, INDArray x, int targetClass, JsonNode meta) {
-
-        /**
-         * Float32 (the default) is the model as users run it; rounding then flips kinks along the
-         * path, which on mobilenet_v2 moves sum(IG) by about 2% of f(x) - f(0) (the check line
-         * prints it against PyTorch's float64 sums). With {@code --float64} the gap is quadrature
-         * error alone: the file's float32 weights are used exactly, batch norm kept as layers
-         * (folding would round the merged weights to float32 again); it costs about 4x the time.
-         */
-        static Oracle load(String name, JsonNode index, boolean float64) {
-            JsonNode entry = index.path(name);
-            if (!entry.has("target_class")) {
-                throw new IllegalArgumentException("index.json has no model '" + name + "'; it has " + fieldNames(index));
-            }
-            Path file = file(name + "/" + name + ".op13_bn.onnx");
-            Graph graph = float64 ? Float64.copyOf(OnnxImporter.load(file, OnnxImporter.Options.DEFAULT.withFoldBatchNorm(false)))
-                    : Models.load(file);
-            INDArray x = Npy.read(file(name + "/input.npy"));
-            return new Oracle(name, file, graph, float64 ? x.castTo(DataType.DOUBLE) : x,
-                    entry.path("target_class").asInt(), entry.path("meta"));
-        }
-
-        /**
-         * {@code relative} under the oracle directory: {@code $XAI4J_SHARED/oracle}, else
-         * {@code ../shared/oracle} beside the repository that holds the working directory.
-         */
-        static Path file(String relative) {
-            Path shared = sharedDir();
-            if (shared == null) {
-                throw new IllegalArgumentException("cannot find the shared directory with oracle/: set XAI4J_SHARED, "
-                        + "or run inside the repository (looked for ../shared beside it from " + Path.of("").toAbsolutePath() + ")");
-            }
-            Path f = shared.resolve("oracle").resolve(relative);
-            if (!Files.isRegularFile(f)) {
-                throw new IllegalArgumentException("missing oracle file " + f + " (set XAI4J_SHARED to the directory holding oracle/)");
-            }
-            return f;
-        }
-
-        private static Path sharedDir() {
-            String env = System.getenv("XAI4J_SHARED");
-            if (env != null && !env.isBlank()) {
-                return Path.of(env).toAbsolutePath();
-            }
-            for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-                if (Files.isRegularFile(p.resolve(".mvn/maven.config")) && Files.isDirectory(p.resolveSibling("shared"))) {
-                    return p.resolveSibling("shared");
-                }
-            }
-            return null;
-        }
-
-        private static List<String> fieldNames(JsonNode node) {
-            List<String> names = new ArrayList<>();
-            node.fieldNames().forEachRemaining(n -> {
-                if (!n.startsWith("_")) {
-                    names.add(n);
-                }
-            });
-            return names;
         }
     }
 }
