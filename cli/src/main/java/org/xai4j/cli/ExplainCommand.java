@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -156,13 +155,13 @@ final class ExplainCommand implements Callable<Integer> {
         Logits logits = Logits.of(graph);
         INDArray z = logits.at(graph, x);
         double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
-        int c = target >= 0 ? target : argmax(zs);
+        int c = target >= 0 ? target : Target.argmax(zs);
         if (c >= zs.length) {
             throw new IllegalArgumentException("--target " + c + " is out of range: '" + logits.node() + "' has "
                     + zs.length + " classes (0.." + (zs.length - 1) + ")");
         }
         String label = labels.forModel(model.file(), zs.length).name(c);
-        double probability = softmax(zs)[c];
+        double probability = Target.softmax(zs)[c];
         IgBaseline base = methods.contains(ExplainMethod.IG)
                 ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
         // null: the model takes one row only, so the batched methods go one row at a time and IG cannot run.
@@ -345,29 +344,5 @@ final class ExplainCommand implements Callable<Integer> {
         String name = file.getFileName().toString();
         int dot = name.lastIndexOf('.');
         return dot > 0 ? name.substring(0, dot) : name;
-    }
-
-    private static int argmax(double[] v) {
-        int best = 0;
-        for (int j = 1; j < v.length; j++) {
-            if (v[j] > v[best]) {
-                best = j;
-            }
-        }
-        return best;
-    }
-
-    private static double[] softmax(double[] z) {
-        double max = Arrays.stream(z).max().orElse(0);
-        double[] p = new double[z.length];
-        double sum = 0;
-        for (int j = 0; j < z.length; j++) {
-            p[j] = Math.exp(z[j] - max);
-            sum += p[j];
-        }
-        for (int j = 0; j < z.length; j++) {
-            p[j] /= sum;
-        }
-        return p;
     }
 }

@@ -1,10 +1,6 @@
 package org.xai4j.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import org.xai4j.engine.Graph;
 import org.xai4j.importers.Models;
 import org.xai4j.importers.onnx.OnnxImporter;
@@ -19,24 +15,11 @@ import org.xai4j.importers.onnx.OnnxImporter;
  * default), the weights would be rounded to float32 once more. Keras files are always folded.
  */
 final class Float64 {
-    private static final byte[] HDF5_SIGNATURE = {(byte) 0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
-
     private Float64() {}
 
     /** The model in {@code file} in float64, batch norm unfolded where the format allows. */
     static Graph load(Path file) {
-        Graph g = isHdf5(file) ? Models.load(file)
-                : OnnxImporter.load(file, OnnxImporter.Options.DEFAULT.withFoldBatchNorm(false));
-        return of(g);
-    }
-
-    private static boolean isHdf5(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            return Arrays.equals(in.readNBytes(HDF5_SIGNATURE.length), HDF5_SIGNATURE);
-        } catch (IOException e) {
-            // Models.load names the file and the problem.
-            return true;
-        }
+        return of(Models.load(file, OnnxImporter.Options.DEFAULT.withFoldBatchNorm(false)));
     }
 
     static Graph of(Graph g) {

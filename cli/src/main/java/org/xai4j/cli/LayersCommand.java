@@ -17,8 +17,6 @@ import org.xai4j.engine.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xai4j layers}: every node with its operation and output shape, found by a forward pass on zeros. */
 @Command(name = "layers", sortOptions = false, mixinStandardHelpOptions = true,
@@ -32,11 +30,8 @@ final class LayersCommand implements Callable<Integer> {
             description = "Shape of the zeros fed to the model (default: the model's input shape with N = 1).")
     Converters.Dims inputShape;
 
-    @Option(names = "--json", description = "Print one JSON object instead of the table.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    OutputOptions format;
 
     @Override
     public Integer call() {
@@ -54,8 +49,8 @@ final class LayersCommand implements Callable<Integer> {
         Map<String, List<String>> aliases = new TreeMap<>();
         graph.aliases().forEach((alias, name) -> aliases.computeIfAbsent(name, k -> new ArrayList<>()).add(alias));
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        PrintWriter out = format.out();
+        if (format.json) {
             out.println(Json.write(json(graph, in, shape, shapes, aliases)));
             return 0;
         }

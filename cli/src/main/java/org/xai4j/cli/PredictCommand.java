@@ -1,7 +1,6 @@
 package org.xai4j.cli;
 
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,8 +18,6 @@ import org.xai4j.layers.Softmax;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code xai4j predict}: the top classes of a model on one photo or tensor, and chosen activations saved. */
 @Command(name = "predict", sortOptions = false, mixinStandardHelpOptions = true,
@@ -33,11 +30,8 @@ final class PredictCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
-    @Option(names = "--labels", paramLabel = "FILE",
-            description = {"Class names: one per line, or 'index name' lines like Teachable Machine's labels.txt.",
-                    "Default: labels.txt beside the model if it names exactly as many classes as the model has; "
-                            + "else the ImageNet names for 1000 outputs (1001: with 'background' first); else 'class i'."})
-    Path labels;
+    @Mixin
+    LabelOptions labels;
 
     @Option(names = "--top", paramLabel = "K", defaultValue = "5", converter = Converters.Positive.class,
             description = "How many classes to print (default: ${DEFAULT-VALUE}).")
@@ -52,11 +46,8 @@ final class PredictCommand implements Callable<Integer> {
             description = "Write the output of node NODE (a name or alias as `xai4j layers` prints) as float32 .npy; repeatable.")
     Map<String, Path> saveActivations = new LinkedHashMap<>();
 
-    @Option(names = "--json", description = "Print one JSON object instead of the table.")
-    boolean json;
-
-    @Spec
-    CommandSpec spec;
+    @Mixin
+    OutputOptions format;
 
     @Override
     public Integer call() {
@@ -80,7 +71,7 @@ final class PredictCommand implements Callable<Integer> {
         INDArray logits = logitsName == null ? null : values.get(logitsName);
 
         int classes = (int) (y.length() / y.size(0));
-        Labels names = labels(classes);
+        Labels names = labels.forModel(model.file(), classes);
         List<List<Predictions.Entry>> top = Predictions.top(endsInSoftmax ? y : null, logits, names, this.top);
 
         Map<String, String> saved = new LinkedHashMap<>();
@@ -97,8 +88,8 @@ final class PredictCommand implements Callable<Integer> {
             saved.put(resolved, saveActivations.get(name).toString());
         });
 
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) {
+        PrintWriter out = format.out();
+        if (format.json) {
             out.println(Json.write(json(output, y, logitsName, endsInSoftmax, top, saved)));
         } else {
             print(out, output, y, logitsName, endsInSoftmax, top, saved);
@@ -117,29 +108,6 @@ final class PredictCommand implements Callable<Integer> {
         }
         String before = last.inputs().get(0);
         return graph.isInput(before) ? null : before;
-    }
-
-    private Labels labels(int classes) {
-        if (labels != null) {
-            Labels l = Labels.read(labels);
-            if (l.size() != classes) {
-                throw new IllegalArgumentException(labels + " names " + l.size() + " classes but the model has "
-                        + classes + " outputs");
-            }
-            return l;
-        }
-        Path beside = model.file().toAbsolutePath().resolveSibling("labels.txt");
-        if (Files.isRegularFile(beside)) {
-            try {
-                Labels l = Labels.read(beside);
-                if (l.size() == classes) {
-                    return l;
-                }
-            } catch (IllegalArgumentException e) {
-                // Not a labels file for this model: fall through to the defaults.
-            }
-        }
-        return Labels.forClasses(classes);
     }
 
     private void print(PrintWriter out, String output, INDArray y, String logitsName, boolean endsInSoftmax,

@@ -8,10 +8,11 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.io.Labels;
+import org.xai4j.explain.Target;
 
 /**
  * The top classes of a classifier's output, per batch item. Probabilities are the model's own
- * when it ends in a softmax, else {@code softmax(logits)} computed here in double precision.
+ * when it ends in a softmax, else {@code softmax(logits)} in double precision ({@link Target#softmax}).
  */
 final class Predictions {
     private Predictions() {}
@@ -29,7 +30,7 @@ final class Predictions {
         List<List<Entry>> batch = new ArrayList<>();
         for (int b = 0; b < n; b++) {
             double[] z = logits == null ? null : row(logits, b);
-            double[] p = probabilities != null ? row(probabilities, b) : softmax(z);
+            double[] p = probabilities != null ? row(probabilities, b) : Target.softmax(z);
             Integer[] order = IntStream.range(0, p.length).boxed().toArray(Integer[]::new);
             Arrays.sort(order, Comparator.comparingDouble((Integer i) -> -p[i]).thenComparingInt(i -> i));
             List<Entry> entries = new ArrayList<>();
@@ -45,19 +46,5 @@ final class Predictions {
     /** Item {@code b} of [N, K, ...] flattened to K values (trailing 1x1 axes are common). */
     static double[] row(INDArray x, int b) {
         return x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b)).castTo(DataType.DOUBLE).dup().data().asDouble();
-    }
-
-    static double[] softmax(double[] z) {
-        double max = Arrays.stream(z).max().orElse(0);
-        double sum = 0;
-        double[] p = new double[z.length];
-        for (int i = 0; i < z.length; i++) {
-            p[i] = Math.exp(z[i] - max);
-            sum += p[i];
-        }
-        for (int i = 0; i < z.length; i++) {
-            p[i] /= sum;
-        }
-        return p;
     }
 }

@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Who may free which off-heap buffer. ND4J frees native memory only when the GC collects the
  * Java owner, which on a small heap can be never: thousands of passes then grow resident memory
- * by gigabytes. So the engine closes what it allocated, but several arrays can share one buffer
+ * by gigabytes. So the engine frees what it allocated (into {@link Memory}'s pool), but several arrays can share one buffer
  * (a reshape, an identity, a layer that returns its input), so ownership is counted per root
  * buffer, and buffers of feeds, parameters and results handed to the caller are pinned.
  */
@@ -71,9 +71,8 @@ final class Buffers {
         live.clear();
     }
 
+    /** Back to {@link Memory}'s pool, where the next pass takes it instead of a fresh allocation. */
     private static void free(DataBuffer r) {
-        if (!r.wasClosed() && r.closeable()) {
-            r.close();
-        }
+        Memory.release(r);
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -88,6 +89,7 @@ public final class Tape implements AutoCloseable {
             return kept;
         } finally {
             owned.dropAll();
+            Memory.endPass();
         }
     }
 
@@ -261,7 +263,8 @@ public final class Tape implements AutoCloseable {
         } else if (summedHere.contains(name)) {
             prev.addi(dx);
         } else {
-            INDArray sum = prev.add(dx);
+            INDArray sum = Memory.uninitialized(prev.dataType(), prev.shape());
+            Nd4j.exec(new AddOp(prev, dx, sum));
             grads.put(name, sum);
             summedHere.add(name);
             scratch.hold(sum);
@@ -312,6 +315,7 @@ public final class Tape implements AutoCloseable {
             }
         }
         owned.dropAll();
+        Memory.endPass();
         values.clear();
         caches.clear();
     }

@@ -53,6 +53,19 @@ public final class BackwardRules {
         });
     }
 
+    /** How a rule is put on a graph: {@link #guided} or {@link #deconvnet}. */
+    @FunctionalInterface
+    interface Rule {
+        HookHandle install(Graph graph, Activations activations);
+    }
+
+    /** The input gradient ({@link Saliency}) with {@code rule} on the rectifiers for the duration of the call. */
+    static Attribution saliency(Graph graph, INDArray x, Target target, Rule rule, Activations activations) {
+        try (HookHandle rules = rule.install(graph, activations)) {
+            return new Saliency().explain(graph, x, target);
+        }
+    }
+
     static boolean rectifies(Node n, Activations activations) {
         return n.layer() instanceof ReLU
                 || activations == Activations.RELU_AND_RELU6 && n.layer() instanceof Clip c && c.min() == 0;

@@ -2,7 +2,6 @@ package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
 
 /**
  * Deconvnet (Zeiler and Fergus, "Visualizing and Understanding Convolutional Networks", ECCV
@@ -13,22 +12,17 @@ import org.xai4j.engine.HookHandle;
  * </pre>
  * The rule is a backward hook ({@link BackwardRules#deconvnet}) that lives only during the call.
  * Cost: one forward and one backward pass.
+ *
+ * @param activations where the rule applies: ReLU and ReLU6 (the default) or {@code RELU_ONLY}
  */
-public final class Deconvnet implements Explainer<Attribution> {
-    private final BackwardRules.Activations activations;
+public record Deconvnet(BackwardRules.Activations activations) implements Explainer<Attribution> {
 
     public Deconvnet() {
         this(BackwardRules.Activations.RELU_AND_RELU6);
     }
 
-    public Deconvnet(BackwardRules.Activations activations) {
-        this.activations = activations;
-    }
-
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        try (HookHandle rules = BackwardRules.deconvnet(graph, activations)) {
-            return new Saliency().explain(graph, x, target);
-        }
+        return BackwardRules.saliency(graph, x, target, BackwardRules::deconvnet, activations);
     }
 }

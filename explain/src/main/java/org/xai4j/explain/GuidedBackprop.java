@@ -2,7 +2,6 @@ package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
 
 /**
  * Guided backpropagation (Springenberg et al., "Striving for Simplicity: The All Convolutional
@@ -14,24 +13,18 @@ import org.xai4j.engine.HookHandle;
  * </pre>
  * The rule is a backward hook ({@link BackwardRules#guided}) that lives only during the call.
  * Cost: one forward and one backward pass.
+ *
+ * @param activations where the rule applies: ReLU and ReLU6 (the default, the oracle's
+ *     {@code guided_backprop}) or {@code RELU_ONLY}, leaving ReLU6 plain like Captum's GuidedBackprop
  */
-public final class GuidedBackprop implements Explainer<Attribution> {
-    private final BackwardRules.Activations activations;
+public record GuidedBackprop(BackwardRules.Activations activations) implements Explainer<Attribution> {
 
-    /** The rule on ReLU and ReLU6 (the oracle's {@code guided_backprop}). */
     public GuidedBackprop() {
         this(BackwardRules.Activations.RELU_AND_RELU6);
     }
 
-    /** {@code RELU_ONLY} leaves ReLU6 plain, like Captum's GuidedBackprop. */
-    public GuidedBackprop(BackwardRules.Activations activations) {
-        this.activations = activations;
-    }
-
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        try (HookHandle rules = BackwardRules.guided(graph, activations)) {
-            return new Saliency().explain(graph, x, target);
-        }
+        return BackwardRules.saliency(graph, x, target, BackwardRules::guided, activations);
     }
 }

@@ -156,7 +156,8 @@ public final class Target {
         return logits.castTo(DataType.DOUBLE).reshape('c', n, logits.length() / n).toDoubleMatrix();
     }
 
-    static int argmax(double[] v) {
+    /** The index of the largest value, the first one on ties: the predicted class of a row of logits. */
+    public static int argmax(double[] v) {
         int best = 0;
         for (int j = 1; j < v.length; j++) {
             if (v[j] > v[best]) {
@@ -166,7 +167,8 @@ public final class Target {
         return best;
     }
 
-    private static double[] softmax(double[] z) {
+    /** {@code p_j = exp(z_j - max z) / sum_i exp(z_i - max z)}: shifting by the max keeps exp from overflowing. */
+    public static double[] softmax(double[] z) {
         double max = Arrays.stream(z).max().orElse(0);
         double[] p = new double[z.length];
         double sum = 0;

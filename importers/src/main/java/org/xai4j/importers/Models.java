@@ -20,11 +20,16 @@ public final class Models {
 
     /** The model in {@code file} as a graph; a {@link ModelFormatException} if it cannot be read. */
     public static Graph load(Path file) {
+        return load(file, OnnxImporter.Options.DEFAULT);
+    }
+
+    /** As {@link #load(Path)}, with {@code onnx} options for an ONNX file (a Keras file takes none). */
+    public static Graph load(Path file, OnnxImporter.Options onnx) {
         if (!Files.isRegularFile(file)) {
             throw new ModelFormatException(file + ": no such file"
                     + (Files.isDirectory(file) ? " (it is a directory; pass the .onnx or .h5 file inside)" : ""));
         }
-        return isHdf5(file) ? KerasImporter.load(file) : OnnxImporter.load(file);
+        return isHdf5(file) ? KerasImporter.load(file) : OnnxImporter.load(file, onnx);
     }
 
     static boolean isHdf5(Path file) {

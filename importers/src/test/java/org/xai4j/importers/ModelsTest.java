@@ -10,6 +10,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xai4j.engine.Graph;
+import org.xai4j.importers.onnx.OnnxImporter;
+import org.xai4j.layers.BatchNorm2d;
 import org.xai4j.testing.Shared;
 
 /** Models.load picks the importer from the file's first bytes, whatever the file is called. */
@@ -31,6 +34,21 @@ class ModelsTest {
     void hdf5FilesGoToTheKerasImporter() {
         var graph = Models.load(Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.h5"));
         assertEquals("conv_pw_13_relu", graph.node("conv_pw_13_relu").name());
+    }
+
+    @Test
+    void onnxOptionsReachTheOnnxImporterOnly() {
+        Path onnx = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.onnx");
+        OnnxImporter.Options keep = OnnxImporter.Options.DEFAULT.withFoldBatchNorm(false);
+        // MobileNet v1's ONNX file keeps its batch norms; folding (the default) removes every one.
+        assertTrue(batchNorms(Models.load(onnx, keep)) > 0);
+        assertEquals(0, batchNorms(Models.load(onnx)));
+        Path h5 = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.h5");
+        assertEquals(0, batchNorms(Models.load(h5, keep)), "Keras files are always folded");
+    }
+
+    private static long batchNorms(Graph g) {
+        return g.nodes().stream().filter(n -> n.layer() instanceof BatchNorm2d).count();
     }
 
     @Test

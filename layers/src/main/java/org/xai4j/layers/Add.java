@@ -2,7 +2,10 @@ package org.xai4j.layers;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.AddOp;
+import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -29,7 +32,16 @@ public final class Add implements Layer<Add.Cache> {
             shapes[i] = x[i].shape();
         }
         long[] out = Broadcast.shape(shapes);
-        INDArray y = x.length == 1 ? x[0] : x[0].add(x[1]);
+        INDArray y;
+        if (x.length == 1) {
+            y = x[0];
+        } else if (Arrays.equals(shapes[0], out) && Arrays.equals(shapes[1], out)) {
+            // The residual add of every ResNet block: into a pooled buffer (see Memory).
+            y = Memory.uninitialized(x[0].dataType(), out);
+            Nd4j.exec(new AddOp(x[0], x[1], y));
+        } else {
+            y = x[0].add(x[1]);
+        }
         for (int i = 2; i < x.length; i++) {
             // In place once the running sum has the final shape; a smaller sum must grow first.
             y = Arrays.equals(y.shape(), out) ? y.addi(x[i]) : y.add(x[i]);

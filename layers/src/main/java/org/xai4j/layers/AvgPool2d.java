@@ -4,6 +4,7 @@ import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -31,7 +32,7 @@ public final class AvgPool2d implements Layer<AvgPool2d.Cache> {
     public Forward<Cache> forward(INDArray... in) {
         INDArray x = PoolGeometry.dense(in[0]);
         PoolGeometry g = PoolGeometry.of(spec, x.shape());
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
+        INDArray y = Memory.uninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
         PoolGeometry.Values xv = PoolGeometry.Values.of(x);
         PoolGeometry.Values yv = PoolGeometry.Values.of(y);
         IntStream.range(0, (int) (x.size(0) * x.size(1))).parallel().forEach(p -> {
@@ -61,7 +62,7 @@ public final class AvgPool2d implements Layer<AvgPool2d.Cache> {
             return Backward.of((INDArray) null);
         }
         PoolGeometry g = PoolGeometry.of(spec, cache.xShape());
-        INDArray dx = Nd4j.zeros(dy.dataType(), cache.xShape());
+        INDArray dx = Memory.zeros(dy.dataType(), cache.xShape());
         PoolGeometry.Values dyv = PoolGeometry.Values.of(PoolGeometry.dense(dy));
         PoolGeometry.Values dxv = PoolGeometry.Values.of(dx);
         IntStream.range(0, (int) (cache.xShape()[0] * cache.xShape()[1])).parallel().forEach(p -> {

@@ -10,6 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -68,7 +69,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
             throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * G + ", H, W], got " + Arrays.toString(x.shape()));
         }
         Plan plan = plan((int) x.size(2), (int) x.size(3));
-        INDArray y = Nd4j.createUninitialized(x.dataType(), outputShape(x, plan));
+        INDArray y = Memory.uninitialized(x.dataType(), outputShape(x, plan));
         if (kernels.pointwise(plan, x.size(2), x.size(3))) {
             INDArray w = as(weight, x.dataType());
             ConvKernels.pointwiseForward(x, w, bias == null ? null : as(bias, x.dataType()), y);
@@ -117,20 +118,20 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         // conv2d_bp / depthwise_conv2d_bp form dx and dW together (the only depthwise dx call for strides > 1).
         INDArray xp = plan.padInput() ? ConvKernels.padded(x, plan) : x;
         INDArray w = isDepthwise() ? ConvKernels.depthwiseWeight(as(weight, x.dataType()), spec.groups()) : as(weight, x.dataType());
-        INDArray[] grads = {Nd4j.createUninitialized(x.dataType(), xp.shape()), Nd4j.createUninitialized(x.dataType(), w.shape())};
+        INDArray[] grads = {Memory.uninitialized(x.dataType(), xp.shape()), Memory.uninitialized(x.dataType(), w.shape())};
         kernels.run(isDepthwise() ? "depthwise_conv2d_bp" : "conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan);
         INDArray dx = !need.input(0) ? null : plan.padInput() ? ConvKernels.crop(grads[0], x.shape(), plan.top(), plan.left()) : grads[0];
         releaseScratch(x, xp, w);
         if (dx != grads[0]) {
-            grads[0].close();
+            Memory.recycle(grads[0]);
         }
         if (!need.parameters()) {
-            grads[1].close();
+            Memory.recycle(grads[1]);
             return Backward.of(dx);
         }
         INDArray dW = isDepthwise() ? ConvKernels.depthwiseWeightGradient(grads[1], weight.shape()) : grads[1];
         if (dW != grads[1]) {
-            grads[1].close();
+            Memory.recycle(grads[1]);
         }
         return Backward.of(new INDArray[] {dx}, parameterGradients(dW, dy));
     }
@@ -141,7 +142,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
      */
     private void releaseScratch(INDArray x, INDArray xp, INDArray w) {
         if (xp != x) {
-            xp.close();
+            Memory.recycle(xp);
         }
         if (w != weight) {
             w.close();
@@ -153,8 +154,8 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         INDArray x = cache.x();
         long Cg = weight.size(1);
         long Kg = weight.size(0) / spec.groups();
-        INDArray dx = need.input(0) ? Nd4j.createUninitialized(x.dataType(), x.shape()) : null;
-        INDArray dW = need.parameters() ? Nd4j.createUninitialized(x.dataType(), weight.shape()) : null;
+        INDArray dx = need.input(0) ? Memory.uninitialized(x.dataType(), x.shape()) : null;
+        INDArray dW = need.parameters() ? Memory.uninitialized(x.dataType(), weight.shape()) : null;
         for (int g = 0; g < spec.groups(); g++) {
             Backward b = group(g).backward(new Cache(channels(x, g, Cg), cache.plan()), channels(dy, g, Kg), need);
             if (dx != null) {

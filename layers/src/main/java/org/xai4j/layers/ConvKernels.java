@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.xai4j.engine.Memory;
 
 /**
  * The ND4J calls behind {@link Conv2d}: its kernels (conv2d, depthwise_conv2d, deconv2d and
@@ -66,16 +67,16 @@ final class ConvKernels {
         boolean exact = !plan.same() && !plan.padInput()
                 && fullH - 2L * plan.padH() == xShape[2] && fullW - 2L * plan.padW() == xShape[3];
         if (exact) {
-            INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
+            INDArray dx = Memory.uninitialized(dy.dataType(), xShape);
             run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dx}, plan.padH(), plan.padW(), false);
             return dx;
         }
-        INDArray full = Nd4j.createUninitialized(dy.dataType(), xShape[0], xShape[1], fullH, fullW);
+        INDArray full = Memory.uninitialized(dy.dataType(), xShape[0], xShape[1], fullH, fullW);
         run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {full}, 0, 0, false);
         INDArray dx = crop(full, xShape, plan.top(), plan.left());
         // Scratch the GC would otherwise free only under heap pressure, which never comes: off-heap
         // memory grew by the size of this array on every backward pass.
-        full.close();
+        Memory.recycle(full);
         return dx;
     }
 
@@ -91,17 +92,17 @@ final class ConvKernels {
         if (dy.size(2) * dy.size(3) >= GEMM_MIN_PIXELS) {
             dense = pointwiseInputGradient(dy, w, denseShape);
         } else {
-            dense = Nd4j.createUninitialized(dy.dataType(), denseShape);
+            dense = Memory.uninitialized(dy.dataType(), denseShape);
             new ConvKernels(1, 1, ConvSpec.DEFAULT).run("deconv2d", new INDArray[] {dy, w}, new INDArray[] {dense}, 0, 0, false);
         }
         if (spec.strideH() == 1 && spec.strideW() == 1) {
             return dense;
         }
-        INDArray dx = Nd4j.zeros(dy.dataType(), xShape);
+        INDArray dx = Memory.zeros(dy.dataType(), xShape);
         dx.get(NDArrayIndex.all(), NDArrayIndex.all(),
                 NDArrayIndex.interval(0, spec.strideH(), (dy.size(2) - 1) * spec.strideH() + 1),
                 NDArrayIndex.interval(0, spec.strideW(), (dy.size(3) - 1) * spec.strideW() + 1)).assign(dense);
-        dense.close();
+        Memory.recycle(dense);
         return dx;
     }
 
@@ -152,7 +153,7 @@ final class ConvKernels {
      * [K, H*W] and dx_n [C, H*W]; {@code dxShape} is [N, C, H, W].
      */
     static INDArray pointwiseInputGradient(INDArray dy, INDArray w, long[] dxShape) {
-        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dxShape);
+        INDArray dx = Memory.uninitialized(dy.dataType(), dxShape);
         INDArray wm = w.reshape('c', w.size(0), w.size(1));
         for (long n = 0; n < dy.size(0); n++) {
             gemm(wm, true, image(dy, n), false, 0, image(dx, n));
@@ -165,7 +166,7 @@ final class ConvKernels {
      * OIHW [K,C,1,1]), accumulated in place over the images by BLAS (beta = 1 after the first).
      */
     static INDArray pointwiseWeightGradient(INDArray x, INDArray dy) {
-        INDArray dW = Nd4j.createUninitialized(x.dataType(), dy.size(1), x.size(1), 1, 1);
+        INDArray dW = Memory.uninitialized(x.dataType(), dy.size(1), x.size(1), 1, 1);
         INDArray dWm = dW.reshape('c', dy.size(1), x.size(1));
         for (long n = 0; n < x.size(0); n++) {
             gemm(image(dy, n), false, image(x, n), true, n == 0 ? 0 : 1, dWm);
@@ -206,7 +207,7 @@ final class ConvKernels {
             return null;
         }
         // Rotated and in layout [R, S, C, 1]: wr[(r S + s) C + c] = W[c, 0, R-1-r, S-1-s].
-        INDArray rotated = Nd4j.createUninitialized(w.dataType(), R, S, C, 1);
+        INDArray rotated = Memory.uninitialized(w.dataType(), R, S, C, 1);
         PoolGeometry.Values from = PoolGeometry.Values.of(PoolGeometry.dense(w));
         PoolGeometry.Values to = PoolGeometry.Values.of(rotated);
         int taps = (int) (R * S);
@@ -215,9 +216,9 @@ final class ConvKernels {
                 to.set(q * (int) C + c, from.get(c * taps + taps - 1 - q));
             }
         }
-        INDArray dx = Nd4j.createUninitialized(dy.dataType(), xShape);
+        INDArray dx = Memory.uninitialized(dy.dataType(), xShape);
         run("depthwise_conv2d", new INDArray[] {dy, rotated}, new INDArray[] {dx}, padH, padW, false);
-        rotated.close();
+        Memory.recycle(rotated);
         return dx;
     }
 
@@ -233,7 +234,7 @@ final class ConvKernels {
 
     /** x with explicit zero pads, for pads that ND4J cannot express. */
     static INDArray padded(INDArray x, Conv2d.Plan p) {
-        INDArray xp = Nd4j.zeros(x.dataType(), x.size(0), x.size(1), x.size(2) + p.top() + p.bottom(), x.size(3) + p.left() + p.right());
+        INDArray xp = Memory.zeros(x.dataType(), x.size(0), x.size(1), x.size(2) + p.top() + p.bottom(), x.size(3) + p.left() + p.right());
         xp.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(p.top(), p.top() + x.size(2)),
                 NDArrayIndex.interval(p.left(), p.left() + x.size(3))).assign(x);
         return xp;
@@ -245,9 +246,9 @@ final class ConvKernels {
         long W = Math.min(xShape[3], full.size(3) - left);
         INDArray inside = full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(top, top + H), NDArrayIndex.interval(left, left + W));
         if (H == xShape[2] && W == xShape[3]) {
-            return inside.dup('c');
+            return Memory.uninitialized(full.dataType(), xShape).assign(inside);
         }
-        INDArray dx = Nd4j.zeros(full.dataType(), xShape);
+        INDArray dx = Memory.zeros(full.dataType(), xShape);
         dx.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, H), NDArrayIndex.interval(0, W)).assign(inside);
         return dx;
     }

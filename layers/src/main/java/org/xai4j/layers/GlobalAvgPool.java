@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastCopyOp;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -37,7 +38,7 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
         }
         long[] s = cache.xShape();
         INDArray share = dy.reshape(s[0], s[1]).div(s[2] * s[3]);
-        INDArray dx = Nd4j.createUninitialized(dy.dataType(), s);
+        INDArray dx = Memory.uninitialized(dy.dataType(), s);
         Nd4j.getExecutioner().exec(new BroadcastCopyOp(dx, share, dx, 0, 1));
         return Backward.of(dx);
     }

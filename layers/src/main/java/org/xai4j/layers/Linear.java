@@ -6,6 +6,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -43,7 +44,7 @@ public final class Linear implements Layer<Linear.Cache> {
             throw new IllegalArgumentException("Linear with weight " + Arrays.toString(weight.shape())
                     + " expects input [N, " + weight.size(1) + "], got " + Arrays.toString(in.shape()));
         }
-        INDArray y = Nd4j.createUninitialized(in.dataType(), in.size(0), weight.size(0));
+        INDArray y = Memory.uninitialized(in.dataType(), in.size(0), weight.size(0));
         Nd4j.gemm(in, weight, y, false, true, 1.0, 0.0);
         if (bias != null) {
             y.addiRowVector(bias);
@@ -55,12 +56,12 @@ public final class Linear implements Layer<Linear.Cache> {
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray dx = null;
         if (need.input(0)) {
-            dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), weight.size(1));
+            dx = Memory.uninitialized(dy.dataType(), dy.size(0), weight.size(1));
             Nd4j.gemm(dy, weight, dx, false, false, 1.0, 0.0);
         }
         Map<String, INDArray> dParameters = new HashMap<>();
         if (need.parameters()) {
-            INDArray dW = Nd4j.createUninitialized(dy.dataType(), weight.shape());
+            INDArray dW = Memory.uninitialized(dy.dataType(), weight.shape());
             Nd4j.gemm(dy, cache.x(), dW, true, false, 1.0, 0.0);
             dParameters.put("weight", dW);
             if (bias != null) {

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -34,7 +35,7 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
     public Forward<Cache> forward(INDArray... in) {
         INDArray x = in[0];
         PoolGeometry g = PoolGeometry.of(spec, x.shape());
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
+        INDArray y = Memory.uninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
         if (nd4jCanPool(g)) {
             pool(x, y, g);
         } else {
@@ -50,7 +51,7 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
         }
         INDArray x = PoolGeometry.dense(cache.x());
         PoolGeometry g = PoolGeometry.of(spec, x.shape());
-        INDArray dx = Nd4j.zeros(dy.dataType(), x.shape());
+        INDArray dx = Memory.zeros(dy.dataType(), x.shape());
         PoolGeometry.Values xv = PoolGeometry.Values.of(x);
         PoolGeometry.Values yv = PoolGeometry.Values.of(PoolGeometry.dense(cache.y()));
         PoolGeometry.Values dyv = PoolGeometry.Values.of(PoolGeometry.dense(dy));

@@ -6,6 +6,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -65,7 +66,7 @@ public final class Pad implements Layer<Pad.Cache> {
             return Backward.of(inside);
         }
         // Cropped: the cropped-away part of x did not reach y, its gradient is 0.
-        INDArray dx = Nd4j.zeros(dy.dataType(), in);
+        INDArray dx = Memory.zeros(dy.dataType(), in);
         dx.get(region(in, false)).assign(inside);
         return Backward.of(dx);
     }

@@ -1,10 +1,11 @@
 package org.xai4j.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinearDerivative;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -20,7 +21,8 @@ public final class ReLU implements Layer<ReLU.Cache> {
 
     @Override
     public Forward<Cache> forward(INDArray... x) {
-        INDArray y = Transforms.relu(x[0], true);
+        INDArray y = Memory.uninitialized(x[0].dataType(), x[0].shape());
+        Nd4j.exec(new RectifiedLinear(x[0], y, 0.0));
         return Forward.of(y, new Cache(y));
     }
 
@@ -29,7 +31,7 @@ public final class ReLU implements Layer<ReLU.Cache> {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);
         }
-        INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.shape());
+        INDArray dx = Memory.uninitialized(dy.dataType(), dy.shape());
         // libnd4j's relu_bp: dx = y > 0 ? dy : 0, one pass, no mask array.
         Nd4j.exec(new RectifiedLinearDerivative(cache.y(), dy, dx));
         return Backward.of(dx);

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
@@ -28,7 +29,7 @@ public final class Softmax implements Layer<Softmax.Cache> {
         if (a < 0 || a >= rank) {
             throw new IllegalArgumentException("Softmax axis " + axis + " is out of range for rank " + rank);
         }
-        INDArray y = Nd4j.createUninitialized(x[0].dataType(), x[0].shape());
+        INDArray y = Memory.uninitialized(x[0].dataType(), x[0].shape());
         Nd4j.exec(new SoftMax(x[0], y, a));
         return Forward.of(y, new Cache(y, a));
     }

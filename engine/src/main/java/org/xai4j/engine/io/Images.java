@@ -27,17 +27,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *       {@code k} on both axes ({@link #boxReduce}; blocks cut by the right or bottom edge average
  *       the pixels they hold). This is the antialiasing: a 2048 x 1536 photo is averaged in 6 x 6
  *       blocks instead of being sampled at 1 pixel in 9.</li>
- *   <li>Bilinear interpolation with half-pixel centres ({@link #bilinear}): output pixel
- *       {@code i} reads input position {@code src = (i + 0.5) * in / out - 0.5}, clamped at 0,
- *       with the upper neighbour clamped to {@code in - 1}; the rule of OpenCV's
+ *   <li>Bilinear interpolation with half-pixel centres ({@link Resampling#bilinear}): output
+ *       pixel {@code i} reads input position {@code src = (i + 0.5) * in / out - 0.5}, clamped
+ *       at 0, with the upper neighbour clamped to {@code in - 1}; the rule of OpenCV's
  *       {@code INTER_LINEAR}, TF2's {@code resize(method="bilinear")} and
  *       {@code torch.nn.functional.interpolate(mode="bilinear", align_corners=False)}.</li>
  * </ol>
  * Why this rule: it reproduces the reference outputs of {@code ../shared/assets/MANIFEST.md}
  * (bilinear resizing of the whole photo): all 30 top-1 classes of MobileNet v1 and v2, with
  * probabilities within 0.02 of the listed ones. Plain bilinear alone misses 2 of the 30 (and
- * all five 512-pixel photos' probabilities), PIL's antialiased bilinear misses 3. Arithmetic
- * is in float without rounding to 8 bits.
+ * all five 512-pixel photos' probabilities), PIL's antialiased bilinear misses 3. Values are
+ * float32 throughout (sums and blends in double), never rounded to 8 bits.
  */
 public final class Images {
     private Images() {}
@@ -49,7 +49,7 @@ public final class Images {
 
     /** Reads {@code file} and resizes the whole image to {@code height x width}: [1, 3, height, width], RGB 0..255. */
     public static INDArray load(Path file, int height, int width) {
-        return resize(Planes.of(read(file)), height, width).toArray();
+        return resize(rgb(read(file)), height, width);
     }
 
     /**
@@ -94,25 +94,17 @@ public final class Images {
 
     /** The two-step resize of the class comment: [N, C, H, W] to [N, C, outH, outW]. */
     public static INDArray resize(INDArray x, int outH, int outW) {
-        return resize(Planes.of(x), outH, outW).toArray();
+        Planes planes = Planes.of(x);
+        if (outH < 1 || outW < 1) {
+            throw new IllegalArgumentException("resize target must be at least 1x1, got " + outH + "x" + outW);
+        }
+        int k = Math.min(planes.h() / outH, planes.w() / outW);
+        return Resampling.bilinear((k >= 2 ? boxReduce(planes, k) : planes).toArray(), outH, outW);
     }
 
     /** Means of non-overlapping k x k blocks: [N, C, H, W] to [N, C, ceil(H/k), ceil(W/k)]. */
     public static INDArray boxReduce(INDArray x, int k) {
         return boxReduce(Planes.of(x), k).toArray();
-    }
-
-    /** Half-pixel bilinear interpolation (step 2 of the class comment), up or down. */
-    public static INDArray bilinear(INDArray x, int outH, int outW) {
-        return bilinear(Planes.of(x), outH, outW).toArray();
-    }
-
-    private static Planes resize(Planes x, int outH, int outW) {
-        if (outH < 1 || outW < 1) {
-            throw new IllegalArgumentException("resize target must be at least 1x1, got " + outH + "x" + outW);
-        }
-        int k = Math.min(x.h() / outH, x.w() / outW);
-        return bilinear(k >= 2 ? boxReduce(x, k) : x, outH, outW);
     }
 
     private static Planes boxReduce(Planes x, int k) {
@@ -140,32 +132,6 @@ public final class Images {
                 for (int j = 0; j < outW; j++) {
                     int cols = Math.min(w, (j + 1) * k) - j * k;
                     out[(p * outH + i) * outW + j] = (float) (sums[j] / (rows * cols));
-                }
-            }
-        }
-        return new Planes(out, x.shape()[0], x.shape()[1], outH, outW);
-    }
-
-    private static Planes bilinear(Planes x, int outH, int outW) {
-        int h = x.h();
-        int w = x.w();
-        float[] in = x.data();
-        Taps rows = Taps.of(h, outH);
-        Taps cols = Taps.of(w, outW);
-        float[] out = new float[x.n() * outH * outW];
-        for (int p = 0; p < x.n(); p++) {
-            int base = p * h * w;
-            for (int i = 0; i < outH; i++) {
-                int r0 = base + rows.lo[i] * w;
-                int r1 = base + rows.hi[i] * w;
-                float fy = rows.frac[i];
-                for (int j = 0; j < outW; j++) {
-                    int c0 = cols.lo[j];
-                    int c1 = cols.hi[j];
-                    float fx = cols.frac[j];
-                    float top = in[r0 + c0] + fx * (in[r0 + c1] - in[r0 + c0]);
-                    float bottom = in[r1 + c0] + fx * (in[r1 + c1] - in[r1 + c0]);
-                    out[(p * outH + i) * outW + j] = top + fy * (bottom - top);
                 }
             }
         }
@@ -234,23 +200,6 @@ public final class Images {
 
         INDArray toArray() {
             return Nd4j.create(data, shape, 'c');
-        }
-    }
-
-    /** Per output index of one axis: the two input indices it blends and the weight of the upper one. */
-    private record Taps(int[] lo, int[] hi, float[] frac) {
-        static Taps of(int in, int out) {
-            int[] lo = new int[out];
-            int[] hi = new int[out];
-            float[] frac = new float[out];
-            double scale = (double) in / out;
-            for (int i = 0; i < out; i++) {
-                double src = Math.max((i + 0.5) * scale - 0.5, 0);
-                lo[i] = Math.min((int) src, in - 1);
-                hi[i] = Math.min(lo[i] + 1, in - 1);
-                frac[i] = (float) (src - lo[i]);
-            }
-            return new Taps(lo, hi, frac);
         }
     }
 }

@@ -69,18 +69,6 @@ class ImagesTest {
     }
 
     @Test
-    void bilinearUsesHalfPixelCentresAndClampsEdges() {
-        INDArray ramp = Nd4j.createFromArray(0f, 10f, 20f, 30f).reshape(1, 1, 1, 4);
-        // Up x2: src = (j + 0.5) / 2 - 0.5 = -0.25 (clamped to 0), 0.25, 0.75, ..., 3.25 (upper clamp).
-        assertArrayEquals(new float[] {0, 2.5f, 7.5f, 12.5f, 17.5f, 22.5f, 27.5f, 30},
-                Images.bilinear(ramp, 1, 8).data().asFloat(), 1e-5f);
-        // Down x2: src = 0.5 and 2.5, the midpoints of each pair.
-        assertArrayEquals(new float[] {5, 25}, Images.bilinear(ramp, 1, 2).data().asFloat(), 1e-5f);
-        // Same size: the identity.
-        assertArrayEquals(ramp.data().asFloat(), Images.bilinear(ramp, 1, 4).data().asFloat(), 0f);
-    }
-
-    @Test
     void boxReduceAveragesBlocksAndPartialEdgeBlocks() {
         INDArray x = Nd4j.arange(25).castTo(DataType.FLOAT).reshape(1, 1, 5, 5);
         INDArray y = Images.boxReduce(x, 2);
@@ -98,7 +86,7 @@ class ImagesTest {
         assertEquals(Images.boxReduce(x, 2), Images.resize(x, 224, 224));
         // 447 < 2 * 224 on one axis: k = 1, plain bilinear.
         INDArray wide = Nd4j.rand(DataType.FLOAT, 1, 3, 447, 900);
-        assertEquals(Images.bilinear(wide, 224, 224), Images.resize(wide, 224, 224));
+        assertEquals(Resampling.bilinear(wide, 224, 224), Images.resize(wide, 224, 224));
     }
 
     @Test

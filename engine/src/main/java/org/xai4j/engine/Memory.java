@@ -1,0 +1,146 @@
+package org.xai4j.engine;
+
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Off-heap buffers for activations and gradients, reused from one pass to the next.
+ *
+ * <p>A network allocates the same sizes on every pass. Freshly allocated, each buffer costs a
+ * malloc and a page fault per 4 KiB touched (a 1x1 convolution of ResNet-50 ran 3.3 ms into a
+ * fresh output, 2.3 ms into a reused one), and glibc keeps freed large blocks resident, so
+ * allocate-and-free grew resident memory by about 19 MB per ResNet-18 pass. So the engine hands
+ * the buffers it frees ({@link Buffers}) back here, and layers take their outputs from here:
+ * after the first pass every activation lands in memory that is already mapped, and resident
+ * memory stays at the working set of one pass.
+ *
+ * <p>Pools are per thread (no locks; a buffer released on another thread joins that thread's
+ * pool). A buffer idle for {@link #IDLE_PASSES} passes is freed, so a change of batch size or
+ * model does not keep the old sizes forever. Outside a graph pass (a layer called on its own)
+ * the pool simply starts empty and allocates.
+ */
+public final class Memory {
+    /** Passes a pooled buffer may sit unused before it is freed. */
+    static final int IDLE_PASSES = 2;
+
+    private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
+
+    private Memory() {}
+
+    /** A c-order array of {@code shape} with undefined contents, from the pool when it has one. */
+    public static INDArray uninitialized(DataType type, long... shape) {
+        long length = 1;
+        for (long d : shape) {
+            length *= d;
+        }
+        DataBuffer b = length == 0 ? null : POOL.get().take(type, length);
+        if (b == null) {
+            return Nd4j.createUninitialized(type, shape);
+        }
+        return Nd4j.create(b, shape, Nd4j.getStrides(shape, 'c'), 0, 'c', type);
+    }
+
+    /** As {@link #uninitialized}, filled with zeros. */
+    public static INDArray zeros(DataType type, long... shape) {
+        return uninitialized(type, shape).assign(0);
+    }
+
+    /**
+     * Hands the buffer under {@code a} back for reuse: for scratch a layer allocated and nothing
+     * else can still read (a padded copy of its input, an uncropped gradient).
+     */
+    public static void recycle(INDArray a) {
+        if (a != null && !a.isEmpty()) {
+            release(Buffers.root(a));
+        }
+    }
+
+    /** Bytes held idle in this thread's pool; for tests and diagnostics. */
+    public static long pooledBytes() {
+        return POOL.get().bytes;
+    }
+
+    /** Whether {@code buffer} is free: closed, or idle in this thread's pool. */
+    static boolean isFree(DataBuffer buffer) {
+        return buffer.wasClosed() || POOL.get().holds(buffer);
+    }
+
+    /** Frees every idle buffer of this thread's pool. */
+    public static void trim() {
+        POOL.get().evict(Long.MAX_VALUE);
+    }
+
+    /**
+     * Takes a root buffer the engine owns and no longer uses. Buffers that are not plain
+     * off-heap host memory (workspace-attached, constant, already closed) are closed or left.
+     */
+    static void release(DataBuffer root) {
+        if (root.wasClosed() || !root.closeable()) {
+            return;
+        }
+        if (root.isAttached() || root.isConstant() || root.length() == 0) {
+            root.close();
+            return;
+        }
+        POOL.get().put(root);
+    }
+
+    /** Ends a pass of this thread: buffers that sat idle too long are freed. */
+    static void endPass() {
+        Pool p = POOL.get();
+        p.pass++;
+        p.evict(p.pass - IDLE_PASSES);
+    }
+
+    private record Key(DataType type, long length) {}
+
+    private record Idle(DataBuffer buffer, long since) {}
+
+    private static final class Pool {
+        final Map<Key, ArrayDeque<Idle>> free = new HashMap<>();
+        long pass;
+        long bytes;
+
+        DataBuffer take(DataType type, long length) {
+            ArrayDeque<Idle> q = free.get(new Key(type, length));
+            Idle i = q == null ? null : q.pollLast();
+            if (i == null) {
+                return null;
+            }
+            bytes -= i.buffer().length() * i.buffer().getElementSize();
+            return i.buffer();
+        }
+
+        boolean holds(DataBuffer b) {
+            ArrayDeque<Idle> q = free.get(new Key(b.dataType(), b.length()));
+            return q != null && q.stream().anyMatch(i -> i.buffer() == b);
+        }
+
+        void put(DataBuffer b) {
+            free.computeIfAbsent(new Key(b.dataType(), b.length()), k -> new ArrayDeque<>()).addLast(new Idle(b, pass));
+            bytes += b.length() * b.getElementSize();
+        }
+
+        /** Frees the buffers released before pass {@code before}. */
+        void evict(long before) {
+            for (Iterator<ArrayDeque<Idle>> it = free.values().iterator(); it.hasNext(); ) {
+                ArrayDeque<Idle> q = it.next();
+                // Oldest first: each deque is in release order.
+                while (!q.isEmpty() && q.peekFirst().since() < before) {
+                    DataBuffer b = q.pollFirst().buffer();
+                    bytes -= b.length() * b.getElementSize();
+                    b.close();
+                }
+                if (q.isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+    }
+}
