@@ -10,8 +10,9 @@ import org.xai4j.engine.Memory;
 
 /**
  * The ND4J calls behind {@link Conv2d}: its kernels (conv2d, depthwise_conv2d, deconv2d and
- * their _bp forms) with our kernel size, stride and dilation, and the padding and cropping
- * around them. What each ND4J M2.1 kernel accepts, measured on the oneDNN build:
+ * their _bp forms) with our kernel size, stride and dilation, the padding and cropping around
+ * them, and matrix products (matmul) for 1x1 convolutions on large maps. What each ND4J M2.1
+ * kernel accepts, measured on the oneDNN build:
  * <ul>
  *   <li>conv2d, conv2d_bp, deconv2d take OIHW weights as they are (weight format 1).
  *   <li>depthwise_conv2d(_bp) reaches oneDNN only with weights [R, S, C, m] (format 0); with
