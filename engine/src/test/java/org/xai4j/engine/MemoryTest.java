@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -95,5 +98,26 @@ class MemoryTest {
         DataBuffer b = s.data();
         Memory.recycle(s);
         assertSame(b, Memory.uninitialized(DataType.FLOAT, 7, 5).data(), "same type and length, any shape");
+    }
+
+    @Test
+    void asksForACollectionOnceTheIntervalHasGoneBy() {
+        Duration saved = Memory.collectionInterval();
+        try {
+            Memory.setCollectionInterval(Duration.ofNanos(1));
+            long before = collections();
+            for (int i = 0; i < 3; i++) {
+                g.predict(Nd4j.ones(DataType.FLOAT, 1, 3)).close();
+            }
+            assertTrue(collections() > before, "a System.gc() after the interval");
+            Memory.setCollectionInterval(Duration.ZERO);
+            assertEquals(Duration.ZERO, Memory.collectionInterval());
+        } finally {
+            Memory.setCollectionInterval(saved);
+        }
+    }
+
+    private static long collections() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
     }
 }
