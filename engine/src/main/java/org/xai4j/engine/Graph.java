@@ -37,6 +37,7 @@ public final class Graph {
     private final Map<String, String> aliases;
     private final List<Hook<ForwardHook>> forwardHooks = new CopyOnWriteArrayList<>();
     private final List<Hook<BackwardHook>> backwardHooks = new CopyOnWriteArrayList<>();
+    private final Acceleration.Plans plans = new Acceleration.Plans();
 
     record Hook<H>(Predicate<Node> where, H hook) {}
 
@@ -177,6 +178,15 @@ public final class Graph {
         return false;
     }
 
+    Acceleration.Plans plans() {
+        return plans;
+    }
+
+    /** The accelerated plans compiled for this graph so far, one line each (diagnostics). */
+    public List<String> describePlans() {
+        return plans.describe();
+    }
+
     int position(String name) {
         Integer p = position.get(name);
         return p == null ? -1 : p;
@@ -189,7 +199,21 @@ public final class Graph {
 
     /** Forward pass recording every activation and cache; close the tape to free them. */
     public Tape forward(Map<String, INDArray> feeds) {
-        return Tape.record(this, feeds);
+        return Tape.record(this, feeds, null);
+    }
+
+    /**
+     * Forward pass that records only what a backward to {@code backwardTo} (nodes or the input)
+     * needs: the nodes downstream of them. The stretch before them runs as plain inference,
+     * through an {@link Accelerator} when there is one, and keeps only the values that later
+     * nodes read. The tape's backward then accepts only targets at or below {@code backwardTo}.
+     */
+    public Tape forward(Map<String, INDArray> feeds, Collection<String> backwardTo) {
+        Set<String> targets = new HashSet<>();
+        for (String t : backwardTo) {
+            targets.add(resolve(t));
+        }
+        return Tape.record(this, feeds, targets);
     }
 
     /** Inference on the single input: the first graph output. */

@@ -27,20 +27,42 @@ public final class Tape implements AutoCloseable {
     private final Map<String, INDArray> values;
     private final Map<String, Object> caches;
     private final Buffers owned;
+    /** Nodes that ran as plain inference before the recorded part: no cache, no backward. */
+    private final Set<String> unrecorded;
     private boolean closed;
 
-    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned) {
+    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Set<String> unrecorded) {
         this.graph = graph;
         this.values = values;
         this.caches = caches;
         this.owned = owned;
+        this.unrecorded = unrecorded;
     }
 
-    static Tape record(Graph graph, Map<String, INDArray> feeds) {
+    /**
+     * Records a forward pass. With {@code backwardTo} null every node is recorded; otherwise only
+     * the nodes downstream of those values, and the stretch before them may run accelerated.
+     */
+    static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo) {
         Buffers owned = pinFeedsAndParameters(graph, feeds);
         Map<String, INDArray> values = new HashMap<>(feeds);
         Map<String, Object> caches = new HashMap<>();
-        for (Node node : graph.nodes()) {
+        List<Node> nodes = graph.nodes();
+        Acceleration.Stretch stretch = Acceleration.Stretch.NONE;
+        if (backwardTo != null) {
+            Set<String> recorded = downstreamOf(graph, backwardTo);
+            recorded.removeAll(backwardTo);
+            stretch = Acceleration.run(graph, feeds, backwardTo, recorded);
+        }
+        Set<String> unrecorded = new HashSet<>();
+        for (int i = 0; i < stretch.length(); i++) {
+            unrecorded.add(nodes.get(i).name());
+        }
+        stretch.values().forEach((name, v) -> {
+            values.put(name, v);
+            owned.hold(v);
+        });
+        for (Node node : nodes.subList(stretch.length(), nodes.size())) {
             Layer.Forward<?> f = step(graph, node, values);
             values.put(node.name(), f.y());
             owned.hold(f.y());
@@ -48,7 +70,21 @@ public final class Tape implements AutoCloseable {
                 caches.put(node.name(), f.cache());
             }
         }
-        return new Tape(graph, values, caches, owned);
+        return new Tape(graph, values, caches, owned, unrecorded);
+    }
+
+    /** {@code starts} and every node that reads one of them, directly or not. */
+    static Set<String> downstreamOf(Graph graph, Set<String> starts) {
+        Set<String> reached = new HashSet<>(starts);
+        for (Node n : graph.nodes()) {
+            for (String in : n.inputs()) {
+                if (reached.contains(in)) {
+                    reached.add(n.name());
+                    break;
+                }
+            }
+        }
+        return reached;
     }
 
     /** Inference only: no caches, each activation freed after its last reader ran. */
@@ -63,7 +99,12 @@ public final class Tape implements AutoCloseable {
         }
         Map<String, INDArray> values = new HashMap<>(feeds);
         try {
-            for (int i = 0; i < nodes.size(); i++) {
+            Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of());
+            stretch.values().forEach((name, v) -> {
+                values.put(name, v);
+                owned.hold(v);
+            });
+            for (int i = stretch.length(); i < nodes.size(); i++) {
                 Node node = nodes.get(i);
                 Layer.Forward<?> f = step(graph, node, values);
                 if (f.cache() instanceof Layer.OwnedCache c) {
@@ -141,7 +182,13 @@ public final class Tape implements AutoCloseable {
     /** The recorded value of a node or graph input (owned by the tape: copy it to keep it). */
     public INDArray value(String name) {
         checkOpen();
-        return values.get(graph.resolve(name));
+        String resolved = graph.resolve(name);
+        INDArray v = values.get(resolved);
+        if (v == null && unrecorded.contains(resolved)) {
+            throw new IllegalArgumentException("'" + name + "' ran before the recorded part of this pass and was not kept;"
+                    + " name it in forward(feeds, backwardTo) to keep it");
+        }
+        return v;
     }
 
     /** The first graph output. */
@@ -168,7 +215,12 @@ public final class Tape implements AutoCloseable {
         }
         Set<String> targets = new HashSet<>();
         for (String w : wrt) {
-            targets.add(graph.resolve(w));
+            String t = graph.resolve(w);
+            if (unrecorded.contains(t) && !values.containsKey(t)) {
+                throw new IllegalArgumentException("'" + w + "' ran before the recorded part of this pass; name it in"
+                        + " forward(feeds, backwardTo) to take gradients there");
+            }
+            targets.add(t);
         }
         Set<String> onPath = ancestorsOf(seedName);
         Set<String> starts = new HashSet<>(targets);
@@ -204,6 +256,11 @@ public final class Tape implements AutoCloseable {
             }
             if (!any && !wantParams) {
                 continue;
+            }
+            if (unrecorded.contains(node.name())) {
+                throw new IllegalArgumentException("backward needs node '" + node.name() + "', which this tape did not record:"
+                        + " the forward pass was recorded for a backward to later nodes only; record with forward(feeds) or"
+                        + " name the wanted values in forward(feeds, backwardTo)");
             }
             Layer.Backward b = backwardOf(node, dy, new Need(needIn, wantParams));
             INDArray[] dx = b.dx();
@@ -284,16 +341,7 @@ public final class Tape implements AutoCloseable {
     }
 
     private Set<String> descendantsOf(Set<String> starts) {
-        Set<String> reached = new HashSet<>(starts);
-        for (Node n : graph.nodes()) {
-            for (String in : n.inputs()) {
-                if (reached.contains(in)) {
-                    reached.add(n.name());
-                    break;
-                }
-            }
-        }
-        return reached;
+        return downstreamOf(graph, starts);
     }
 
     private void checkOpen() {

@@ -15,9 +15,9 @@ import org.nd4j.linalg.api.shape.Shape;
  * <p>{@code ceil_mode} rounds the output size up, but, as in PyTorch and ONNX, a last window
  * that would start inside the end padding is dropped.
  */
-record PoolGeometry(int H, int W, int OH, int OW, int top, int left, int bottom, int right) {
+public record PoolGeometry(int H, int W, int OH, int OW, int top, int left, int bottom, int right) {
 
-    static PoolGeometry of(PoolSpec p, long[] xShape) {
+    public static PoolGeometry of(PoolSpec p, long[] xShape) {
         if (xShape.length != 4) {
             throw new IllegalArgumentException("pooling expects x [N, C, H, W], got " + Arrays.toString(xShape));
         }

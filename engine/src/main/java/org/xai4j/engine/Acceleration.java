@@ -1,0 +1,173 @@
+package org.xai4j.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import java.util.Set;
+import java.util.TreeSet;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Where the engine hands the first stretch of a pass to an {@link Accelerator}, when one is on
+ * the class path.
+ *
+ * <p>The stretch is the longest run of nodes, in execution order from the start, that the
+ * accelerator supports, that no forward hook watches, and whose caches the pass does not need:
+ * in inference ({@link Graph#run}) that is every node; in a forward that records for a backward
+ * to some nodes ({@link Graph#forward(Map, java.util.Collection)}), the nodes that are not
+ * downstream of them. Grad-CAM at the last block thus runs the body of the network as one
+ * compiled plan and records only the head.
+ *
+ * <p>On by default; {@code -Dxai4j.accelerate=false} or {@link #setEnabled} switches it off, and
+ * the engine then runs every node itself (the reference path the tests compare against).
+ * Compiled plans are cached per graph, input shape and requested values (a few per graph).
+ */
+public final class Acceleration {
+    private static volatile String unavailable = "none on the class path";
+    private static final Accelerator BACKEND = load();
+    private static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("xai4j.accelerate", "true"));
+
+    /** Plans kept per graph; the least recently used beyond this is closed. */
+    static final int PLANS_PER_GRAPH = 4;
+
+    private Acceleration() {}
+
+    private static Accelerator load() {
+        try {
+            return ServiceLoader.load(Accelerator.class).findFirst().orElse(null);
+        } catch (RuntimeException | java.util.ServiceConfigurationError | LinkageError e) {
+            // A backend whose native library cannot load on this machine: run node by node.
+            Throwable root = e;
+            while (root.getCause() != null) {
+                root = root.getCause();
+            }
+            unavailable = e.getMessage() + " (" + root + ")";
+            return null;
+        }
+    }
+
+    /** Whether an accelerator was found and is switched on. */
+    public static boolean active() {
+        return enabled && BACKEND != null;
+    }
+
+    /** The accelerator in use, or why there is none. */
+    public static String describe() {
+        return BACKEND != null ? BACKEND.getClass().getName() + (enabled ? "" : " (switched off)") : "no accelerator: " + unavailable;
+    }
+
+    public static void setEnabled(boolean on) {
+        enabled = on;
+    }
+
+    /** What a plan computed: how many leading nodes it ran, and the values it handed back. */
+    record Stretch(int length, Map<String, INDArray> values) {
+        static final Stretch NONE = new Stretch(0, Map.of());
+    }
+
+    /**
+     * Runs the accelerated stretch of a pass, if any.
+     *
+     * @param keep values the caller asked for by name
+     * @param recorded nodes whose forward must run in the engine because backward will visit them
+     */
+    static Stretch run(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded) {
+        if (!active() || graph.inputs().size() != 1) {
+            return Stretch.NONE;
+        }
+        String input = graph.inputs().get(0).name();
+        INDArray x = feeds.get(input);
+        if (x == null || x.dataType() != DataType.FLOAT || x.rank() != 4) {
+            return Stretch.NONE;
+        }
+        List<Node> nodes = graph.nodes();
+        int length = 0;
+        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded)) {
+            length++;
+        }
+        if (length == 0) {
+            return Stretch.NONE;
+        }
+        Set<String> inStretch = new HashSet<>();
+        for (int i = 0; i < length; i++) {
+            inStretch.add(nodes.get(i).name());
+        }
+        Set<String> outputs = new TreeSet<>();
+        for (int i = length; i < nodes.size(); i++) {
+            for (String in : nodes.get(i).inputs()) {
+                if (inStretch.contains(in)) {
+                    outputs.add(in);
+                }
+            }
+        }
+        for (String k : keep) {
+            if (inStretch.contains(k)) {
+                outputs.add(k);
+            }
+        }
+        for (String o : graph.outputs()) {
+            if (inStretch.contains(o)) {
+                outputs.add(o);
+            }
+        }
+        List<Node> stretch = nodes.subList(0, length);
+        int ran = length;
+        Optional<Accelerator.Plan> plan = graph.plans().get(new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape())),
+                k -> compile(stretch, input, x.shape(), outputs));
+        return plan.map(p -> new Stretch(ran, p.run(x))).orElse(Stretch.NONE);
+    }
+
+    private static boolean runnable(Graph graph, Node node, Set<String> recorded) {
+        if (recorded.contains(node.name()) || !BACKEND.supports(node)) {
+            return false;
+        }
+        for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {
+            if (h.where().test(node)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Optional<Accelerator.Plan> compile(List<Node> nodes, String input, long[] shape, Set<String> outputs) {
+        try {
+            return Optional.of(BACKEND.compile(nodes, input, shape, outputs));
+        } catch (UnsupportedOperationException e) {
+            return Optional.empty();
+        }
+    }
+
+    record PlanKey(int length, List<String> outputs, String shape) {}
+
+    /** A graph's compiled plans, least recently used first; evicted plans are closed. */
+    static final class Plans {
+        private final Map<PlanKey, Optional<Accelerator.Plan>> byKey = new LinkedHashMap<>(8, 0.75f, true);
+
+        synchronized Optional<Accelerator.Plan> get(PlanKey key, java.util.function.Function<PlanKey, Optional<Accelerator.Plan>> make) {
+            Optional<Accelerator.Plan> p = byKey.get(key);
+            if (p == null) {
+                p = make.apply(key);
+                byKey.put(key, p);
+                while (byKey.size() > PLANS_PER_GRAPH) {
+                    PlanKey eldest = byKey.keySet().iterator().next();
+                    byKey.remove(eldest).ifPresent(Accelerator.Plan::close);
+                }
+            }
+            return p;
+        }
+
+        /** One line per cached plan, for diagnostics. */
+        synchronized List<String> describe() {
+            List<String> lines = new ArrayList<>();
+            byKey.forEach((k, p) -> lines.add(k + ": " + p.map(Accelerator.Plan::describe).orElse("not compilable")));
+            return Collections.unmodifiableList(lines);
+        }
+    }
+}

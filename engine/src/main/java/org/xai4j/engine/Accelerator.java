@@ -1,0 +1,48 @@
+package org.xai4j.engine;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A faster way to run the first stretch of a graph's inference: a backend that compiles a run of
+ * nodes into one plan (oneDNN with weights reordered once, activations kept in its blocked
+ * layout, ReLU and residual adds fused into the convolutions).
+ *
+ * <p>The engine uses a plan only where nothing is lost: for nodes that no forward hook watches
+ * and whose backward the caller will not ask for, so they need no recorded activation or cache.
+ * A plan returns only the values the rest of the pass reads; they equal what the nodes compute
+ * one by one, within float32 rounding (the tests of each backend compare the two). Found with
+ * {@link java.util.ServiceLoader}; see {@link Acceleration} for how to switch it off.
+ */
+public interface Accelerator {
+
+    /** Whether this backend can run {@code node} at all (its operator and data type). */
+    boolean supports(Node node);
+
+    /**
+     * Compiles {@code nodes}, a dependency-closed run of graph nodes that read only the graph
+     * input {@code input} or each other, for an input of {@code inputShape}.
+     *
+     * @param outputs the values the caller needs back as arrays
+     * @throws UnsupportedOperationException when a node cannot run at these shapes after all
+     */
+    Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs);
+
+    /** A compiled stretch; it holds native buffers until closed. Safe to run from any thread. */
+    interface Plan extends AutoCloseable {
+
+        /**
+         * Runs the plan on {@code x}; returns the requested values as fresh c-order arrays from
+         * {@link Memory}, owned by the caller.
+         */
+        Map<String, INDArray> run(INDArray x);
+
+        /** One line per step, for diagnostics: what ran, and which kernel. */
+        String describe();
+
+        @Override
+        void close();
+    }
+}

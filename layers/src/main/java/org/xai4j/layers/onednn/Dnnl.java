@@ -1,0 +1,126 @@
+package org.xai4j.layers.onednn;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import org.bytedeco.dnnl.const_dnnl_op_desc_t;
+import org.bytedeco.dnnl.dnnl_engine;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.dnnl.global.dnnl;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.javacpp.Pointer;
+import org.bytedeco.javacpp.PointerPointer;
+
+/**
+ * The few calls of oneDNN's C API that {@link OneDnnPlan} makes, each checked: a failing call
+ * throws with the call's name and oneDNN's status code. oneDNN comes from the
+ * {@code org.bytedeco:dnnl} presets, a separate copy from the one linked inside ND4J (which
+ * exports no symbols), so both live in one process.
+ */
+final class Dnnl {
+    static final dnnl_engine ENGINE;
+
+    static {
+        Loader.load(dnnl.class);
+        ENGINE = new dnnl_engine();
+        check(dnnl_engine_create(ENGINE, dnnl_cpu, 0), "dnnl_engine_create");
+    }
+
+    private Dnnl() {}
+
+    static void check(int status, String call) {
+        if (status != dnnl_success) {
+            throw new UnsupportedOperationException("oneDNN " + call + " failed with status " + status);
+        }
+    }
+
+    /** A memory descriptor for f32 data of {@code dims} in layout {@code tag}. */
+    static dnnl_memory_desc_t md(long[] dims, int tag) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_tag(md, dims.length, dims, dnnl_f32, tag), "dnnl_memory_desc_init_by_tag");
+        return md;
+    }
+
+    /** A copy of a memory descriptor that a primitive descriptor chose ({@code what}: a dnnl_query_*_md). */
+    static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        md.put(dnnl_primitive_desc_query_md(pd, what, 0));
+        return md;
+    }
+
+    static long bytes(dnnl_memory_desc_t md) {
+        return dnnl_memory_desc_get_size(md);
+    }
+
+    static boolean same(dnnl_memory_desc_t a, dnnl_memory_desc_t b) {
+        return dnnl_memory_desc_equal(a, b) != 0;
+    }
+
+    /** A primitive descriptor for an initialised operation descriptor, under {@code attr}. */
+    static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, String what) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, null), what);
+        return pd;
+    }
+
+    static dnnl_primitive_desc reorderPd(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+        dnnl_primitive_desc pd = new dnnl_primitive_desc();
+        check(dnnl_reorder_primitive_desc_create(pd, from, ENGINE, to, ENGINE, null), "dnnl_reorder_primitive_desc_create");
+        return pd;
+    }
+
+    static dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        dnnl_primitive p = new dnnl_primitive();
+        check(dnnl_primitive_create(p, pd), "dnnl_primitive_create");
+        return p;
+    }
+
+    /** The kernel oneDNN picked, as its verbose mode names it ("jit_1x1:avx2", "ref:any"). */
+    static String implementation(dnnl_primitive_desc pd) {
+        PointerPointer<BytePointer> s = new PointerPointer<>(1);
+        check(dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, s), "dnnl_primitive_desc_query");
+        return new BytePointer(s.get(0)).getString();
+    }
+
+    /** A primitive attribute with the caller-provided scratchpad and no other setting. */
+    static dnnl_primitive_attr attr() {
+        dnnl_primitive_attr a = new dnnl_primitive_attr();
+        check(dnnl_primitive_attr_create(a), "dnnl_primitive_attr_create");
+        check(dnnl_primitive_attr_set_scratchpad_mode(a, dnnl_scratchpad_mode_user), "dnnl_primitive_attr_set_scratchpad_mode");
+        return a;
+    }
+
+    /** A memory object over {@code address} (0: set later with {@link #point}). */
+    static dnnl_memory memory(dnnl_memory_desc_t md, long address) {
+        dnnl_memory m = new dnnl_memory();
+        check(dnnl_memory_create(m, md, ENGINE, new Address(address)), "dnnl_memory_create");
+        return m;
+    }
+
+    static void point(dnnl_memory m, long address) {
+        check(dnnl_memory_set_data_handle(m, new Address(address)), "dnnl_memory_set_data_handle");
+    }
+
+    static void execute(dnnl_primitive p, dnnl_stream stream, dnnl_exec_arg_t args, int count, String what) {
+        check(dnnl_primitive_execute(p, stream, count, args), what);
+    }
+
+    static dnnl_stream stream() {
+        dnnl_stream s = new dnnl_stream();
+        check(dnnl_stream_create(s, ENGINE, dnnl_stream_default_flags), "dnnl_stream_create");
+        return s;
+    }
+
+    /** A raw address as a JavaCPP pointer (what the C API calls a {@code void *handle}). */
+    static final class Address extends Pointer {
+        Address(long address) {
+            this.address = address;
+        }
+    }
+}

@@ -1,0 +1,599 @@
+package org.xai4j.layers.onednn;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
+import org.xai4j.engine.Accelerator;
+import org.xai4j.engine.Memory;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.Identity;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.PoolGeometry;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+
+/**
+ * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
+ * would: every weight reordered once into the blocked layout its kernel wants, every activation
+ * kept in oneDNN's channel-blocked layout (nChw8c) from one primitive to the next, ReLU and Clip
+ * fused into the convolution (or addition) before them, and a residual addition fused into one
+ * of its convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
+ * compile time, and reused by every run; a buffer is shared by values whose lifetimes do not
+ * overlap.
+ *
+ * <p>The node-by-node engine is the reference: {@code OneDnnPlanTest} runs both on the same
+ * graphs and compares every returned value.
+ */
+final class OneDnnPlan implements Accelerator.Plan {
+
+    /** One fused operation: the nodes it stands for, its inputs and the value it writes. */
+    private static final class Op {
+        final Node node;
+        final List<String> in;
+        String out;
+        /** Eltwise post-ops after the main operation: {algorithm, alpha, beta} each. */
+        final List<float[]> eltwise = new ArrayList<>();
+        /** The value this op adds its result onto, in place (a fused residual addition). */
+        String sumOnto;
+        /** Position of the sum among the post-ops (eltwise before it run before the sum). */
+        int sumAt = -1;
+        final List<String> fused = new ArrayList<>();
+
+        Op(Node node, List<String> in) {
+            this.node = node;
+            this.in = in;
+            this.out = node.name();
+        }
+
+        /** The values this op needs alive: its inputs and the addend it sums onto. */
+        List<String> reads() {
+            if (sumOnto == null) {
+                return in;
+            }
+            List<String> r = new ArrayList<>(in);
+            r.add(sumOnto);
+            return r;
+        }
+    }
+
+    /** A value in the plan: its NCHW shape, its memory layout and the buffer it lives in. */
+    private static final class Value {
+        final long[] shape;
+        dnnl_memory_desc_t md;
+        Buffer buffer;
+        dnnl_memory memory;
+        int lastUse = -1;
+
+        Value(long[] shape) {
+            this.shape = shape;
+        }
+    }
+
+    /** A native buffer, aligned to 64 bytes, that several values may occupy one after another. */
+    private static final class Buffer {
+        final BytePointer block;
+        final long address;
+        final long bytes;
+
+        Buffer(long bytes) {
+            this.bytes = bytes;
+            this.block = new BytePointer(bytes + 64);
+            this.address = (block.address() + 63) & ~63L;
+        }
+    }
+
+    /** One primitive to execute, with its arguments bound. */
+    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {}
+
+    /** A value to hand back: a reorder from its plan layout into a plain NCHW array. */
+    private record Output(String name, long[] shape, dnnl_memory plain, dnnl_primitive reorder, dnnl_exec_arg_t args) {}
+
+    private final String input;
+    private final long[] inputShape;
+    private final dnnl_stream stream = Dnnl.stream();
+    private final dnnl_memory inputMemory;
+    /** Steps, with the outputs to copy out after each (a buffer may be overwritten later). */
+    private final List<Step> steps = new ArrayList<>();
+    private final List<List<Output>> outputsAfter = new ArrayList<>();
+    private final List<String> description = new ArrayList<>();
+    private final List<Object> keepAlive = new ArrayList<>();
+    private final List<dnnl_memory> memories = new ArrayList<>();
+    private Buffer scratchpad;
+    private boolean closed;
+
+    OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
+        this.input = input;
+        this.inputShape = inputShape.clone();
+        Map<String, String> alias = new HashMap<>();
+        List<Op> ops = new ArrayList<>();
+        for (Node n : nodes) {
+            List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
+            if (n.layer() instanceof Identity) {
+                alias.put(n.name(), in.get(0));
+            } else {
+                ops.add(new Op(n, in));
+            }
+        }
+        Map<String, Value> values = new LinkedHashMap<>();
+        Value x = new Value(inputShape.clone());
+        x.md = Dnnl.md(inputShape, dnnl_abcd);
+        values.put(input, x);
+        for (Op op : ops) {
+            values.put(op.out, new Value(outputShape(op, values)));
+        }
+        // Aliases (identities) that the caller wants resolve to the value they stand for.
+        Map<String, String> wanted = new LinkedHashMap<>();
+        for (String o : outputs) {
+            wanted.put(o, alias.getOrDefault(o, o));
+        }
+        fuse(ops, values, Set.copyOf(wanted.values()));
+        for (int t = 0; t < ops.size(); t++) {
+            for (String in : ops.get(t).reads()) {
+                values.get(in).lastUse = t;
+            }
+        }
+        this.inputMemory = memory(x.md, 0);
+        x.memory = inputMemory;
+        build(ops, values, wanted);
+    }
+
+    // ---- shapes ----------------------------------------------------------------------------
+
+    private static long[] outputShape(Op op, Map<String, Value> values) {
+        long[] x = values.get(op.in.get(0)).shape;
+        if (op.node.layer() instanceof Conv2d c) {
+            Conv2d.Plan p = c.plan((int) x[2], (int) x[3]);
+            long R = c.weight().size(2), S = c.weight().size(3);
+            long OH = (x[2] + p.top() + p.bottom() - (R - 1) * c.spec().dilationH() - 1) / c.spec().strideH() + 1;
+            long OW = (x[3] + p.left() + p.right() - (S - 1) * c.spec().dilationW() - 1) / c.spec().strideW() + 1;
+            return new long[] {x[0], c.weight().size(0), OH, OW};
+        }
+        if (op.node.layer() instanceof MaxPool2d m) {
+            return poolShape(x, m.spec());
+        }
+        if (op.node.layer() instanceof AvgPool2d a) {
+            return poolShape(x, a.spec());
+        }
+        if (op.node.layer() instanceof GlobalAvgPool) {
+            return new long[] {x[0], x[1], 1, 1};
+        }
+        if (op.node.layer() instanceof Add) {
+            for (String in : op.in) {
+                if (!Arrays.equals(values.get(in).shape, x)) {
+                    throw new UnsupportedOperationException("Add with broadcasting: " + op.node.name());
+                }
+            }
+            if (op.in.size() != 2) {
+                throw new UnsupportedOperationException("Add of " + op.in.size() + " inputs: " + op.node.name());
+            }
+        }
+        return x.clone();
+    }
+
+    private static long[] poolShape(long[] x, PoolSpec spec) {
+        PoolGeometry g = PoolGeometry.of(spec, x);
+        return new long[] {x[0], x[1], g.OH(), g.OW()};
+    }
+
+    // ---- fusion ----------------------------------------------------------------------------
+
+    /**
+     * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
+     * where the intermediate value has no other reader and is not wanted by the caller.
+     */
+    private static void fuse(List<Op> ops, Map<String, Value> values, Set<String> wanted) {
+        Map<String, Op> producer = new HashMap<>();
+        Map<String, List<Integer>> readers = new HashMap<>();
+        for (int t = 0; t < ops.size(); t++) {
+            for (String in : ops.get(t).in) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(t);
+            }
+        }
+        List<Op> kept = new ArrayList<>();
+        Map<Op, Integer> position = new HashMap<>();
+        for (int t = 0; t < ops.size(); t++) {
+            Op op = ops.get(t);
+            position.put(op, t);
+            Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
+            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
+            if (eltwise && before != null && privateTo(op.in.get(0), t, readers, wanted)
+                    && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
+                before.eltwise.add(op.node.layer() instanceof Clip c
+                        ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
+                        : new float[] {dnnl_eltwise_relu, 0, 0});
+                before.fused.add(op.node.name());
+                rename(before, op.out, producer, ops, t);
+                continue;
+            }
+            if (op.node.layer() instanceof Add) {
+                Op into = residualInto(op, t, producer, readers, position, wanted);
+                if (into != null) {
+                    into.sumOnto = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
+                    into.sumAt = into.eltwise.size();
+                    into.fused.add(op.node.name());
+                    rename(into, op.out, producer, ops, t);
+                    continue;
+                }
+            }
+            producer.put(op.out, op);
+            kept.add(op);
+        }
+        ops.clear();
+        ops.addAll(kept);
+    }
+
+    /** The op now writes {@code name} (the value of the node fused into it). */
+    private static void rename(Op op, String name, Map<String, Op> producer, List<Op> ops, int t) {
+        producer.remove(op.out);
+        op.out = name;
+        producer.put(name, op);
+    }
+
+    /** True when {@code v} is read only by op {@code t} and the caller does not want it back. */
+    private static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
+        return !wanted.contains(v) && readers.getOrDefault(v, List.of()).equals(List.of(t));
+    }
+
+    /**
+     * A convolution of {@code add} that can write its result onto the other addend in place:
+     * its own output feeds only the Add, and the other addend is produced before it runs and read
+     * by nothing after it (other than the Add).
+     */
+    private static Op residualInto(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
+                                   Map<Op, Integer> position, Set<String> wanted) {
+        for (int k = 0; k < 2; k++) {
+            String mine = add.in.get(k);
+            String other = add.in.get(1 - k);
+            Op conv = producer.get(mine);
+            Op otherOp = producer.get(other);
+            if (conv == null || !(conv.node.layer() instanceof Conv2d) || conv.sumOnto != null || !conv.eltwise.isEmpty()
+                    || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)) {
+                continue;
+            }
+            int at = position.get(conv);
+            if (position.get(otherOp) >= at) {
+                continue;
+            }
+            boolean readLater = false;
+            for (int r : readers.get(other)) {
+                readLater |= r != t && r > at;
+            }
+            if (!readLater) {
+                return conv;
+            }
+        }
+        return null;
+    }
+
+    // ---- primitives and buffers ------------------------------------------------------------
+
+    private void build(List<Op> ops, Map<String, Value> values, Map<String, String> wanted) {
+        List<Buffer> free = new ArrayList<>();
+        Map<Buffer, Integer> users = new HashMap<>();
+        List<dnnl_primitive_desc> pds = new ArrayList<>();
+        List<dnnl_memory_desc_t> scratch = new ArrayList<>();
+        long scratchBytes = 0;
+        // Which wanted names (values or their aliases) each value answers.
+        Map<String, List<String>> answers = new HashMap<>();
+        wanted.forEach((name, value) -> answers.computeIfAbsent(value, k -> new ArrayList<>()).add(name));
+        if (answers.containsKey(input)) {
+            throw new UnsupportedOperationException("the plan's input is itself a requested value");
+        }
+        for (int t = 0; t < ops.size(); t++) {
+            Op op = ops.get(t);
+            Value y = values.get(op.out);
+            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
+            // A standalone ReLU/Clip keeps its input's layout; everything else writes nChw8c.
+            y.md = eltwise ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, dnnl_aBcd8b);
+            if (op.sumOnto != null) {
+                Value onto = values.get(op.sumOnto);
+                if (!Dnnl.same(onto.md, y.md)) {
+                    throw new UnsupportedOperationException("residual layouts differ at " + op.node.name());
+                }
+                y.buffer = onto.buffer;
+                users.merge(y.buffer, 1, Integer::sum);
+            } else {
+                y.buffer = take(free, Dnnl.bytes(y.md));
+                users.merge(y.buffer, 1, Integer::sum);
+            }
+            y.memory = memory(y.md, y.buffer.address);
+            dnnl_primitive_desc pd = primitiveDesc(op, values, y);
+            dnnl_memory_desc_t sp = Dnnl.query(pd, dnnl_query_scratchpad_md);
+            scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
+            pds.add(pd);
+            scratch.add(sp);
+            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + ": " + Dnnl.implementation(pd));
+            List<Output> outs = new ArrayList<>();
+            for (String name : answers.getOrDefault(op.out, List.of())) {
+                outs.add(output(name, y));
+            }
+            outputsAfter.add(outs);
+            // Free the buffers whose last reader is this op (never the one just written).
+            for (String in : op.reads()) {
+                Value v = values.get(in);
+                if (v.lastUse == t && v.buffer != null) {
+                    release(v.buffer, users, free);
+                    v.buffer = null;
+                }
+            }
+            if (y.lastUse < 0) {
+                release(y.buffer, users, free);
+            }
+        }
+        scratchpad = new Buffer(Math.max(scratchBytes, 64));
+        keepAlive.add(scratchpad);
+        for (int t = 0; t < ops.size(); t++) {
+            steps.add(step(ops.get(t), values, pds.get(t), scratch.get(t)));
+        }
+        keepAlive.addAll(pds);
+    }
+
+    private Buffer take(List<Buffer> free, long bytes) {
+        Buffer best = null;
+        for (Buffer b : free) {
+            if (b.bytes >= bytes && b.bytes <= 2 * bytes && (best == null || b.bytes < best.bytes)) {
+                best = b;
+            }
+        }
+        if (best != null) {
+            free.remove(best);
+            return best;
+        }
+        Buffer b = new Buffer(bytes);
+        keepAlive.add(b); // the plan's memory objects point into it: it must live as long as the plan
+        return b;
+    }
+
+    private static void release(Buffer b, Map<Buffer, Integer> users, List<Buffer> free) {
+        if (users.merge(b, -1, Integer::sum) == 0) {
+            users.remove(b);
+            free.add(b);
+        }
+    }
+
+    private dnnl_primitive_desc primitiveDesc(Op op, Map<String, Value> values, Value y) {
+        Value x = values.get(op.in.get(0));
+        dnnl_primitive_attr attr = Dnnl.attr();
+        keepAlive.add(attr);
+        if (!op.eltwise.isEmpty() || op.sumOnto != null) {
+            dnnl_post_ops po = new dnnl_post_ops();
+            Dnnl.check(dnnl_post_ops_create(po), "dnnl_post_ops_create");
+            for (int i = 0; i <= op.eltwise.size(); i++) {
+                if (i == op.sumAt) {
+                    Dnnl.check(dnnl_post_ops_append_sum(po, 1f), "dnnl_post_ops_append_sum");
+                }
+                if (i < op.eltwise.size()) {
+                    float[] e = op.eltwise.get(i);
+                    Dnnl.check(dnnl_post_ops_append_eltwise(po, 1f, (int) e[0], e[1], e[2]), "dnnl_post_ops_append_eltwise");
+                }
+            }
+            Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
+            keepAlive.add(po);
+        }
+        String what = op.node.name() + " (" + op.node.layer().describe() + ")";
+        if (op.node.layer() instanceof Conv2d c) {
+            long K = c.weight().size(0), Cg = c.weight().size(1), R = c.weight().size(2), S = c.weight().size(3);
+            int G = c.spec().groups();
+            long[] wDims = G == 1 ? new long[] {K, Cg, R, S} : new long[] {G, K / G, Cg, R, S};
+            dnnl_memory_desc_t wAny = Dnnl.md(wDims, dnnl_format_tag_any);
+            dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {K}, dnnl_a);
+            Conv2d.Plan p = c.plan((int) x.shape[2], (int) x.shape[3]);
+            dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+            Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
+                    x.md, wAny, bMd, y.md,
+                    new long[] {c.spec().strideH(), c.spec().strideW()},
+                    new long[] {c.spec().dilationH() - 1, c.spec().dilationW() - 1},
+                    new long[] {p.top(), p.left()}, new long[] {p.bottom(), p.right()}), what);
+            keepAlive.add(d);
+            return Dnnl.pd(d, attr, what);
+        }
+        if (op.node.layer() instanceof MaxPool2d m) {
+            return pool(what, attr, dnnl_pooling_max, m.spec(), x, y);
+        }
+        if (op.node.layer() instanceof AvgPool2d a) {
+            return pool(what, attr, a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
+                    a.spec(), x, y);
+        }
+        if (op.node.layer() instanceof GlobalAvgPool) {
+            PoolSpec whole = PoolSpec.of((int) x.shape[2], (int) x.shape[3]);
+            return pool(what, attr, dnnl_pooling_avg_exclude_padding, whole, x, y);
+        }
+        if (op.node.layer() instanceof Add) {
+            dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+            Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, x.md, values.get(op.in.get(1)).md, y.md), what);
+            keepAlive.add(d);
+            return Dnnl.pd(d, attr, what);
+        }
+        if (op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip) {
+            // Not fused (its input has other readers): a standalone eltwise in the input's layout.
+            dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
+            float lo = op.node.layer() instanceof Clip c ? (float) c.min() : 0;
+            float hi = op.node.layer() instanceof Clip c ? (float) c.max() : 0;
+            int alg = op.node.layer() instanceof Clip ? dnnl_eltwise_clip : dnnl_eltwise_relu;
+            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, alg, x.md, lo, hi), what);
+            keepAlive.add(d);
+            return Dnnl.pd(d, attr, what);
+        }
+        throw new UnsupportedOperationException("no oneDNN primitive for " + what);
+    }
+
+    private dnnl_primitive_desc pool(String what, dnnl_primitive_attr attr, int alg, PoolSpec spec, Value x, Value y) {
+        PoolGeometry g = PoolGeometry.of(spec, x.shape);
+        // oneDNN derives the output size from the pads; ceil mode shows up as a larger end pad.
+        long bottom = (g.OH() - 1L) * spec.strideH() + (spec.kernelH() - 1L) * spec.dilationH() + 1 - g.H() - g.top();
+        long right = (g.OW() - 1L) * spec.strideW() + (spec.kernelW() - 1L) * spec.dilationW() + 1 - g.W() - g.left();
+        if (alg == dnnl_pooling_avg_include_padding && (bottom != g.bottom() || right != g.right())) {
+            throw new UnsupportedOperationException("average pooling with ceil mode and counted padding: " + what);
+        }
+        dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
+        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_inference, alg, x.md, y.md,
+                new long[] {spec.strideH(), spec.strideW()}, new long[] {spec.kernelH(), spec.kernelW()},
+                new long[] {spec.dilationH() - 1, spec.dilationW() - 1},
+                new long[] {g.top(), g.left()}, new long[] {Math.max(bottom, 0), Math.max(right, 0)}), what);
+        keepAlive.add(d);
+        return Dnnl.pd(d, attr, what);
+    }
+
+    private Step step(Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
+        Value y = values.get(op.out);
+        dnnl_memory sp = memory(scratchMd, scratchpad.address);
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(6);
+        int n = 0;
+        args.position(n++).arg(DNNL_ARG_SRC).memory(values.get(op.in.get(0)).memory);
+        if (op.node.layer() instanceof Add) {
+            args.position(n++).arg(DNNL_ARG_SRC_1).memory(values.get(op.in.get(1)).memory);
+        }
+        if (op.node.layer() instanceof Conv2d c) {
+            args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(c, pd));
+            if (c.bias() != null) {
+                args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(c));
+            }
+        }
+        args.position(n++).arg(DNNL_ARG_DST).memory(y.memory);
+        args.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(sp);
+        args.position(0);
+        return new Step(Dnnl.primitive(pd), args, n, op.node.name());
+    }
+
+    /** The convolution's OIHW weights, reordered once into the layout its kernel chose. */
+    private dnnl_memory weights(Conv2d c, dnnl_primitive_desc pd) {
+        INDArray w = dense(c.weight());
+        long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
+        int G = c.spec().groups();
+        dnnl_memory_desc_t plainMd = G == 1 ? Dnnl.md(new long[] {K, Cg, R, S}, dnnl_oihw)
+                : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
+        dnnl_memory plain = Dnnl.memory(plainMd, address(w));
+        dnnl_memory_desc_t chosen = Dnnl.query(pd, dnnl_query_weights_md);
+        Buffer b = new Buffer(Dnnl.bytes(chosen));
+        dnnl_memory blocked = memory(chosen, b.address);
+        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(plainMd, chosen));
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(2);
+        args.position(0).arg(DNNL_ARG_FROM).memory(plain);
+        args.position(1).arg(DNNL_ARG_TO).memory(blocked);
+        args.position(0);
+        Dnnl.execute(reorder, stream, args, 2, "weight reorder");
+        Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        dnnl_memory_destroy(plain);
+        dnnl_primitive_destroy(reorder);
+        keepAlive.add(b);
+        return blocked;
+    }
+
+    private dnnl_memory bias(Conv2d c) {
+        long K = c.weight().size(0);
+        Buffer b = new Buffer(4 * K);
+        float[] v = c.bias().castTo(DataType.FLOAT).reshape(K).toFloatVector();
+        new FloatPointer(new Dnnl.Address(b.address)).put(v);
+        keepAlive.add(b);
+        return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
+    }
+
+    private Output output(String name, Value v) {
+        dnnl_memory_desc_t plainMd = Dnnl.md(v.shape, dnnl_abcd);
+        dnnl_memory plain = memory(plainMd, 0);
+        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(v.md, plainMd));
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(2);
+        args.position(0).arg(DNNL_ARG_FROM).memory(v.memory);
+        args.position(1).arg(DNNL_ARG_TO).memory(plain);
+        args.position(0);
+        return new Output(name, v.shape, plain, reorder, args);
+    }
+
+    /** A memory object this plan owns (destroyed on close). */
+    private dnnl_memory memory(dnnl_memory_desc_t md, long address) {
+        dnnl_memory m = Dnnl.memory(md, address);
+        memories.add(m);
+        return m;
+    }
+
+    private static INDArray dense(INDArray a) {
+        INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
+        return f.ordering() == 'c' && Shape.hasDefaultStridesForShape(f) ? f : f.dup('c');
+    }
+
+    private static long address(INDArray a) {
+        return a.data().addressPointer().address() + a.offset() * a.dataType().width();
+    }
+
+    // ---- running ---------------------------------------------------------------------------
+
+    @Override
+    public synchronized Map<String, INDArray> run(INDArray x) {
+        if (closed) {
+            throw new IllegalStateException("this oneDNN plan is closed");
+        }
+        if (!Arrays.equals(x.shape(), inputShape)) {
+            throw new IllegalArgumentException("plan compiled for input " + Arrays.toString(inputShape) + ", got "
+                    + Arrays.toString(x.shape()));
+        }
+        INDArray xd = dense(x);
+        Dnnl.point(inputMemory, address(xd));
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        for (int t = 0; t < steps.size(); t++) {
+            Step s = steps.get(t);
+            Dnnl.execute(s.primitive(), stream, s.args(), s.count(), s.what());
+            for (Output o : outputsAfter.get(t)) {
+                INDArray a = Memory.uninitialized(DataType.FLOAT, o.shape());
+                Dnnl.point(o.plain(), address(a));
+                Dnnl.execute(o.reorder(), stream, o.args(), 2, "output " + o.name());
+                result.put(o.name(), a);
+            }
+        }
+        Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        return result;
+    }
+
+    @Override
+    public String describe() {
+        return String.join("\n", description);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (Step s : steps) {
+            dnnl_primitive_destroy(s.primitive());
+        }
+        for (List<Output> outs : outputsAfter) {
+            for (Output o : outs) {
+                dnnl_primitive_destroy(o.reorder());
+            }
+        }
+        memories.forEach(m -> dnnl_memory_destroy(m));
+        memories.clear();
+        dnnl_stream_destroy(stream);
+        keepAlive.clear();
+        steps.clear();
+    }
+}

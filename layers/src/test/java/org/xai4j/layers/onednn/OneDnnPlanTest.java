@@ -1,0 +1,173 @@
+package org.xai4j.layers.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Acceleration;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.Node;
+import org.xai4j.engine.Tape;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.Identity;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.Padding;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+import org.xai4j.layers.zoo.MobileNet;
+import org.xai4j.layers.zoo.ResNet;
+
+/**
+ * The compiled oneDNN plan against the engine's node-by-node reference, on the same graphs and
+ * inputs. Tolerance: relative 1e-4 of the largest magnitude of each value. Both paths compute in
+ * float32 but sum in different orders (blocked kernels, fused bias and residuals), so they differ
+ * by rounding; across the 50 layers of ResNet-50 that stays near 1e-5 relative.
+ */
+class OneDnnPlanTest {
+
+    @AfterEach
+    void reset() {
+        Acceleration.setEnabled(true);
+    }
+
+    @Test
+    void isFoundByTheEngine() {
+        assertTrue(Acceleration.active(), Acceleration.describe());
+    }
+
+    @Test
+    void resnet18MatchesTheReference() {
+        compareRun(BatchNormFolding.fold(ResNet.resnet18(7)), 2);
+    }
+
+    @Test
+    void resnet50MatchesTheReference() {
+        compareRun(BatchNormFolding.fold(ResNet.resnet50(7)), 1);
+    }
+
+    @Test
+    void mobilenetV2MatchesTheReference() {
+        compareRun(BatchNormFolding.fold(MobileNet.v2(7)), 2);
+    }
+
+    @Test
+    void mobilenetV1MatchesTheReference() {
+        compareRun(BatchNormFolding.fold(MobileNet.v1(7, 0.5)), 1);
+    }
+
+    @Test
+    void unfoldedBatchNormEndsThePlanButNotTheAnswer() {
+        compareRun(ResNet.resnet18(3), 1);
+    }
+
+    /** Strides, dilation, groups, asymmetric and "same" pads, pooling variants, a shared value. */
+    @Test
+    void convolutionAndPoolingSettingsMatchTheReference() {
+        Nd4j.getRandom().setSeed(11);
+        List<Node> nodes = List.of(
+                new Node("c1", conv(16, 3, 3, ConvSpec.DEFAULT.withStride(2).withPadding(0, 1, 1, 0)), List.of("x")),
+                new Node("r1", Clip.relu6(), List.of("c1")),
+                new Node("c2", conv(16, 16, 3, ConvSpec.DEFAULT.withDilation(2).withPadding(2)), List.of("r1")),
+                new Node("c3", conv(16, 8, 3, ConvSpec.DEFAULT.withGroups(2).withPadding(Padding.SAME_UPPER)), List.of("r1")),
+                new Node("sum", new Add(), List.of("c2", "c3")),
+                new Node("relu", new ReLU(), List.of("sum")),
+                new Node("leak", new Clip(-0.5, 0.5), List.of("r1")),
+                new Node("id", new Identity(), List.of("relu")),
+                new Node("sum2", new Add(), List.of("id", "leak")),
+                new Node("max", new MaxPool2d(PoolSpec.of(3).withStride(2).withPadding(1).withCeilMode(true)), List.of("sum2")),
+                new Node("avg", new AvgPool2d(PoolSpec.of(2), false), List.of("max")),
+                new Node("avgpad", new AvgPool2d(PoolSpec.of(3).withStride(1).withPadding(1), true), List.of("avg")),
+                new Node("dw", conv(16, 1, 3, ConvSpec.DEFAULT.withGroups(16).withStride(2).withPadding(1)), List.of("avgpad")),
+                new Node("gap", new GlobalAvgPool(), List.of("dw")));
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, 3, 37, 29)), nodes, List.of("gap"));
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 37, 29);
+        for (List<String> keep : List.of(List.of("gap"), List.of("r1", "sum", "id", "max", "gap"))) {
+            Map<String, INDArray> fast = g.run(Map.of("x", x), keep);
+            Acceleration.setEnabled(false);
+            Map<String, INDArray> ref = g.run(Map.of("x", x), keep);
+            Acceleration.setEnabled(true);
+            for (String k : keep) {
+                assertClose(ref.get(k), fast.get(k), k);
+            }
+        }
+        assertFalse(g.describePlans().isEmpty());
+        assertFalse(String.join("\n", g.describePlans()).contains("ref:"), () -> "a reference kernel was chosen:\n" + g.describePlans());
+    }
+
+    /** Grad-CAM's pass: the body runs as a plan, the head is recorded, gradients are unchanged. */
+    @Test
+    void aForwardForABackwardToALateNodeGivesTheSameGradient() {
+        Graph g = BatchNormFolding.fold(ResNet.resnet18(5));
+        String layer = lastAddRelu(g);
+        String out = g.outputs().get(0);
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 224, 224);
+        INDArray seed = Nd4j.zeros(DataType.FLOAT, 1, 1000).putScalar(0, 7, 1.0);
+        INDArray a1, g1, a2, g2;
+        try (Tape t = g.forward(Map.of("input", x), List.of(layer))) {
+            a1 = t.value(layer).dup();
+            g1 = t.backward(out, seed, List.of(layer)).get(layer).dup();
+            assertThrows(IllegalArgumentException.class, () -> t.backward(out, seed, List.of("input")));
+        }
+        Acceleration.setEnabled(false);
+        try (Tape t = g.forward(Map.of("input", x))) {
+            a2 = t.value(layer).dup();
+            g2 = t.backward(out, seed, List.of(layer)).get(layer).dup();
+        }
+        assertClose(a2, a1, layer);
+        assertClose(g2, g1, "gradient at " + layer);
+    }
+
+    private static String lastAddRelu(Graph g) {
+        String last = null;
+        for (Node n : g.nodes()) {
+            if (n.layer() instanceof ReLU && g.node(n.inputs().get(0)).layer() instanceof Add) {
+                last = n.name();
+            }
+        }
+        return last;
+    }
+
+    private static void compareRun(Graph g, int batch) {
+        Nd4j.getRandom().setSeed(42);
+        INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 224, 224);
+        String in = g.inputs().get(0).name();
+        Supplier<INDArray> run = () -> g.run(Map.of(in, x), g.outputs()).get(g.outputs().get(0));
+        INDArray fast = run.get();
+        INDArray again = run.get(); // the second run reuses the cached plan and its buffers
+        Acceleration.setEnabled(false);
+        INDArray ref = run.get();
+        Acceleration.setEnabled(true);
+        assertClose(ref, fast, "output");
+        assertClose(ref, again, "output, second run");
+        assertFalse(g.describePlans().isEmpty(), "no plan was compiled");
+        assertFalse(String.join("\n", g.describePlans()).contains("ref:"), () -> "a reference kernel was chosen:\n" + g.describePlans());
+    }
+
+    private static void assertClose(INDArray ref, INDArray got, String what) {
+        assertEquals(List.of(ref.shape()[0]), List.of(got.shape()[0]), what);
+        assertTrue(java.util.Arrays.equals(ref.shape(), got.shape()), what + ": shapes differ");
+        double scale = ref.amaxNumber().doubleValue();
+        double err = ref.sub(got).amaxNumber().doubleValue();
+        assertTrue(err <= 1e-4 * scale, what + ": max |diff| " + err + " against max |ref| " + scale);
+    }
+
+    private static Conv2d conv(int k, int cPerGroup, int r, ConvSpec spec) {
+        return new Conv2d(Nd4j.randn(DataType.FLOAT, k, cPerGroup, r, r).muli(0.3), Nd4j.randn(DataType.FLOAT, k).muli(0.1), spec);
+    }
+}
