@@ -1,6 +1,7 @@
 package org.xai4j.benchmarks;
 
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -15,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Tape;
 
@@ -34,6 +36,10 @@ public class BackwardBenchmark {
     @Param({"resnet50", "mobilenet_v2", "resnet18"})
     public String model;
 
+    /** "plan": the engine with its compiled oneDNN plans (the default); "nodes": node by node. */
+    @Param({"plan"})
+    public String path;
+
     private Graph graph;
     private INDArray x;
     private INDArray seed;
@@ -42,6 +48,7 @@ public class BackwardBenchmark {
 
     @Setup
     public void setup() {
+        Acceleration.setEnabled(!"nodes".equals(path));
         graph = Models.build(model);
         x = Models.input(1);
         input = graph.inputs().get(0).name();
@@ -52,15 +59,17 @@ public class BackwardBenchmark {
 
     @Benchmark
     public INDArray backwardToInput() {
-        try (Tape tape = graph.forward(x)) {
+        // Recorded for a backward to the input only: what saliency and IG do.
+        try (Tape tape = graph.forward(Map.of(input, x), List.of(input))) {
             return tape.backward(output, seed, List.of(input)).get(input);
         }
     }
 
     @Benchmark
     public INDArray backwardToLastStage() {
-        try (Tape tape = graph.forward(x)) {
-            String stage = Models.lastStage(model);
+        String stage = Models.lastStage(model);
+        // Recorded only from the stage on: what Grad-CAM does.
+        try (Tape tape = graph.forward(Map.of(input, x), List.of(stage))) {
             return tape.backward(output, seed, List.of(stage)).get(stage);
         }
     }

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.explain.GradCam;
 import org.xai4j.explain.IntegratedGradients;
@@ -36,6 +37,10 @@ public class ExplainBenchmark {
     @Param({"resnet50", "mobilenet_v2"})
     public String model;
 
+    /** "plan": the engine with its compiled oneDNN plans (the default); "nodes": node by node. */
+    @Param({"plan"})
+    public String path;
+
     private Graph graph;
     private INDArray x;
     private GradCam gradCam;
@@ -45,6 +50,7 @@ public class ExplainBenchmark {
 
     @Setup
     public void setup() {
+        Acceleration.setEnabled(!"nodes".equals(path));
         graph = Models.build(model);
         x = Models.input(1);
         gradCam = GradCam.of(Models.lastStage(model));

@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 
 /**
@@ -31,6 +32,10 @@ public class ForwardBenchmark {
     @Param({"resnet50", "mobilenet_v2", "resnet18"})
     public String model;
 
+    /** "plan": the engine with its compiled oneDNN plans (the default); "nodes": node by node. */
+    @Param({"plan"})
+    public String path;
+
     @Param({"1", "8"})
     public int batch;
 
@@ -39,6 +44,7 @@ public class ForwardBenchmark {
 
     @Setup
     public void setup() {
+        Acceleration.setEnabled(!"nodes".equals(path));
         graph = Models.build(model);
         x = Models.input(batch);
     }

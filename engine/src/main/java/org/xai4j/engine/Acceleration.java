@@ -35,7 +35,7 @@ public final class Acceleration {
     private static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("xai4j.accelerate", "true"));
 
     /** Plans kept per graph; the least recently used beyond this is closed. */
-    static final int PLANS_PER_GRAPH = 4;
+    static final int PLANS_PER_GRAPH = 6;
 
     private Acceleration() {}
 
@@ -67,9 +67,12 @@ public final class Acceleration {
         enabled = on;
     }
 
-    /** What a plan computed: how many leading nodes it ran, and the values it handed back. */
-    record Stretch(int length, Map<String, INDArray> values) {
-        static final Stretch NONE = new Stretch(0, Map.of());
+    /**
+     * What a plan computed: how many leading nodes it ran, the values it handed back, and, for a
+     * plan compiled for backward, the plan and the number of its run.
+     */
+    record Stretch(int length, Map<String, INDArray> values, Accelerator.Plan plan, long run) {
+        static final Stretch NONE = new Stretch(0, Map.of(), null, 0);
     }
 
     /**
@@ -79,6 +82,19 @@ public final class Acceleration {
      * @param recorded nodes whose forward must run in the engine because backward will visit them
      */
     static Stretch run(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded) {
+        return stretch(graph, feeds, keep, recorded, false);
+    }
+
+    /**
+     * Runs the leading stretch of a pass whose backward goes to the graph input, with a plan that
+     * can take that stretch's backward too (nodes without forward or backward hooks only).
+     */
+    static Stretch runForBackward(Graph graph, Map<String, INDArray> feeds) {
+        return stretch(graph, feeds, Set.of(), Set.of(), true);
+    }
+
+    private static Stretch stretch(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded,
+                                   boolean backward) {
         if (!active() || graph.inputs().size() != 1) {
             return Stretch.NONE;
         }
@@ -89,7 +105,7 @@ public final class Acceleration {
         }
         List<Node> nodes = graph.nodes();
         int length = 0;
-        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded)) {
+        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward)) {
             length++;
         }
         if (length == 0) {
@@ -119,13 +135,23 @@ public final class Acceleration {
         }
         List<Node> stretch = nodes.subList(0, length);
         int ran = length;
-        Optional<Accelerator.Plan> plan = graph.plans().get(new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape())),
-                k -> compile(stretch, input, x.shape(), outputs));
-        return plan.map(p -> new Stretch(ran, p.run(x))).orElse(Stretch.NONE);
+        // A backward plan keeps the state of its last run until the backward: one per thread.
+        long thread = backward ? Thread.currentThread().getId() : -1;
+        Optional<Accelerator.Plan> plan = graph.plans().get(
+                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread),
+                k -> compile(stretch, input, x.shape(), outputs, backward));
+        if (plan.isEmpty()) {
+            return Stretch.NONE;
+        }
+        Accelerator.Plan p = plan.get();
+        synchronized (p) {
+            Map<String, INDArray> values = p.run(x);
+            return new Stretch(ran, values, backward ? p : null, p.runs());
+        }
     }
 
-    private static boolean runnable(Graph graph, Node node, Set<String> recorded) {
-        if (recorded.contains(node.name()) || !BACKEND.supports(node)) {
+    private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward) {
+        if (recorded.contains(node.name()) || !BACKEND.supports(node) || (backward && !BACKEND.supportsBackward(node))) {
             return false;
         }
         for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {
@@ -133,18 +159,28 @@ public final class Acceleration {
                 return false;
             }
         }
+        if (backward) {
+            for (Graph.Hook<BackwardHook> h : graph.backwardHooks()) {
+                if (h.where().test(node)) {
+                    return false;
+                }
+            }
+        }
         return true;
     }
 
-    private static Optional<Accelerator.Plan> compile(List<Node> nodes, String input, long[] shape, Set<String> outputs) {
+    private static Optional<Accelerator.Plan> compile(List<Node> nodes, String input, long[] shape, Set<String> outputs,
+                                                      boolean backward) {
         try {
-            return Optional.of(BACKEND.compile(nodes, input, shape, outputs));
+            return Optional.of(backward ? BACKEND.compileForBackward(nodes, input, shape, outputs)
+                    : BACKEND.compile(nodes, input, shape, outputs));
         } catch (UnsupportedOperationException e) {
             return Optional.empty();
         }
     }
 
-    record PlanKey(int length, List<String> outputs, String shape) {}
+    /** {@code thread} is -1 for inference plans, the owning thread's id for backward plans. */
+    record PlanKey(int length, List<String> outputs, String shape, long thread) {}
 
     /** A graph's compiled plans, least recently used first; evicted plans are closed. */
     static final class Plans {

@@ -21,6 +21,11 @@ public interface Accelerator {
     /** Whether this backend can run {@code node} at all (its operator and data type). */
     boolean supports(Node node);
 
+    /** Whether it can also take the gradient of {@code node} with respect to its inputs. */
+    default boolean supportsBackward(Node node) {
+        return false;
+    }
+
     /**
      * Compiles {@code nodes}, a dependency-closed run of graph nodes that read only the graph
      * input {@code input} or each other, for an input of {@code inputShape}.
@@ -30,6 +35,15 @@ public interface Accelerator {
      */
     Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs);
 
+    /**
+     * Like {@link #compile}, for a plan that keeps what {@link Plan#backward} needs after each run:
+     * the input gradient of the stretch, given the gradients at its outputs (no parameter
+     * gradients).
+     */
+    default Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no backward plans");
+    }
+
     /** A compiled stretch; it holds native buffers until closed. Safe to run from any thread. */
     interface Plan extends AutoCloseable {
 
@@ -38,6 +52,23 @@ public interface Accelerator {
          * {@link Memory}, owned by the caller.
          */
         Map<String, INDArray> run(INDArray x);
+
+        /**
+         * For a plan compiled for backward: the gradient at the plan's input from the gradients at
+         * its outputs (missing outputs count as zero), for the inputs of the last {@link #run}.
+         * Returns a fresh array from {@link Memory}, owned by the caller.
+         *
+         * @param run the number {@link #runs()} gave right after the forward it belongs to
+         * @throws IllegalStateException when the plan has run again since
+         */
+        default INDArray backward(long run, Map<String, INDArray> outputGradients) {
+            throw new UnsupportedOperationException("this plan was compiled for inference only");
+        }
+
+        /** How many times {@link #run} has been called. */
+        default long runs() {
+            return 0;
+        }
 
         /** One line per step, for diagnostics: what ran, and which kernel. */
         String describe();

@@ -29,14 +29,18 @@ public final class Tape implements AutoCloseable {
     private final Buffers owned;
     /** Nodes that ran as plain inference before the recorded part: no cache, no backward. */
     private final Set<String> unrecorded;
+    /** The accelerated stretch; when it carries a plan, that plan takes the stretch's backward. */
+    private final Acceleration.Stretch stretch;
     private boolean closed;
 
-    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Set<String> unrecorded) {
+    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Set<String> unrecorded,
+                 Acceleration.Stretch stretch) {
         this.graph = graph;
         this.values = values;
         this.caches = caches;
         this.owned = owned;
         this.unrecorded = unrecorded;
+        this.stretch = stretch;
     }
 
     /**
@@ -49,7 +53,10 @@ public final class Tape implements AutoCloseable {
         Map<String, Object> caches = new HashMap<>();
         List<Node> nodes = graph.nodes();
         Acceleration.Stretch stretch = Acceleration.Stretch.NONE;
-        if (backwardTo != null) {
+        if (backwardTo != null && graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
+            // Gradients at the input only: a plan may run the leading stretch and its backward.
+            stretch = Acceleration.runForBackward(graph, feeds);
+        } else if (backwardTo != null) {
             Set<String> recorded = downstreamOf(graph, backwardTo);
             recorded.removeAll(backwardTo);
             stretch = Acceleration.run(graph, feeds, backwardTo, recorded);
@@ -70,7 +77,7 @@ public final class Tape implements AutoCloseable {
                 caches.put(node.name(), f.cache());
             }
         }
-        return new Tape(graph, values, caches, owned, unrecorded);
+        return new Tape(graph, values, caches, owned, unrecorded, stretch);
     }
 
     /** {@code starts} and every node that reads one of them, directly or not. */
@@ -209,6 +216,10 @@ public final class Tape implements AutoCloseable {
         checkOpen();
         String seedName = graph.resolve(from);
         INDArray at = values.get(seedName);
+        if (at == null) {
+            throw new IllegalArgumentException("'" + from + "' ran before the recorded part of this pass and was not kept;"
+                    + " a backward cannot start there");
+        }
         if (!Arrays.equals(at.shape(), seed.shape())) {
             throw new IllegalArgumentException("seed gradient at '" + from + "' must have shape "
                     + Arrays.toString(at.shape()) + ", got " + Arrays.toString(seed.shape()));
@@ -216,7 +227,7 @@ public final class Tape implements AutoCloseable {
         Set<String> targets = new HashSet<>();
         for (String w : wrt) {
             String t = graph.resolve(w);
-            if (unrecorded.contains(t) && !values.containsKey(t)) {
+            if (unrecorded.contains(t) && !(stretch.plan() != null ? graph.isInput(t) : values.containsKey(t))) {
                 throw new IllegalArgumentException("'" + w + "' ran before the recorded part of this pass; name it in"
                         + " forward(feeds, backwardTo) to take gradients there");
             }
@@ -241,7 +252,8 @@ public final class Tape implements AutoCloseable {
         Map<String, Map<String, INDArray>> paramGrads = new LinkedHashMap<>();
         grads.put(seedName, seed);
         List<Node> nodes = graph.nodes();
-        for (int i = graph.position(seedName); i >= 0; i--) {
+        int planned = stretch.plan() != null ? stretch.length() : 0;
+        for (int i = graph.position(seedName); i >= planned; i--) {
             Node node = nodes.get(i);
             INDArray dy = grads.get(node.name());
             if (dy == null || !onPath.contains(node.name())) {
@@ -282,6 +294,9 @@ public final class Tape implements AutoCloseable {
                 paramGrads.put(node.name(), b.dParameters());
             }
         }
+        if (planned > 0) {
+            planBackward(grads, summedHere, scratch, parameters);
+        }
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (String t : targets) {
             INDArray g = grads.get(t);
@@ -293,6 +308,30 @@ public final class Tape implements AutoCloseable {
         }
         scratch.dropAll();
         return new Gradients(graph, result, paramGrads);
+    }
+
+    /** The accelerated stretch's backward: gradients at its outputs in, gradient at the input out. */
+    private void planBackward(Map<String, INDArray> grads, Set<String> summedHere, Buffers scratch, boolean parameters) {
+        if (parameters) {
+            for (String n : unrecorded) {
+                if (!graph.node(n).layer().parameters().isEmpty()) {
+                    throw new IllegalArgumentException("parameter gradients need every node recorded: record with forward(feeds),"
+                            + " not forward(feeds, backwardTo)");
+                }
+            }
+        }
+        Map<String, INDArray> atOutputs = new LinkedHashMap<>();
+        for (String out : stretch.values().keySet()) {
+            INDArray g = grads.get(out);
+            if (g != null) {
+                atOutputs.put(out, g);
+            }
+        }
+        if (atOutputs.isEmpty()) {
+            return;
+        }
+        INDArray dx = stretch.plan().backward(stretch.run(), atOutputs);
+        accumulate(grads, summedHere, scratch, graph.inputs().get(0).name(), dx);
     }
 
     @SuppressWarnings("unchecked")

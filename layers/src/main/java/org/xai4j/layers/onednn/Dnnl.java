@@ -64,8 +64,13 @@ final class Dnnl {
 
     /** A primitive descriptor for an initialised operation descriptor, under {@code attr}. */
     static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, String what) {
+        return pd(opDesc, attr, null, what);
+    }
+
+    /** A backward primitive descriptor needs its forward one as a {@code hint}. */
+    static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String what) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
-        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, null), what);
+        check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, hint), what);
         return pd;
     }
 

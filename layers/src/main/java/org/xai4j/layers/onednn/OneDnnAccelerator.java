@@ -47,6 +47,16 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
-        return new OneDnnPlan(nodes, input, inputShape, outputs);
+        return new OneDnnPlan(nodes, input, inputShape, outputs, false);
+    }
+
+    @Override
+    public boolean supportsBackward(Node node) {
+        return supports(node); // every operator above has its input gradient in OneDnnBackward
+    }
+
+    @Override
+    public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
+        return new OneDnnPlan(nodes, input, inputShape, outputs, true);
     }
 }

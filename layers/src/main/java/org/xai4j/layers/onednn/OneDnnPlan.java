@@ -55,7 +55,7 @@ import org.xai4j.layers.ReLU;
 final class OneDnnPlan implements Accelerator.Plan {
 
     /** One fused operation: the nodes it stands for, its inputs and the value it writes. */
-    private static final class Op {
+    static final class Op {
         final Node node;
         final List<String> in;
         String out;
@@ -65,6 +65,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         String sumOnto;
         /** Position of the sum among the post-ops (eltwise before it run before the sum). */
         int sumAt = -1;
+        /** Max pooling's switches, kept for backward (training plans only). */
+        dnnl_memory workspace;
         final List<String> fused = new ArrayList<>();
 
         Op(Node node, List<String> in) {
@@ -85,7 +87,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** A value in the plan: its NCHW shape, its memory layout and the buffer it lives in. */
-    private static final class Value {
+    static final class Value {
         final long[] shape;
         dnnl_memory_desc_t md;
         Buffer buffer;
@@ -98,7 +100,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** A native buffer, aligned to 64 bytes, that several values may occupy one after another. */
-    private static final class Buffer {
+    static final class Buffer {
         final BytePointer block;
         final long address;
         final long bytes;
@@ -124,12 +126,20 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final List<Step> steps = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
     private final List<String> description = new ArrayList<>();
-    private final List<Object> keepAlive = new ArrayList<>();
+    final List<Object> keepAlive = new ArrayList<>();
     private final List<dnnl_memory> memories = new ArrayList<>();
-    private Buffer scratchpad;
+    Buffer scratchpad;
+    private final boolean training;
+    private OneDnnBackward backward;
+    private long runs;
     private boolean closed;
 
-    OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
+    /**
+     * @param training keep what {@link #backward} needs: every activation in its own buffer, max
+     *     pooling's switches, no in-place residual sums
+     */
+    OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training) {
+        this.training = training;
         this.input = input;
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();
@@ -154,7 +164,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (String o : outputs) {
             wanted.put(o, alias.getOrDefault(o, o));
         }
-        fuse(ops, values, Set.copyOf(wanted.values()));
+        fuse(ops, values, Set.copyOf(wanted.values()), training);
         for (int t = 0; t < ops.size(); t++) {
             for (String in : ops.get(t).reads()) {
                 values.get(in).lastUse = t;
@@ -209,7 +219,7 @@ final class OneDnnPlan implements Accelerator.Plan {
      * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
      * where the intermediate value has no other reader and is not wanted by the caller.
      */
-    private static void fuse(List<Op> ops, Map<String, Value> values, Set<String> wanted) {
+    private static void fuse(List<Op> ops, Map<String, Value> values, Set<String> wanted, boolean training) {
         Map<String, Op> producer = new HashMap<>();
         Map<String, List<Integer>> readers = new HashMap<>();
         for (int t = 0; t < ops.size(); t++) {
@@ -225,6 +235,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
             boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
             if (eltwise && before != null && privateTo(op.in.get(0), t, readers, wanted)
+                    && (!training || before.eltwise.isEmpty())
                     && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
                 before.eltwise.add(op.node.layer() instanceof Clip c
                         ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
@@ -233,7 +244,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 rename(before, op.out, producer, ops, t);
                 continue;
             }
-            if (op.node.layer() instanceof Add) {
+            if (op.node.layer() instanceof Add && !training) {
                 Op into = residualInto(op, t, producer, readers, position, wanted);
                 if (into != null) {
                     into.sumOnto = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
@@ -336,6 +347,15 @@ final class OneDnnPlan implements Accelerator.Plan {
                 outs.add(output(name, y));
             }
             outputsAfter.add(outs);
+            if (training && op.node.layer() instanceof MaxPool2d) {
+                dnnl_memory_desc_t ws = Dnnl.query(pd, dnnl_query_workspace_md);
+                Buffer b = new Buffer(Dnnl.bytes(ws));
+                keepAlive.add(b);
+                op.workspace = memory(ws, b.address);
+            }
+            if (training) {
+                continue; // backward reads the activations: nothing is freed or shared
+            }
             // Free the buffers whose last reader is this op (never the one just written).
             for (String in : op.reads()) {
                 Value v = values.get(in);
@@ -348,12 +368,19 @@ final class OneDnnPlan implements Accelerator.Plan {
                 release(y.buffer, users, free);
             }
         }
+        List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
+        for (OneDnnBackward.Pending b : backward) {
+            scratchBytes = Math.max(scratchBytes, b.scratchBytes());
+        }
         scratchpad = new Buffer(Math.max(scratchBytes, 64));
         keepAlive.add(scratchpad);
         for (int t = 0; t < ops.size(); t++) {
             steps.add(step(ops.get(t), values, pds.get(t), scratch.get(t)));
         }
         keepAlive.addAll(pds);
+        if (training) {
+            this.backward = new OneDnnBackward(this, backward, values, wanted, input);
+        }
     }
 
     private Buffer take(List<Buffer> free, long bytes) {
@@ -416,15 +443,15 @@ final class OneDnnPlan implements Accelerator.Plan {
             return Dnnl.pd(d, attr, what);
         }
         if (op.node.layer() instanceof MaxPool2d m) {
-            return pool(what, attr, dnnl_pooling_max, m.spec(), x, y);
+            return pool(what, attr, dnnl_pooling_max, m.spec(), x, y, training);
         }
         if (op.node.layer() instanceof AvgPool2d a) {
             return pool(what, attr, a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
-                    a.spec(), x, y);
+                    a.spec(), x, y, false);
         }
         if (op.node.layer() instanceof GlobalAvgPool) {
             PoolSpec whole = PoolSpec.of((int) x.shape[2], (int) x.shape[3]);
-            return pool(what, attr, dnnl_pooling_avg_exclude_padding, whole, x, y);
+            return pool(what, attr, dnnl_pooling_avg_exclude_padding, whole, x, y, false);
         }
         if (op.node.layer() instanceof Add) {
             dnnl_binary_desc_t d = new dnnl_binary_desc_t();
@@ -445,27 +472,37 @@ final class OneDnnPlan implements Accelerator.Plan {
         throw new UnsupportedOperationException("no oneDNN primitive for " + what);
     }
 
-    private dnnl_primitive_desc pool(String what, dnnl_primitive_attr attr, int alg, PoolSpec spec, Value x, Value y) {
+    /** Where a pooling window falls: {strides, kernel, dilation (oneDNN counts from 0), pads begin, pads end}. */
+    static long[][] poolWindow(PoolSpec spec, Value x, boolean countsPadding, String what) {
         PoolGeometry g = PoolGeometry.of(spec, x.shape);
         // oneDNN derives the output size from the pads; ceil mode shows up as a larger end pad.
         long bottom = (g.OH() - 1L) * spec.strideH() + (spec.kernelH() - 1L) * spec.dilationH() + 1 - g.H() - g.top();
         long right = (g.OW() - 1L) * spec.strideW() + (spec.kernelW() - 1L) * spec.dilationW() + 1 - g.W() - g.left();
-        if (alg == dnnl_pooling_avg_include_padding && (bottom != g.bottom() || right != g.right())) {
+        if (countsPadding && (bottom != g.bottom() || right != g.right())) {
             throw new UnsupportedOperationException("average pooling with ceil mode and counted padding: " + what);
         }
+        return new long[][] {{spec.strideH(), spec.strideW()}, {spec.kernelH(), spec.kernelW()},
+            {spec.dilationH() - 1, spec.dilationW() - 1}, {g.top(), g.left()}, {Math.max(bottom, 0), Math.max(right, 0)}};
+    }
+
+    /** The pooling descriptor of a pooling op (forward inference, or training to keep max pooling's switches). */
+    dnnl_pooling_v2_desc_t poolDesc(int alg, PoolSpec spec, Value x, Value y, int prop, String what) {
+        long[][] w = poolWindow(spec, x, alg == dnnl_pooling_avg_include_padding, what);
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
-        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, dnnl_forward_inference, alg, x.md, y.md,
-                new long[] {spec.strideH(), spec.strideW()}, new long[] {spec.kernelH(), spec.kernelW()},
-                new long[] {spec.dilationH() - 1, spec.dilationW() - 1},
-                new long[] {g.top(), g.left()}, new long[] {Math.max(bottom, 0), Math.max(right, 0)}), what);
+        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, prop, alg, x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
         keepAlive.add(d);
-        return Dnnl.pd(d, attr, what);
+        return d;
+    }
+
+    private dnnl_primitive_desc pool(String what, dnnl_primitive_attr attr, int alg, PoolSpec spec, Value x, Value y,
+                                     boolean withSwitches) {
+        return Dnnl.pd(poolDesc(alg, spec, x, y, withSwitches ? dnnl_forward_training : dnnl_forward_inference, what), attr, what);
     }
 
     private Step step(Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
         Value y = values.get(op.out);
         dnnl_memory sp = memory(scratchMd, scratchpad.address);
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(6);
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(7);
         int n = 0;
         args.position(n++).arg(DNNL_ARG_SRC).memory(values.get(op.in.get(0)).memory);
         if (op.node.layer() instanceof Add) {
@@ -478,13 +515,16 @@ final class OneDnnPlan implements Accelerator.Plan {
             }
         }
         args.position(n++).arg(DNNL_ARG_DST).memory(y.memory);
+        if (op.workspace != null) {
+            args.position(n++).arg(DNNL_ARG_WORKSPACE).memory(op.workspace);
+        }
         args.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(sp);
         args.position(0);
         return new Step(Dnnl.primitive(pd), args, n, op.node.name());
     }
 
     /** The convolution's OIHW weights, reordered once into the layout its kernel chose. */
-    private dnnl_memory weights(Conv2d c, dnnl_primitive_desc pd) {
+    dnnl_memory weights(Conv2d c, dnnl_primitive_desc pd) {
         INDArray w = dense(c.weight());
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
         int G = c.spec().groups();
@@ -528,18 +568,18 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** A memory object this plan owns (destroyed on close). */
-    private dnnl_memory memory(dnnl_memory_desc_t md, long address) {
+    dnnl_memory memory(dnnl_memory_desc_t md, long address) {
         dnnl_memory m = Dnnl.memory(md, address);
         memories.add(m);
         return m;
     }
 
-    private static INDArray dense(INDArray a) {
+    static INDArray dense(INDArray a) {
         INDArray f = a.dataType() == DataType.FLOAT ? a : a.castTo(DataType.FLOAT);
         return f.ordering() == 'c' && Shape.hasDefaultStridesForShape(f) ? f : f.dup('c');
     }
 
-    private static long address(INDArray a) {
+    static long address(INDArray a) {
         return a.data().addressPointer().address() + a.offset() * a.dataType().width();
     }
 
@@ -555,6 +595,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                     + Arrays.toString(x.shape()));
         }
         INDArray xd = dense(x);
+        runs++;
         Dnnl.point(inputMemory, address(xd));
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (int t = 0; t < steps.size(); t++) {
@@ -569,6 +610,30 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
         return result;
+    }
+
+    String inputName() {
+        return input;
+    }
+
+    @Override
+    public synchronized long runs() {
+        return runs;
+    }
+
+    @Override
+    public synchronized INDArray backward(long run, Map<String, INDArray> outputGradients) {
+        if (closed) {
+            throw new IllegalStateException("this oneDNN plan is closed");
+        }
+        if (backward == null) {
+            throw new UnsupportedOperationException("this plan was compiled for inference only");
+        }
+        if (run != runs) {
+            throw new IllegalStateException("the plan ran again (run " + runs + ") before the backward of run " + run
+                    + "; take each backward before the next forward on this thread");
+        }
+        return backward.run(outputGradients, stream);
     }
 
     @Override

@@ -1,0 +1,330 @@
+package org.xai4j.layers.onednn;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.bytedeco.dnnl.dnnl_binary_desc_t;
+import org.bytedeco.dnnl.dnnl_convolution_desc_t;
+import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
+import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.bytedeco.dnnl.dnnl_memory_desc_t;
+import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_stream;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Memory;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+
+/**
+ * The input gradient of a training {@link OneDnnPlan}, op by op in reverse, with the rules of the
+ * layers it stands for:
+ * <ul>
+ *   <li>ReLU: {@code dx = dy} where {@code y > 0}; Clip: where {@code min < y < max} (both read
+ *       the recorded output y, in place on dy);</li>
+ *   <li>convolution: {@code dx = conv_transpose(dy, W)}, oneDNN's backward-data kernel with the
+ *       weights reordered once for it;</li>
+ *   <li>max pooling: dy routed to the recorded switch of each window; average and global average
+ *       pooling: dy shared over the window;</li>
+ *   <li>Add: dy to both inputs.</li>
+ * </ul>
+ * A value read by several ops gets the sum of their contributions: the first writes, the next
+ * ones add (a binary add, in place). Gradients never reach an op whose output got none.
+ */
+final class OneDnnBackward {
+
+    /** The backward descriptors of one op, made before the shared scratchpad is sized. */
+    record Pending(OneDnnPlan.Op op, dnnl_primitive_desc eltwise, dnnl_primitive_desc main, long scratchBytes) {}
+
+    /** Writes a gradient into a value's diff, or adds it when the diff already holds one. */
+    private record Contribution(int target, dnnl_primitive write, dnnl_exec_arg_t writeArgs, int writeCount,
+                                dnnl_primitive toTemp, dnnl_exec_arg_t toTempArgs, int toTempCount,
+                                dnnl_primitive add) {}
+
+    private record Step(int out, String name, dnnl_primitive eltwise, dnnl_exec_arg_t eltwiseArgs,
+                        List<Contribution> contributions) {}
+
+    /** A gradient given at one of the plan's outputs, as a plain NCHW array. */
+    private record Given(String name, long[] shape, dnnl_memory plain, Contribution into) {}
+
+    private final OneDnnPlan plan;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final dnnl_memory[] diff;
+    private final List<Step> steps = new ArrayList<>();
+    private final List<Given> given = new ArrayList<>();
+    private final long[] inputShape;
+    private final OneDnnPlan.Buffer temp;
+    private final dnnl_memory_desc_t[] mds;
+
+    static List<Pending> plan(OneDnnPlan plan, List<OneDnnPlan.Op> ops, Map<String, OneDnnPlan.Value> values,
+                              List<dnnl_primitive_desc> forward) {
+        List<Pending> pending = new ArrayList<>();
+        for (int t = 0; t < ops.size(); t++) {
+            OneDnnPlan.Op op = ops.get(t);
+            OneDnnPlan.Value x = values.get(op.in.get(0));
+            OneDnnPlan.Value y = values.get(op.out);
+            String what = "backward of " + op.node.name();
+            dnnl_primitive_desc eltwise = null;
+            Object layer = op.node.layer();
+            if (layer instanceof ReLU || layer instanceof Clip) {
+                eltwise = eltwisePd(layer instanceof Clip c ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
+                        : new float[] {dnnl_eltwise_relu, 0, 0}, y, plan, what);
+            } else if (!op.eltwise.isEmpty()) {
+                eltwise = eltwisePd(op.eltwise.get(0), y, plan, what);
+            }
+            dnnl_primitive_desc main = null;
+            if (layer instanceof Conv2d c) {
+                main = convPd(c, x, y, plan, what);
+            } else if (layer instanceof MaxPool2d m) {
+                main = poolPd(dnnl_pooling_max, m.spec(), x, y, forward.get(t), plan, what);
+            } else if (layer instanceof AvgPool2d a) {
+                main = poolPd(a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
+                        a.spec(), x, y, null, plan, what);
+            } else if (layer instanceof GlobalAvgPool) {
+                main = poolPd(dnnl_pooling_avg_exclude_padding, PoolSpec.of((int) x.shape[2], (int) x.shape[3]), x, y, null, plan, what);
+            }
+            long bytes = 0;
+            for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main}) {
+                if (pd != null) {
+                    bytes = Math.max(bytes, Dnnl.bytes(Dnnl.query(pd, dnnl_query_scratchpad_md)));
+                    plan.keepAlive.add(pd);
+                }
+            }
+            pending.add(new Pending(op, eltwise, main, bytes));
+        }
+        return pending;
+    }
+
+    /** In place on dy: {@code e = {algorithm, alpha, beta}} of the forward, read through its output. */
+    private static dnnl_primitive_desc eltwisePd(float[] e, OneDnnPlan.Value y, OneDnnPlan plan, String what) {
+        int alg = (int) e[0] == dnnl_eltwise_clip ? dnnl_eltwise_clip_v2_use_dst_for_bwd : dnnl_eltwise_relu_use_dst_for_bwd;
+        dnnl_eltwise_desc_t fwd = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_forward_desc_init(fwd, dnnl_forward_training, alg, y.md, e[1], e[2]), what);
+        dnnl_primitive_desc hint = Dnnl.pd(fwd, null, what);
+        dnnl_eltwise_desc_t bwd = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_backward_desc_init(bwd, alg, y.md, y.md, e[1], e[2]), what);
+        plan.keepAlive.add(fwd);
+        plan.keepAlive.add(bwd);
+        plan.keepAlive.add(hint);
+        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+    }
+
+    private static dnnl_primitive_desc convPd(Conv2d c, OneDnnPlan.Value x, OneDnnPlan.Value y, OneDnnPlan plan, String what) {
+        long K = c.weight().size(0), Cg = c.weight().size(1), R = c.weight().size(2), S = c.weight().size(3);
+        int G = c.spec().groups();
+        long[] wDims = G == 1 ? new long[] {K, Cg, R, S} : new long[] {G, K / G, Cg, R, S};
+        dnnl_memory_desc_t wAny = Dnnl.md(wDims, dnnl_format_tag_any);
+        Conv2d.Plan p = c.plan((int) x.shape[2], (int) x.shape[3]);
+        long[] strides = {c.spec().strideH(), c.spec().strideW()};
+        long[] dilation = {c.spec().dilationH() - 1, c.spec().dilationW() - 1};
+        long[] begin = {p.top(), p.left()};
+        long[] end = {p.bottom(), p.right()};
+        dnnl_convolution_desc_t fwd = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_training, dnnl_convolution_direct,
+                x.md, wAny, null, y.md, strides, dilation, begin, end), what);
+        dnnl_primitive_desc hint = Dnnl.pd(fwd, null, what);
+        dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
+        Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct,
+                x.md, wAny, y.md, strides, dilation, begin, end), what);
+        plan.keepAlive.add(fwd);
+        plan.keepAlive.add(bwd);
+        plan.keepAlive.add(hint);
+        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+    }
+
+    private static dnnl_primitive_desc poolPd(int alg, PoolSpec spec, OneDnnPlan.Value x, OneDnnPlan.Value y,
+                                              dnnl_primitive_desc forward, OneDnnPlan plan, String what) {
+        dnnl_primitive_desc hint = forward;
+        if (hint == null) {
+            hint = Dnnl.pd(plan.poolDesc(alg, spec, x, y, dnnl_forward_training, what), null, what);
+            plan.keepAlive.add(hint);
+        }
+        long[][] w = OneDnnPlan.poolWindow(spec, x, alg == dnnl_pooling_avg_include_padding, what);
+        dnnl_pooling_v2_desc_t bwd = new dnnl_pooling_v2_desc_t();
+        Dnnl.check(dnnl_pooling_v2_backward_desc_init(bwd, alg, x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
+        plan.keepAlive.add(bwd);
+        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+    }
+
+    OneDnnBackward(OneDnnPlan plan, List<Pending> pending, Map<String, OneDnnPlan.Value> values, Map<String, String> wanted,
+                   String input) {
+        this.plan = plan;
+        this.inputShape = values.get(input).shape;
+        List<String> names = new ArrayList<>(values.keySet());
+        diff = new dnnl_memory[names.size()];
+        mds = new dnnl_memory_desc_t[names.size()];
+        long most = 64;
+        for (int i = 0; i < names.size(); i++) {
+            OneDnnPlan.Value v = values.get(names.get(i));
+            index.put(names.get(i), i);
+            mds[i] = v.md;
+            long bytes = Dnnl.bytes(v.md);
+            most = Math.max(most, bytes);
+            if (names.get(i).equals(input)) {
+                diff[i] = plan.memory(v.md, 0); // pointed at the caller's result array on each backward
+            } else {
+                OneDnnPlan.Buffer b = new OneDnnPlan.Buffer(bytes);
+                plan.keepAlive.add(b);
+                diff[i] = plan.memory(v.md, b.address);
+            }
+        }
+        temp = new OneDnnPlan.Buffer(most);
+        plan.keepAlive.add(temp);
+        for (Pending p : pending) {
+            steps.add(step(p, values));
+        }
+        wanted.forEach((name, value) -> {
+            OneDnnPlan.Value v = values.get(value);
+            dnnl_memory plain = plan.memory(Dnnl.md(v.shape, dnnl_abcd), 0);
+            given.add(new Given(name, v.shape, plain, copy(plain, Dnnl.md(v.shape, dnnl_abcd), index.get(value))));
+        });
+    }
+
+    private Step step(Pending p, Map<String, OneDnnPlan.Value> values) {
+        OneDnnPlan.Op op = p.op();
+        int out = index.get(op.out);
+        dnnl_primitive eltwise = null;
+        dnnl_exec_arg_t eltwiseArgs = null;
+        if (p.eltwise() != null) {
+            eltwise = Dnnl.primitive(p.eltwise());
+            eltwiseArgs = args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
+                    new dnnl_memory[] {values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())});
+        }
+        List<Contribution> contributions = new ArrayList<>();
+        if (p.main() != null) {
+            int x = index.get(op.in.get(0));
+            dnnl_primitive main = Dnnl.primitive(p.main());
+            List<Integer> kinds = new ArrayList<>(List.of(DNNL_ARG_DIFF_DST));
+            List<dnnl_memory> mems = new ArrayList<>(List.of(diff[out]));
+            if (op.node.layer() instanceof Conv2d c) {
+                kinds.add(DNNL_ARG_WEIGHTS);
+                mems.add(plan.weights(c, p.main()));
+            }
+            if (op.workspace != null) {
+                kinds.add(DNNL_ARG_WORKSPACE);
+                mems.add(op.workspace);
+            }
+            kinds.add(DNNL_ARG_SCRATCHPAD);
+            mems.add(scratch(p.main()));
+            kinds.add(DNNL_ARG_DIFF_SRC);
+            List<dnnl_memory> direct = new ArrayList<>(mems);
+            direct.add(diff[x]);
+            List<dnnl_memory> viaTemp = new ArrayList<>(mems);
+            dnnl_memory tempX = plan.memory(mds[x], temp.address);
+            viaTemp.add(tempX);
+            int[] k = kinds.stream().mapToInt(Integer::intValue).toArray();
+            contributions.add(new Contribution(x, main, args(k, direct.toArray(dnnl_memory[]::new)), k.length,
+                    main, args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
+        } else {
+            // Add, or a ReLU/Clip already applied in place: dy itself flows to each input.
+            for (String in : op.in) {
+                contributions.add(copy(diff[out], mds[out], index.get(in)));
+            }
+        }
+        return new Step(out, op.node.name(), eltwise, eltwiseArgs, contributions);
+    }
+
+    /** Contribution of {@code from} (layout {@code fromMd}) to value {@code x}: a reorder, or an add. */
+    private Contribution copy(dnnl_memory from, dnnl_memory_desc_t fromMd, int x) {
+        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(fromMd, mds[x]));
+        dnnl_exec_arg_t writeArgs = args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
+        if (Dnnl.same(fromMd, mds[x])) {
+            return new Contribution(x, reorder, writeArgs, 2, null, null, 0, add(x, from, fromMd));
+        }
+        dnnl_memory tempX = plan.memory(mds[x], temp.address);
+        return new Contribution(x, reorder, writeArgs, 2, reorder,
+                args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
+    }
+
+    /** {@code diff[x] += other}, in place. */
+    private dnnl_primitive add(int x, dnnl_memory other, dnnl_memory_desc_t otherMd) {
+        dnnl_binary_desc_t d = new dnnl_binary_desc_t();
+        Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, mds[x], otherMd, mds[x]), "gradient sum");
+        plan.keepAlive.add(d);
+        dnnl_primitive p = Dnnl.primitive(Dnnl.pd(d, null, "gradient sum"));
+        addArgs.put(p, args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
+        return p;
+    }
+
+    private final Map<dnnl_primitive, dnnl_exec_arg_t> addArgs = new HashMap<>();
+
+    private dnnl_memory scratch(dnnl_primitive_desc pd) {
+        return plan.memory(Dnnl.query(pd, dnnl_query_scratchpad_md), plan.scratchpad.address);
+    }
+
+    private dnnl_exec_arg_t args(int[] kinds, dnnl_memory[] memories) {
+        dnnl_exec_arg_t a = new dnnl_exec_arg_t(kinds.length);
+        for (int i = 0; i < kinds.length; i++) {
+            a.position(i).arg(kinds[i]).memory(memories[i]);
+        }
+        a.position(0);
+        plan.keepAlive.add(a);
+        return a;
+    }
+
+    /** The gradient at the plan's input, given those at its outputs; runs on the plan's stream. */
+    INDArray run(Map<String, INDArray> outputGradients, dnnl_stream stream) {
+        boolean[] has = new boolean[diff.length];
+        INDArray dx = Memory.uninitialized(DataType.FLOAT, inputShape);
+        int in = index.get(plan.inputName());
+        Dnnl.point(diff[in], OneDnnPlan.address(dx));
+        List<INDArray> alive = new ArrayList<>();
+        for (Given g : given) {
+            INDArray grad = outputGradients.get(g.name());
+            if (grad == null) {
+                continue;
+            }
+            if (!Arrays.equals(grad.shape(), g.shape())) {
+                throw new IllegalArgumentException("gradient at '" + g.name() + "' must have shape " + Arrays.toString(g.shape())
+                        + ", got " + Arrays.toString(grad.shape()));
+            }
+            INDArray dense = OneDnnPlan.dense(grad.dataType() == DataType.FLOAT ? grad : grad.castTo(DataType.FLOAT));
+            alive.add(dense);
+            Dnnl.point(g.plain(), OneDnnPlan.address(dense));
+            contribute(g.into(), has, stream);
+        }
+        for (int s = steps.size() - 1; s >= 0; s--) {
+            Step step = steps.get(s);
+            if (!has[step.out()]) {
+                continue;
+            }
+            if (step.eltwise() != null) {
+                Dnnl.execute(step.eltwise(), stream, step.eltwiseArgs(), 4, "backward of " + step.name());
+            }
+            for (Contribution c : step.contributions()) {
+                contribute(c, has, stream);
+            }
+        }
+        Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        alive.clear();
+        if (!has[in]) {
+            dx.assign(0);
+        }
+        return dx;
+    }
+
+    private void contribute(Contribution c, boolean[] has, dnnl_stream stream) {
+        if (!has[c.target()]) {
+            Dnnl.execute(c.write(), stream, c.writeArgs(), c.writeCount(), "gradient");
+            has[c.target()] = true;
+            return;
+        }
+        if (c.toTemp() != null) {
+            Dnnl.execute(c.toTemp(), stream, c.toTempArgs(), c.toTempCount(), "gradient");
+        }
+        Dnnl.execute(c.add(), stream, addArgs.get(c.add()), 3, "gradient sum");
+    }
+}
