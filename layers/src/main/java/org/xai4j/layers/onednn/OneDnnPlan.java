@@ -125,7 +125,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     /** Steps, with the outputs to copy out after each (a buffer may be overwritten later). */
     private final List<Step> steps = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
-    private final List<String> description = new ArrayList<>();
+    final List<String> description = new ArrayList<>();
     final List<Object> keepAlive = new ArrayList<>();
     private final List<dnnl_memory> memories = new ArrayList<>();
     Buffer scratchpad;
@@ -525,9 +525,13 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /** The convolution's OIHW weights, reordered once into the layout its kernel chose. */
     dnnl_memory weights(Conv2d c, dnnl_primitive_desc pd) {
-        INDArray w = dense(c.weight());
+        return weights(c.weight(), c.spec().groups(), pd);
+    }
+
+    /** OIHW weights {@code weight} of a convolution with {@code G} groups, reordered once for {@code pd}. */
+    dnnl_memory weights(INDArray weight, int G, dnnl_primitive_desc pd) {
+        INDArray w = dense(weight);
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
-        int G = c.spec().groups();
         dnnl_memory_desc_t plainMd = G == 1 ? Dnnl.md(new long[] {K, Cg, R, S}, dnnl_oihw)
                 : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
         dnnl_memory plain = Dnnl.memory(plainMd, address(w));

@@ -185,6 +185,7 @@ class OneDnnPlanTest {
         }
         Acceleration.setEnabled(true);
         assertTrue(String.join("\n", g.describePlans()).contains("thread="), "no backward plan was compiled: " + g.describePlans());
+        assertFalse(String.join("\n", g.describePlans()).contains("ref:"), () -> "a reference kernel was chosen:\n" + g.describePlans());
         assertClose(ref, fast, "input gradient");
         assertClose(ref, again, "input gradient, second pass");
     }
