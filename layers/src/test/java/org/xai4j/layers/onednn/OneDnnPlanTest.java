@@ -107,7 +107,9 @@ class OneDnnPlanTest {
         try (Tape t = g.forward(Map.of("input", x), List.of(layer))) {
             a1 = t.value(layer).dup();
             g1 = t.backward(out, seed, List.of(layer)).get(layer).dup();
+            // The body ran as a plan: its values were not kept and it has no backward.
             assertThrows(IllegalArgumentException.class, () -> t.backward(out, seed, List.of("input")));
+            assertThrows(IllegalArgumentException.class, () -> t.value(g.nodes().get(3).name()));
         }
         Acceleration.setEnabled(false);
         try (Tape t = g.forward(Map.of("input", x))) {
@@ -178,6 +180,8 @@ class OneDnnPlanTest {
         }
         try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
             again = t.backward(out, seed, List.of(in)).get(in).dup();
+            // A plan gives input gradients only: parameter gradients need a full record.
+            assertThrows(IllegalArgumentException.class, () -> t.backward(out, seed, List.of(in), true));
         }
         Acceleration.setEnabled(false);
         try (Tape t = g.forward(Map.of(in, x))) {
