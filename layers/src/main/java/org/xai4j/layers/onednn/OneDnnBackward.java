@@ -48,7 +48,7 @@ import org.xai4j.layers.ReLU;
 final class OneDnnBackward {
 
     /** The backward descriptors of one op, made before the shared scratchpad is sized. */
-    record Pending(OneDnnPlan.Op op, dnnl_primitive_desc eltwise, dnnl_primitive_desc main, long paddedChannels,
+    record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, dnnl_primitive_desc main, long paddedChannels,
                    long scratchBytes) {}
 
     /** Writes a gradient into a value's diff, or adds it when the diff already holds one. */
@@ -84,11 +84,11 @@ final class OneDnnBackward {
     private final OneDnnPlan.Buffer temp;
     private final dnnl_memory_desc_t[] mds;
 
-    static List<Pending> plan(OneDnnPlan plan, List<OneDnnPlan.Op> ops, Map<String, OneDnnPlan.Value> values,
+    static List<Pending> plan(OneDnnPlan plan, List<OneDnnFusion.Op> ops, Map<String, OneDnnPlan.Value> values,
                               List<dnnl_primitive_desc> forward) {
         List<Pending> pending = new ArrayList<>();
         for (int t = 0; t < ops.size(); t++) {
-            OneDnnPlan.Op op = ops.get(t);
+            OneDnnFusion.Op op = ops.get(t);
             OneDnnPlan.Value x = values.get(op.in.get(0));
             OneDnnPlan.Value y = values.get(op.out);
             String what = "backward of " + op.node.name();
@@ -225,7 +225,7 @@ final class OneDnnBackward {
     }
 
     private Step step(Pending p, Map<String, OneDnnPlan.Value> values) {
-        OneDnnPlan.Op op = p.op();
+        OneDnnFusion.Op op = p.op();
         int out = index.get(op.out);
         dnnl_primitive eltwise = null;
         dnnl_exec_arg_t eltwiseArgs = null;

@@ -54,38 +54,6 @@ import org.xai4j.layers.ReLU;
  */
 final class OneDnnPlan implements Accelerator.Plan {
 
-    /** One fused operation: the nodes it stands for, its inputs and the value it writes. */
-    static final class Op {
-        final Node node;
-        final List<String> in;
-        String out;
-        /** Eltwise post-ops after the main operation: {algorithm, alpha, beta} each. */
-        final List<float[]> eltwise = new ArrayList<>();
-        /** The value this op adds its result onto, in place (a fused residual addition). */
-        String sumOnto;
-        /** Position of the sum among the post-ops (eltwise before it run before the sum). */
-        int sumAt = -1;
-        /** Max pooling's switches, kept for backward (training plans only). */
-        dnnl_memory workspace;
-        final List<String> fused = new ArrayList<>();
-
-        Op(Node node, List<String> in) {
-            this.node = node;
-            this.in = in;
-            this.out = node.name();
-        }
-
-        /** The values this op needs alive: its inputs and the addend it sums onto. */
-        List<String> reads() {
-            if (sumOnto == null) {
-                return in;
-            }
-            List<String> r = new ArrayList<>(in);
-            r.add(sumOnto);
-            return r;
-        }
-    }
-
     /** A value in the plan: its NCHW shape, its memory layout and the buffer it lives in. */
     static final class Value {
         final long[] shape;
@@ -143,20 +111,20 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.input = input;
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();
-        List<Op> ops = new ArrayList<>();
+        List<OneDnnFusion.Op> ops = new ArrayList<>();
         for (Node n : nodes) {
             List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
             if (n.layer() instanceof Identity) {
                 alias.put(n.name(), in.get(0));
             } else {
-                ops.add(new Op(n, in));
+                ops.add(new OneDnnFusion.Op(n, in));
             }
         }
         Map<String, Value> values = new LinkedHashMap<>();
         Value x = new Value(inputShape.clone());
         x.md = Dnnl.md(inputShape, dnnl_abcd);
         values.put(input, x);
-        for (Op op : ops) {
+        for (OneDnnFusion.Op op : ops) {
             values.put(op.out, new Value(outputShape(op, values)));
         }
         // Aliases (identities) that the caller wants resolve to the value they stand for.
@@ -164,7 +132,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (String o : outputs) {
             wanted.put(o, alias.getOrDefault(o, o));
         }
-        fuse(ops, values, Set.copyOf(wanted.values()), training);
+        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training);
         for (int t = 0; t < ops.size(); t++) {
             for (String in : ops.get(t).reads()) {
                 values.get(in).lastUse = t;
@@ -177,7 +145,7 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     // ---- shapes ----------------------------------------------------------------------------
 
-    private static long[] outputShape(Op op, Map<String, Value> values) {
+    private static long[] outputShape(OneDnnFusion.Op op, Map<String, Value> values) {
         long[] x = values.get(op.in.get(0)).shape;
         if (op.node.layer() instanceof Conv2d c) {
             Conv2d.Plan p = c.plan((int) x[2], (int) x[3]);
@@ -213,100 +181,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         return new long[] {x[0], x[1], g.OH(), g.OW()};
     }
 
-    // ---- fusion ----------------------------------------------------------------------------
-
-    /**
-     * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
-     * where the intermediate value has no other reader and is not wanted by the caller.
-     */
-    private static void fuse(List<Op> ops, Map<String, Value> values, Set<String> wanted, boolean training) {
-        Map<String, Op> producer = new HashMap<>();
-        Map<String, List<Integer>> readers = new HashMap<>();
-        for (int t = 0; t < ops.size(); t++) {
-            for (String in : ops.get(t).in) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(t);
-            }
-        }
-        List<Op> kept = new ArrayList<>();
-        Map<Op, Integer> position = new HashMap<>();
-        for (int t = 0; t < ops.size(); t++) {
-            Op op = ops.get(t);
-            position.put(op, t);
-            Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
-            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
-            if (eltwise && before != null && privateTo(op.in.get(0), t, readers, wanted)
-                    && (!training || before.eltwise.isEmpty())
-                    && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
-                before.eltwise.add(op.node.layer() instanceof Clip c
-                        ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
-                        : new float[] {dnnl_eltwise_relu, 0, 0});
-                before.fused.add(op.node.name());
-                rename(before, op.out, producer, ops, t);
-                continue;
-            }
-            if (op.node.layer() instanceof Add && !training) {
-                Op into = residualInto(op, t, producer, readers, position, wanted);
-                if (into != null) {
-                    into.sumOnto = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
-                    into.sumAt = into.eltwise.size();
-                    into.fused.add(op.node.name());
-                    rename(into, op.out, producer, ops, t);
-                    continue;
-                }
-            }
-            producer.put(op.out, op);
-            kept.add(op);
-        }
-        ops.clear();
-        ops.addAll(kept);
-    }
-
-    /** The op now writes {@code name} (the value of the node fused into it). */
-    private static void rename(Op op, String name, Map<String, Op> producer, List<Op> ops, int t) {
-        producer.remove(op.out);
-        op.out = name;
-        producer.put(name, op);
-    }
-
-    /** True when {@code v} is read only by op {@code t} and the caller does not want it back. */
-    private static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
-        return !wanted.contains(v) && readers.getOrDefault(v, List.of()).equals(List.of(t));
-    }
-
-    /**
-     * A convolution of {@code add} that can write its result onto the other addend in place:
-     * its own output feeds only the Add, and the other addend is produced before it runs and read
-     * by nothing after it (other than the Add).
-     */
-    private static Op residualInto(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
-                                   Map<Op, Integer> position, Set<String> wanted) {
-        for (int k = 0; k < 2; k++) {
-            String mine = add.in.get(k);
-            String other = add.in.get(1 - k);
-            Op conv = producer.get(mine);
-            Op otherOp = producer.get(other);
-            if (conv == null || !(conv.node.layer() instanceof Conv2d) || conv.sumOnto != null || !conv.eltwise.isEmpty()
-                    || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)) {
-                continue;
-            }
-            int at = position.get(conv);
-            if (position.get(otherOp) >= at) {
-                continue;
-            }
-            boolean readLater = false;
-            for (int r : readers.get(other)) {
-                readLater |= r != t && r > at;
-            }
-            if (!readLater) {
-                return conv;
-            }
-        }
-        return null;
-    }
-
     // ---- primitives and buffers ------------------------------------------------------------
 
-    private void build(List<Op> ops, Map<String, Value> values, Map<String, String> wanted) {
+    private void build(List<OneDnnFusion.Op> ops, Map<String, Value> values, Map<String, String> wanted) {
         List<Buffer> free = new ArrayList<>();
         Map<Buffer, Integer> users = new HashMap<>();
         List<dnnl_primitive_desc> pds = new ArrayList<>();
@@ -319,7 +196,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             throw new UnsupportedOperationException("the plan's input is itself a requested value");
         }
         for (int t = 0; t < ops.size(); t++) {
-            Op op = ops.get(t);
+            OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
             boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
             // A standalone ReLU/Clip keeps its input's layout; everything else writes nChw8c.
@@ -406,7 +283,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
     }
 
-    private dnnl_primitive_desc primitiveDesc(Op op, Map<String, Value> values, Value y) {
+    private dnnl_primitive_desc primitiveDesc(OneDnnFusion.Op op, Map<String, Value> values, Value y) {
         Value x = values.get(op.in.get(0));
         dnnl_primitive_attr attr = Dnnl.attr();
         keepAlive.add(attr);
@@ -499,7 +376,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         return Dnnl.pd(poolDesc(alg, spec, x, y, withSwitches ? dnnl_forward_training : dnnl_forward_inference, what), attr, what);
     }
 
-    private Step step(Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
+    private Step step(OneDnnFusion.Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
         Value y = values.get(op.out);
         dnnl_memory sp = memory(scratchMd, scratchpad.address);
         dnnl_exec_arg_t args = new dnnl_exec_arg_t(7);

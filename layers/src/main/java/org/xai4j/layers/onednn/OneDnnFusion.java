@@ -1,0 +1,147 @@
+package org.xai4j.layers.onednn;
+
+import static org.bytedeco.dnnl.global.dnnl.*;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.bytedeco.dnnl.dnnl_memory;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ReLU;
+
+/**
+ * The fusion pass of a {@link OneDnnPlan}: which nodes become one oneDNN primitive. A ReLU or Clip
+ * becomes a post-op of the convolution (or addition) before it, and a residual Add an in-place sum
+ * into one of its convolutions, wherever the value in between has no other reader and nobody
+ * asked for it. Plans for backward fuse less: one activation per op (backward reads it through
+ * the op's output) and no in-place sums (they would overwrite an activation backward needs).
+ */
+final class OneDnnFusion {
+    private OneDnnFusion() {}
+
+    /** One fused operation: the nodes it stands for, its inputs and the value it writes. */
+    static final class Op {
+        final Node node;
+        final List<String> in;
+        String out;
+        /** Eltwise post-ops after the main operation: {algorithm, alpha, beta} each. */
+        final List<float[]> eltwise = new ArrayList<>();
+        /** The value this op adds its result onto, in place (a fused residual addition). */
+        String sumOnto;
+        /** Position of the sum among the post-ops (eltwise before it run before the sum). */
+        int sumAt = -1;
+        /** Max pooling's switches, kept for backward (training plans only). */
+        dnnl_memory workspace;
+        final List<String> fused = new ArrayList<>();
+
+        Op(Node node, List<String> in) {
+            this.node = node;
+            this.in = in;
+            this.out = node.name();
+        }
+
+        /** The values this op needs alive: its inputs and the addend it sums onto. */
+        List<String> reads() {
+            if (sumOnto == null) {
+                return in;
+            }
+            List<String> r = new ArrayList<>(in);
+            r.add(sumOnto);
+            return r;
+        }
+    }
+
+    /**
+     * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
+     * where the intermediate value has no other reader and is not wanted by the caller.
+     */
+    static void fuse(List<Op> ops, Set<String> wanted, boolean training) {
+        Map<String, Op> producer = new HashMap<>();
+        Map<String, List<Integer>> readers = new HashMap<>();
+        for (int t = 0; t < ops.size(); t++) {
+            for (String in : ops.get(t).in) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(t);
+            }
+        }
+        List<Op> kept = new ArrayList<>();
+        Map<Op, Integer> position = new HashMap<>();
+        for (int t = 0; t < ops.size(); t++) {
+            Op op = ops.get(t);
+            position.put(op, t);
+            Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
+            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
+            if (eltwise && before != null && privateTo(op.in.get(0), t, readers, wanted)
+                    && (!training || before.eltwise.isEmpty())
+                    && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
+                before.eltwise.add(op.node.layer() instanceof Clip c
+                        ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
+                        : new float[] {dnnl_eltwise_relu, 0, 0});
+                before.fused.add(op.node.name());
+                rename(before, op.out, producer);
+                continue;
+            }
+            if (op.node.layer() instanceof Add && !training) {
+                Op into = residualInto(op, t, producer, readers, position, wanted);
+                if (into != null) {
+                    into.sumOnto = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
+                    into.sumAt = into.eltwise.size();
+                    into.fused.add(op.node.name());
+                    rename(into, op.out, producer);
+                    continue;
+                }
+            }
+            producer.put(op.out, op);
+            kept.add(op);
+        }
+        ops.clear();
+        ops.addAll(kept);
+    }
+
+    /** The op now writes {@code name} (the value of the node fused into it). */
+    private static void rename(Op op, String name, Map<String, Op> producer) {
+        producer.remove(op.out);
+        op.out = name;
+        producer.put(name, op);
+    }
+
+    /** True when {@code v} is read only by op {@code t} and the caller does not want it back. */
+    private static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
+        return !wanted.contains(v) && readers.getOrDefault(v, List.of()).equals(List.of(t));
+    }
+
+    /**
+     * A convolution of {@code add} that can write its result onto the other addend in place:
+     * its own output feeds only the Add, and the other addend is produced before it runs and read
+     * by nothing after it (other than the Add).
+     */
+    private static Op residualInto(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
+                                   Map<Op, Integer> position, Set<String> wanted) {
+        for (int k = 0; k < 2; k++) {
+            String mine = add.in.get(k);
+            String other = add.in.get(1 - k);
+            Op conv = producer.get(mine);
+            Op otherOp = producer.get(other);
+            if (conv == null || !(conv.node.layer() instanceof Conv2d) || conv.sumOnto != null || !conv.eltwise.isEmpty()
+                    || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)) {
+                continue;
+            }
+            int at = position.get(conv);
+            if (position.get(otherOp) >= at) {
+                continue;
+            }
+            boolean readLater = false;
+            for (int r : readers.get(other)) {
+                readLater |= r != t && r > at;
+            }
+            if (!readLater) {
+                return conv;
+            }
+        }
+        return null;
+    }
+}
