@@ -144,10 +144,9 @@ public final class Acceleration {
             return Stretch.NONE;
         }
         Accelerator.Plan p = plan.get();
-        synchronized (p) {
-            Map<String, INDArray> values = p.run(x);
-            return new Stretch(ran, values, backward ? p : null, p.runs());
-        }
+        Map<String, INDArray> values = p.run(x);
+        // Only this thread runs a backward plan, so runs() is the number of the run just made.
+        return new Stretch(ran, values, backward ? p : null, p.runs());
     }
 
     private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward) {

@@ -27,19 +27,19 @@ public final class Tape implements AutoCloseable {
     private final Map<String, INDArray> values;
     private final Map<String, Object> caches;
     private final Buffers owned;
-    /** Nodes that ran as plain inference before the recorded part: no cache, no backward. */
-    private final Set<String> unrecorded;
-    /** The accelerated stretch; when it carries a plan, that plan takes the stretch's backward. */
+    /**
+     * The accelerated stretch: its nodes ran as plain inference before the recorded part (no
+     * cache, values only where later nodes read them); when it carries a plan, that plan takes
+     * the stretch's backward.
+     */
     private final Acceleration.Stretch stretch;
     private boolean closed;
 
-    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Set<String> unrecorded,
-                 Acceleration.Stretch stretch) {
+    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Acceleration.Stretch stretch) {
         this.graph = graph;
         this.values = values;
         this.caches = caches;
         this.owned = owned;
-        this.unrecorded = unrecorded;
         this.stretch = stretch;
     }
 
@@ -61,14 +61,7 @@ public final class Tape implements AutoCloseable {
             recorded.removeAll(backwardTo);
             stretch = Acceleration.run(graph, feeds, backwardTo, recorded);
         }
-        Set<String> unrecorded = new HashSet<>();
-        for (int i = 0; i < stretch.length(); i++) {
-            unrecorded.add(nodes.get(i).name());
-        }
-        stretch.values().forEach((name, v) -> {
-            values.put(name, v);
-            owned.hold(v);
-        });
+        take(stretch, values, owned);
         for (Node node : nodes.subList(stretch.length(), nodes.size())) {
             Layer.Forward<?> f = step(graph, node, values);
             values.put(node.name(), f.y());
@@ -77,7 +70,26 @@ public final class Tape implements AutoCloseable {
                 caches.put(node.name(), f.cache());
             }
         }
-        return new Tape(graph, values, caches, owned, unrecorded, stretch);
+        return new Tape(graph, values, caches, owned, stretch);
+    }
+
+    /** The values an accelerated stretch handed back join the pass's values, owned by the engine. */
+    private static void take(Acceleration.Stretch stretch, Map<String, INDArray> values, Buffers owned) {
+        stretch.values().forEach((name, v) -> {
+            values.put(name, v);
+            owned.hold(v);
+        });
+    }
+
+    /** Whether {@code name} is a node that ran in the accelerated stretch, unrecorded. */
+    private boolean unrecorded(String name) {
+        int p = graph.position(name);
+        return p >= 0 && p < stretch.length();
+    }
+
+    private static IllegalArgumentException notKept(String name, String purpose) {
+        return new IllegalArgumentException("'" + name + "' ran before the recorded part of this pass and was not kept; "
+                + purpose);
     }
 
     /** {@code starts} and every node that reads one of them, directly or not. */
@@ -107,10 +119,7 @@ public final class Tape implements AutoCloseable {
         Map<String, INDArray> values = new HashMap<>(feeds);
         try {
             Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of());
-            stretch.values().forEach((name, v) -> {
-                values.put(name, v);
-                owned.hold(v);
-            });
+            take(stretch, values, owned);
             for (int i = stretch.length(); i < nodes.size(); i++) {
                 Node node = nodes.get(i);
                 Layer.Forward<?> f = step(graph, node, values);
@@ -191,9 +200,8 @@ public final class Tape implements AutoCloseable {
         checkOpen();
         String resolved = graph.resolve(name);
         INDArray v = values.get(resolved);
-        if (v == null && unrecorded.contains(resolved)) {
-            throw new IllegalArgumentException("'" + name + "' ran before the recorded part of this pass and was not kept;"
-                    + " name it in forward(feeds, backwardTo) to keep it");
+        if (v == null && unrecorded(resolved)) {
+            throw notKept(name, "name it in forward(feeds, backwardTo) to keep it");
         }
         return v;
     }
@@ -217,8 +225,7 @@ public final class Tape implements AutoCloseable {
         String seedName = graph.resolve(from);
         INDArray at = values.get(seedName);
         if (at == null) {
-            throw new IllegalArgumentException("'" + from + "' ran before the recorded part of this pass and was not kept;"
-                    + " a backward cannot start there");
+            throw notKept(from, "a backward cannot start there");
         }
         if (!Arrays.equals(at.shape(), seed.shape())) {
             throw new IllegalArgumentException("seed gradient at '" + from + "' must have shape "
@@ -227,9 +234,8 @@ public final class Tape implements AutoCloseable {
         Set<String> targets = new HashSet<>();
         for (String w : wrt) {
             String t = graph.resolve(w);
-            if (unrecorded.contains(t) && !(stretch.plan() != null ? graph.isInput(t) : values.containsKey(t))) {
-                throw new IllegalArgumentException("'" + w + "' ran before the recorded part of this pass; name it in"
-                        + " forward(feeds, backwardTo) to take gradients there");
+            if (unrecorded(t) && (stretch.plan() != null || !values.containsKey(t))) {
+                throw notKept(w, "name it in forward(feeds, backwardTo) to take gradients there");
             }
             targets.add(t);
         }
@@ -242,7 +248,7 @@ public final class Tape implements AutoCloseable {
                 }
             }
         }
-        Set<String> fromTargets = descendantsOf(starts);
+        Set<String> fromTargets = downstreamOf(graph, starts);
 
         Buffers scratch = new Buffers();
         values.values().forEach(scratch::pin);
@@ -269,7 +275,7 @@ public final class Tape implements AutoCloseable {
             if (!any && !wantParams) {
                 continue;
             }
-            if (unrecorded.contains(node.name())) {
+            if (unrecorded(node.name())) {
                 throw new IllegalArgumentException("backward needs node '" + node.name() + "', which this tape did not record:"
                         + " the forward pass was recorded for a backward to later nodes only; record with forward(feeds) or"
                         + " name the wanted values in forward(feeds, backwardTo)");
@@ -313,8 +319,8 @@ public final class Tape implements AutoCloseable {
     /** The accelerated stretch's backward: gradients at its outputs in, gradient at the input out. */
     private void planBackward(Map<String, INDArray> grads, Set<String> summedHere, Buffers scratch, boolean parameters) {
         if (parameters) {
-            for (String n : unrecorded) {
-                if (!graph.node(n).layer().parameters().isEmpty()) {
+            for (Node n : graph.nodes().subList(0, stretch.length())) {
+                if (!n.layer().parameters().isEmpty()) {
                     throw new IllegalArgumentException("parameter gradients need every node recorded: record with forward(feeds),"
                             + " not forward(feeds, backwardTo)");
                 }
@@ -377,10 +383,6 @@ public final class Tape implements AutoCloseable {
             }
         }
         return seen;
-    }
-
-    private Set<String> descendantsOf(Set<String> starts) {
-        return downstreamOf(graph, starts);
     }
 
     private void checkOpen() {

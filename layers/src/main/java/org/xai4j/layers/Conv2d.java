@@ -69,7 +69,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
             throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * G + ", H, W], got " + Arrays.toString(x.shape()));
         }
         Plan plan = plan((int) x.size(2), (int) x.size(3));
-        INDArray y = Memory.uninitialized(x.dataType(), outputShape(x, plan));
+        INDArray y = Memory.uninitialized(x.dataType(), outputShape(x.shape(), plan));
         if (kernels.pointwise(plan, x.size(2), x.size(3))) {
             INDArray w = as(weight, x.dataType());
             ConvKernels.pointwiseForward(x, w, bias == null ? null : as(bias, x.dataType()), y);
@@ -215,14 +215,19 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         return new Plan(ph[0], pw[0], ph[1], pw[1], 0, 0, same, !same);
     }
 
-    private long[] outputShape(INDArray x, Plan p) {
-        long OH = (x.size(2) + p.top() + p.bottom() - (weight.size(2) - 1) * spec.dilationH() - 1) / spec.strideH() + 1;
-        long OW = (x.size(3) + p.left() + p.right() - (weight.size(3) - 1) * spec.dilationW() - 1) / spec.strideW() + 1;
+    /** The output shape [N, K, OH, OW] for an input of shape [N, C, H, W]. */
+    public long[] outputShape(long[] xShape) {
+        return outputShape(xShape, plan((int) xShape[2], (int) xShape[3]));
+    }
+
+    private long[] outputShape(long[] x, Plan p) {
+        long OH = (x[2] + p.top() + p.bottom() - (weight.size(2) - 1) * spec.dilationH() - 1) / spec.strideH() + 1;
+        long OW = (x[3] + p.left() + p.right() - (weight.size(3) - 1) * spec.dilationW() - 1) / spec.strideW() + 1;
         if (OH < 1 || OW < 1) {
             throw new IllegalArgumentException("Conv2d " + weight.size(2) + "x" + weight.size(3) + " kernel does not fit input "
-                    + Arrays.toString(x.shape()) + " with pads " + Arrays.asList(p.top(), p.left(), p.bottom(), p.right()));
+                    + Arrays.toString(x) + " with pads " + Arrays.asList(p.top(), p.left(), p.bottom(), p.right()));
         }
-        return new long[] {x.size(0), weight.size(0), OH, OW};
+        return new long[] {x[0], weight.size(0), OH, OW};
     }
 
     private boolean isDepthwise() {

@@ -112,6 +112,15 @@ final class Dnnl {
         check(dnnl_memory_set_data_handle(m, new Address(address)), "dnnl_memory_set_data_handle");
     }
 
+    /** Execution arguments: {@code kinds[i]} (a DNNL_ARG_*) bound to {@code memories[i]}. */
+    static dnnl_exec_arg_t args(int[] kinds, dnnl_memory... memories) {
+        dnnl_exec_arg_t a = new dnnl_exec_arg_t(kinds.length);
+        for (int i = 0; i < kinds.length; i++) {
+            a.position(i).arg(kinds[i]).memory(memories[i]);
+        }
+        return a.position(0);
+    }
+
     static void execute(dnnl_primitive p, dnnl_stream stream, dnnl_exec_arg_t args, int count, String what) {
         check(dnnl_primitive_execute(p, stream, count, args), what);
     }

@@ -21,14 +21,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Memory;
-import org.xai4j.layers.Add;
-import org.xai4j.layers.AvgPool2d;
-import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
-import org.xai4j.layers.GlobalAvgPool;
-import org.xai4j.layers.MaxPool2d;
-import org.xai4j.layers.PoolSpec;
-import org.xai4j.layers.ReLU;
 
 /**
  * The input gradient of a training {@link OneDnnPlan}, op by op in reverse, with the rules of the
@@ -92,14 +85,11 @@ final class OneDnnBackward {
             OneDnnPlan.Value x = values.get(op.in.get(0));
             OneDnnPlan.Value y = values.get(op.out);
             String what = "backward of " + op.node.name();
-            dnnl_primitive_desc eltwise = null;
             Object layer = op.node.layer();
-            if (layer instanceof ReLU || layer instanceof Clip) {
-                eltwise = eltwisePd(layer instanceof Clip c ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
-                        : new float[] {dnnl_eltwise_relu, 0, 0}, y, plan, what);
-            } else if (!op.eltwise.isEmpty()) {
-                eltwise = eltwisePd(op.eltwise.get(0), y, plan, what);
-            }
+            // A standalone ReLU/Clip, or one fused into the op (plans for backward fuse at most one).
+            float[] e = OneDnnFusion.eltwiseOf(layer) != null ? OneDnnFusion.eltwiseOf(layer)
+                    : op.eltwise.isEmpty() ? null : op.eltwise.get(0);
+            dnnl_primitive_desc eltwise = e == null ? null : eltwisePd(e, y, plan, what);
             dnnl_primitive_desc main = null;
             long padded = 0;
             if (layer instanceof Conv2d c) {
@@ -114,13 +104,10 @@ final class OneDnnBackward {
                     shape[1] = padded;
                     main = convPd(c, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
                 }
-            } else if (layer instanceof MaxPool2d m) {
-                main = poolPd(dnnl_pooling_max, m.spec(), x, y, forward.get(t), plan, what);
-            } else if (layer instanceof AvgPool2d a) {
-                main = poolPd(a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
-                        a.spec(), x, y, null, plan, what);
-            } else if (layer instanceof GlobalAvgPool) {
-                main = poolPd(dnnl_pooling_avg_exclude_padding, PoolSpec.of((int) x.shape[2], (int) x.shape[3]), x, y, null, plan, what);
+            } else if (OneDnnPlan.Pooling.of(layer, x.shape) != null) {
+                OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(layer, x.shape);
+                // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
+                main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
             plan.description.add("  backward of " + op.node.name() + ": "
                     + (eltwise == null ? "" : Dnnl.implementation(eltwise) + " ") + (main == null ? "(passes dy on)" : Dnnl.implementation(main)));
@@ -153,39 +140,31 @@ final class OneDnnBackward {
     /** Backward-data of a convolution, writing {@code dxMd} for {@code cIn} input channels. */
     private static dnnl_primitive_desc convPd(Conv2d c, OneDnnPlan.Value x, dnnl_memory_desc_t dxMd, long cIn, OneDnnPlan.Value y,
                                               OneDnnPlan plan, String what) {
-        long K = c.weight().size(0), R = c.weight().size(2), S = c.weight().size(3);
-        long Cg = c.spec().groups() == 1 ? cIn : c.weight().size(1);
-        int G = c.spec().groups();
-        long[] wDims = G == 1 ? new long[] {K, Cg, R, S} : new long[] {G, K / G, Cg, R, S};
-        dnnl_memory_desc_t wAny = Dnnl.md(wDims, dnnl_format_tag_any);
-        Conv2d.Plan p = c.plan((int) x.shape[2], (int) x.shape[3]);
-        long[] strides = {c.spec().strideH(), c.spec().strideW()};
-        long[] dilation = {c.spec().dilationH() - 1, c.spec().dilationW() - 1};
-        long[] begin = {p.top(), p.left()};
-        long[] end = {p.bottom(), p.right()};
+        dnnl_memory_desc_t wAny = OneDnnPlan.weightsAnyLayout(c, c.spec().groups() == 1 ? cIn : c.weight().size(1));
+        long[][] w = OneDnnPlan.convWindow(c, x.shape);
         dnnl_convolution_desc_t fwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_training, dnnl_convolution_direct,
-                dxMd, wAny, null, y.md, strides, dilation, begin, end), what);
+                dxMd, wAny, null, y.md, w[0], w[1], w[2], w[3]), what);
         dnnl_primitive_desc hint = Dnnl.pd(fwd, null, what);
         dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct,
-                dxMd, wAny, y.md, strides, dilation, begin, end), what);
+                dxMd, wAny, y.md, w[0], w[1], w[2], w[3]), what);
         plan.keepAlive.add(fwd);
         plan.keepAlive.add(bwd);
         plan.keepAlive.add(hint);
         return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
     }
 
-    private static dnnl_primitive_desc poolPd(int alg, PoolSpec spec, OneDnnPlan.Value x, OneDnnPlan.Value y,
+    private static dnnl_primitive_desc poolPd(OneDnnPlan.Pooling pooling, OneDnnPlan.Value x, OneDnnPlan.Value y,
                                               dnnl_primitive_desc forward, OneDnnPlan plan, String what) {
         dnnl_primitive_desc hint = forward;
         if (hint == null) {
-            hint = Dnnl.pd(plan.poolDesc(alg, spec, x, y, dnnl_forward_training, what), null, what);
+            hint = Dnnl.pd(plan.poolDesc(pooling, x, y, dnnl_forward_training, what), null, what);
             plan.keepAlive.add(hint);
         }
-        long[][] w = OneDnnPlan.poolWindow(spec, x, alg == dnnl_pooling_avg_include_padding, what);
+        long[][] w = OneDnnPlan.poolWindow(pooling, x, what);
         dnnl_pooling_v2_desc_t bwd = new dnnl_pooling_v2_desc_t();
-        Dnnl.check(dnnl_pooling_v2_backward_desc_init(bwd, alg, x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
+        Dnnl.check(dnnl_pooling_v2_backward_desc_init(bwd, pooling.algorithm(), x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
         plan.keepAlive.add(bwd);
         return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
     }
@@ -207,13 +186,10 @@ final class OneDnnBackward {
             if (names.get(i).equals(input)) {
                 diff[i] = plan.memory(v.md, 0); // pointed at the caller's result array on each backward
             } else {
-                OneDnnPlan.Buffer b = new OneDnnPlan.Buffer(bytes);
-                plan.keepAlive.add(b);
-                diff[i] = plan.memory(v.md, b.address);
+                diff[i] = plan.memory(v.md, plan.buffer(bytes).address);
             }
         }
-        temp = new OneDnnPlan.Buffer(most);
-        plan.keepAlive.add(temp);
+        temp = plan.buffer(most);
         for (Pending p : pending) {
             steps.add(step(p, values));
         }
@@ -231,11 +207,14 @@ final class OneDnnBackward {
         dnnl_exec_arg_t eltwiseArgs = null;
         if (p.eltwise() != null) {
             eltwise = Dnnl.primitive(p.eltwise());
-            eltwiseArgs = args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
+            eltwiseArgs = Dnnl.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
                     new dnnl_memory[] {values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())});
         }
         List<Contribution> contributions = new ArrayList<>();
-        Map<Integer, Object[]> pre = new HashMap<>();
+        // When the kernel writes a layout of its own, it runs first, then its result is moved into place.
+        dnnl_primitive before = null;
+        dnnl_exec_arg_t beforeArgs = null;
+        int beforeCount = 0;
         if (p.main() != null) {
             int x = index.get(op.in.get(0));
             dnnl_primitive main = Dnnl.primitive(p.main());
@@ -261,24 +240,24 @@ final class OneDnnBackward {
                 List<dnnl_memory> viaTemp = new ArrayList<>(mems);
                 dnnl_memory tempX = plan.memory(mds[x], temp.address);
                 viaTemp.add(tempX);
-                contributions.add(new Contribution(x, main, args(k, direct.toArray(dnnl_memory[]::new)), k.length,
-                        main, args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
+                contributions.add(new Contribution(x, main, Dnnl.args(k, direct.toArray(dnnl_memory[]::new)), k.length,
+                        main, Dnnl.args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
             } else {
                 // The kernel writes another layout: into a buffer of its own, then reordered (or added) into place.
-                OneDnnPlan.Buffer b = new OneDnnPlan.Buffer(Dnnl.bytes(dxMd));
-                plan.keepAlive.add(b);
+                OneDnnPlan.Buffer b = plan.buffer(Dnnl.bytes(dxMd));
                 dnnl_memory own = plan.memory(dxMd, b.address);
                 List<dnnl_memory> into = new ArrayList<>(mems);
                 into.add(own);
-                pre.put(contributions.size(), new Object[] {main, args(k, into.toArray(dnnl_memory[]::new)), k.length});
+                before = main;
+                beforeArgs = Dnnl.args(k, into.toArray(dnnl_memory[]::new));
+                beforeCount = k.length;
                 if (p.paddedChannels() > 0 && Dnnl.same(mds[x], Dnnl.md(values.get(op.in.get(0)).shape, dnnl_abcd))) {
                     long[] paddedShape = values.get(op.in.get(0)).shape.clone();
                     paddedShape[1] = p.paddedChannels();
                     dnnl_memory_desc_t plainMd = Dnnl.md(paddedShape, dnnl_abcd);
-                    OneDnnPlan.Buffer plainBuffer = new OneDnnPlan.Buffer(Dnnl.bytes(plainMd));
-                    plan.keepAlive.add(plainBuffer);
+                    OneDnnPlan.Buffer plainBuffer = plan.buffer(Dnnl.bytes(plainMd));
                     dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(dxMd, plainMd));
-                    dnnl_exec_arg_t reorderArgs = args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
+                    dnnl_exec_arg_t reorderArgs = Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
                             new dnnl_memory[] {own, plan.memory(plainMd, plainBuffer.address)});
                     long imageBytes = 4 * paddedShape[1] * paddedShape[2] * paddedShape[3];
                     long keepBytes = imageBytes / paddedShape[1] * values.get(op.in.get(0)).shape[1];
@@ -301,10 +280,7 @@ final class OneDnnBackward {
                 contributions.add(copy(diff[out], mds[out], index.get(in)));
             }
         }
-        Object[] before = pre.get(0);
-        return before == null ? new Step(out, op.node.name(), eltwise, eltwiseArgs, null, null, 0, contributions)
-                : new Step(out, op.node.name(), eltwise, eltwiseArgs, (dnnl_primitive) before[0], (dnnl_exec_arg_t) before[1],
-                        (int) before[2], contributions);
+        return new Step(out, op.node.name(), eltwise, eltwiseArgs, before, beforeArgs, beforeCount, contributions);
     }
 
     /** OIHW weights with zero rows appended along I up to {@code channels}. */
@@ -318,7 +294,7 @@ final class OneDnnBackward {
     /** Contribution of {@code from} (layout {@code fromMd}) to value {@code x}: a reorder, or an add. */
     private Contribution copy(dnnl_memory from, dnnl_memory_desc_t fromMd, int x) {
         dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(fromMd, mds[x]));
-        dnnl_exec_arg_t writeArgs = args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
+        dnnl_exec_arg_t writeArgs = Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
         if (Dnnl.same(fromMd, mds[x])) {
             // A copy in the same layout: oneDNN's reorder takes a generic loop for it, its jitted
             // y = 1*x + 0 runs about 3x faster.
@@ -326,12 +302,12 @@ final class OneDnnBackward {
             Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, dnnl_eltwise_linear, fromMd, 1f, 0f), "gradient copy");
             plan.keepAlive.add(d);
             dnnl_primitive copy = Dnnl.primitive(Dnnl.pd(d, null, "gradient copy"));
-            dnnl_exec_arg_t copyArgs = args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
+            dnnl_exec_arg_t copyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
             return new Contribution(x, copy, copyArgs, 2, null, null, 0, add(x, from, fromMd));
         }
         dnnl_memory tempX = plan.memory(mds[x], temp.address);
         return new Contribution(x, reorder, writeArgs, 2, reorder,
-                args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
+                Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
     }
 
     /** {@code diff[x] += other}, in place. */
@@ -340,7 +316,7 @@ final class OneDnnBackward {
         Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, mds[x], otherMd, mds[x]), "gradient sum");
         plan.keepAlive.add(d);
         dnnl_primitive p = Dnnl.primitive(Dnnl.pd(d, null, "gradient sum"));
-        addArgs.put(p, args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
+        addArgs.put(p, Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
         return p;
     }
 
@@ -351,15 +327,6 @@ final class OneDnnBackward {
         return plan.memory(Dnnl.query(pd, dnnl_query_scratchpad_md), plan.scratchpad.address);
     }
 
-    private dnnl_exec_arg_t args(int[] kinds, dnnl_memory[] memories) {
-        dnnl_exec_arg_t a = new dnnl_exec_arg_t(kinds.length);
-        for (int i = 0; i < kinds.length; i++) {
-            a.position(i).arg(kinds[i]).memory(memories[i]);
-        }
-        a.position(0);
-        plan.keepAlive.add(a);
-        return a;
-    }
 
     /** The gradient at the plan's input, given those at its outputs; runs on the plan's stream. */
     INDArray run(Map<String, INDArray> outputGradients, dnnl_stream stream) {

@@ -56,6 +56,17 @@ final class OneDnnFusion {
         }
     }
 
+    /** ReLU or Clip as a oneDNN eltwise {algorithm, alpha, beta}; null for any other layer. */
+    static float[] eltwiseOf(Object layer) {
+        if (layer instanceof ReLU) {
+            return new float[] {dnnl_eltwise_relu, 0, 0};
+        }
+        if (layer instanceof Clip c) {
+            return new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()};
+        }
+        return null;
+    }
+
     /**
      * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
      * where the intermediate value has no other reader and is not wanted by the caller.
@@ -74,13 +85,11 @@ final class OneDnnFusion {
             Op op = ops.get(t);
             position.put(op, t);
             Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
-            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
-            if (eltwise && before != null && privateTo(op.in.get(0), t, readers, wanted)
+            float[] eltwise = eltwiseOf(op.node.layer());
+            if (eltwise != null && before != null && privateTo(op.in.get(0), t, readers, wanted)
                     && (!training || before.eltwise.isEmpty())
                     && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
-                before.eltwise.add(op.node.layer() instanceof Clip c
-                        ? new float[] {dnnl_eltwise_clip, (float) c.min(), (float) c.max()}
-                        : new float[] {dnnl_eltwise_relu, 0, 0});
+                before.eltwise.add(eltwise);
                 before.fused.add(op.node.name());
                 rename(before, op.out, producer);
                 continue;

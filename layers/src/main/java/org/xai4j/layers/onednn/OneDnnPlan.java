@@ -31,14 +31,12 @@ import org.xai4j.engine.Memory;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
-import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
-import org.xai4j.layers.ReLU;
 
 /**
  * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
@@ -145,23 +143,27 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     // ---- shapes ----------------------------------------------------------------------------
 
+    /**
+     * The op's output shape, by the layer's own rule. A shape the layer rejects makes the plan
+     * uncompilable, so the engine runs the nodes itself and reports the error as it always does.
+     */
     private static long[] outputShape(OneDnnFusion.Op op, Map<String, Value> values) {
+        try {
+            return shapeOf(op, values);
+        } catch (IllegalArgumentException e) {
+            throw new UnsupportedOperationException(op.node.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static long[] shapeOf(OneDnnFusion.Op op, Map<String, Value> values) {
         long[] x = values.get(op.in.get(0)).shape;
         if (op.node.layer() instanceof Conv2d c) {
-            Conv2d.Plan p = c.plan((int) x[2], (int) x[3]);
-            long R = c.weight().size(2), S = c.weight().size(3);
-            long OH = (x[2] + p.top() + p.bottom() - (R - 1) * c.spec().dilationH() - 1) / c.spec().strideH() + 1;
-            long OW = (x[3] + p.left() + p.right() - (S - 1) * c.spec().dilationW() - 1) / c.spec().strideW() + 1;
-            return new long[] {x[0], c.weight().size(0), OH, OW};
+            return c.outputShape(x);
         }
-        if (op.node.layer() instanceof MaxPool2d m) {
-            return poolShape(x, m.spec());
-        }
-        if (op.node.layer() instanceof AvgPool2d a) {
-            return poolShape(x, a.spec());
-        }
-        if (op.node.layer() instanceof GlobalAvgPool) {
-            return new long[] {x[0], x[1], 1, 1};
+        Pooling pooling = Pooling.of(op.node.layer(), x);
+        if (pooling != null) {
+            PoolGeometry g = PoolGeometry.of(pooling.spec(), x);
+            return new long[] {x[0], x[1], g.OH(), g.OW()};
         }
         if (op.node.layer() instanceof Add) {
             for (String in : op.in) {
@@ -176,9 +178,41 @@ final class OneDnnPlan implements Accelerator.Plan {
         return x.clone();
     }
 
-    private static long[] poolShape(long[] x, PoolSpec spec) {
-        PoolGeometry g = PoolGeometry.of(spec, x);
-        return new long[] {x[0], x[1], g.OH(), g.OW()};
+    /** A pooling layer as oneDNN sees it: its algorithm and window (global pooling: the whole map). */
+    record Pooling(int algorithm, PoolSpec spec) {
+        static Pooling of(Object layer, long[] xShape) {
+            if (layer instanceof MaxPool2d m) {
+                return new Pooling(dnnl_pooling_max, m.spec());
+            }
+            if (layer instanceof AvgPool2d a) {
+                return new Pooling(a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding, a.spec());
+            }
+            if (layer instanceof GlobalAvgPool) {
+                return new Pooling(dnnl_pooling_avg_exclude_padding, PoolSpec.of((int) xShape[2], (int) xShape[3]));
+            }
+            return null;
+        }
+    }
+
+    /** A convolution's window for oneDNN: {strides, dilation (counted from 0), pads begin, pads end}. */
+    static long[][] convWindow(Conv2d c, long[] xShape) {
+        Conv2d.Plan p = c.plan((int) xShape[2], (int) xShape[3]);
+        return new long[][] {{c.spec().strideH(), c.spec().strideW()}, {c.spec().dilationH() - 1, c.spec().dilationW() - 1},
+            {p.top(), p.left()}, {p.bottom(), p.right()}};
+    }
+
+    /** Weight descriptor in the layout the kernel chooses, for {@code cIn} input channels per group. */
+    static dnnl_memory_desc_t weightsAnyLayout(Conv2d c, long cIn) {
+        long K = c.weight().size(0), R = c.weight().size(2), S = c.weight().size(3);
+        int G = c.spec().groups();
+        return Dnnl.md(G == 1 ? new long[] {K, cIn, R, S} : new long[] {G, K / G, cIn, R, S}, dnnl_format_tag_any);
+    }
+
+    /** A native buffer that lives as long as the plan (memory objects point into it). */
+    Buffer buffer(long bytes) {
+        Buffer b = new Buffer(bytes);
+        keepAlive.add(b);
+        return b;
     }
 
     // ---- primitives and buffers ------------------------------------------------------------
@@ -198,9 +232,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (int t = 0; t < ops.size(); t++) {
             OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
-            boolean eltwise = op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip;
             // A standalone ReLU/Clip keeps its input's layout; everything else writes nChw8c.
-            y.md = eltwise ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, dnnl_aBcd8b);
+            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, dnnl_aBcd8b);
             if (op.sumOnto != null) {
                 Value onto = values.get(op.sumOnto);
                 if (!Dnnl.same(onto.md, y.md)) {
@@ -226,9 +259,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             outputsAfter.add(outs);
             if (training && op.node.layer() instanceof MaxPool2d) {
                 dnnl_memory_desc_t ws = Dnnl.query(pd, dnnl_query_workspace_md);
-                Buffer b = new Buffer(Dnnl.bytes(ws));
-                keepAlive.add(b);
-                op.workspace = memory(ws, b.address);
+                op.workspace = memory(ws, buffer(Dnnl.bytes(ws)).address);
             }
             if (training) {
                 continue; // backward reads the activations: nothing is freed or shared
@@ -249,8 +280,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (OneDnnBackward.Pending b : backward) {
             scratchBytes = Math.max(scratchBytes, b.scratchBytes());
         }
-        scratchpad = new Buffer(Math.max(scratchBytes, 64));
-        keepAlive.add(scratchpad);
+        scratchpad = buffer(Math.max(scratchBytes, 64));
         for (int t = 0; t < ops.size(); t++) {
             steps.add(step(ops.get(t), values, pds.get(t), scratch.get(t)));
         }
@@ -271,9 +301,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             free.remove(best);
             return best;
         }
-        Buffer b = new Buffer(bytes);
-        keepAlive.add(b); // the plan's memory objects point into it: it must live as long as the plan
-        return b;
+        return buffer(bytes);
     }
 
     private static void release(Buffer b, Map<Buffer, Integer> users, List<Buffer> free) {
@@ -304,31 +332,19 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         String what = op.node.name() + " (" + op.node.layer().describe() + ")";
         if (op.node.layer() instanceof Conv2d c) {
-            long K = c.weight().size(0), Cg = c.weight().size(1), R = c.weight().size(2), S = c.weight().size(3);
-            int G = c.spec().groups();
-            long[] wDims = G == 1 ? new long[] {K, Cg, R, S} : new long[] {G, K / G, Cg, R, S};
-            dnnl_memory_desc_t wAny = Dnnl.md(wDims, dnnl_format_tag_any);
-            dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {K}, dnnl_a);
-            Conv2d.Plan p = c.plan((int) x.shape[2], (int) x.shape[3]);
+            dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
+            long[][] w = convWindow(c, x.shape);
             dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
-                    x.md, wAny, bMd, y.md,
-                    new long[] {c.spec().strideH(), c.spec().strideW()},
-                    new long[] {c.spec().dilationH() - 1, c.spec().dilationW() - 1},
-                    new long[] {p.top(), p.left()}, new long[] {p.bottom(), p.right()}), what);
+                    x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w[0], w[1], w[2], w[3]), what);
             keepAlive.add(d);
             return Dnnl.pd(d, attr, what);
         }
-        if (op.node.layer() instanceof MaxPool2d m) {
-            return pool(what, attr, dnnl_pooling_max, m.spec(), x, y, training);
-        }
-        if (op.node.layer() instanceof AvgPool2d a) {
-            return pool(what, attr, a.countIncludePad() ? dnnl_pooling_avg_include_padding : dnnl_pooling_avg_exclude_padding,
-                    a.spec(), x, y, false);
-        }
-        if (op.node.layer() instanceof GlobalAvgPool) {
-            PoolSpec whole = PoolSpec.of((int) x.shape[2], (int) x.shape[3]);
-            return pool(what, attr, dnnl_pooling_avg_exclude_padding, whole, x, y, false);
+        Pooling pooling = Pooling.of(op.node.layer(), x.shape);
+        if (pooling != null) {
+            // Max pooling in a plan for backward keeps its switches (forward training).
+            boolean switches = training && pooling.algorithm() == dnnl_pooling_max;
+            return Dnnl.pd(poolDesc(pooling, x, y, switches ? dnnl_forward_training : dnnl_forward_inference, what), attr, what);
         }
         if (op.node.layer() instanceof Add) {
             dnnl_binary_desc_t d = new dnnl_binary_desc_t();
@@ -336,13 +352,11 @@ final class OneDnnPlan implements Accelerator.Plan {
             keepAlive.add(d);
             return Dnnl.pd(d, attr, what);
         }
-        if (op.node.layer() instanceof ReLU || op.node.layer() instanceof Clip) {
+        float[] e = OneDnnFusion.eltwiseOf(op.node.layer());
+        if (e != null) {
             // Not fused (its input has other readers): a standalone eltwise in the input's layout.
             dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
-            float lo = op.node.layer() instanceof Clip c ? (float) c.min() : 0;
-            float hi = op.node.layer() instanceof Clip c ? (float) c.max() : 0;
-            int alg = op.node.layer() instanceof Clip ? dnnl_eltwise_clip : dnnl_eltwise_relu;
-            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, alg, x.md, lo, hi), what);
+            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, (int) e[0], x.md, e[1], e[2]), what);
             keepAlive.add(d);
             return Dnnl.pd(d, attr, what);
         }
@@ -350,7 +364,9 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** Where a pooling window falls: {strides, kernel, dilation (oneDNN counts from 0), pads begin, pads end}. */
-    static long[][] poolWindow(PoolSpec spec, Value x, boolean countsPadding, String what) {
+    static long[][] poolWindow(Pooling pooling, Value x, String what) {
+        PoolSpec spec = pooling.spec();
+        boolean countsPadding = pooling.algorithm() == dnnl_pooling_avg_include_padding;
         PoolGeometry g = PoolGeometry.of(spec, x.shape);
         // oneDNN derives the output size from the pads; ceil mode shows up as a larger end pad.
         long bottom = (g.OH() - 1L) * spec.strideH() + (spec.kernelH() - 1L) * spec.dilationH() + 1 - g.H() - g.top();
@@ -362,18 +378,13 @@ final class OneDnnPlan implements Accelerator.Plan {
             {spec.dilationH() - 1, spec.dilationW() - 1}, {g.top(), g.left()}, {Math.max(bottom, 0), Math.max(right, 0)}};
     }
 
-    /** The pooling descriptor of a pooling op (forward inference, or training to keep max pooling's switches). */
-    dnnl_pooling_v2_desc_t poolDesc(int alg, PoolSpec spec, Value x, Value y, int prop, String what) {
-        long[][] w = poolWindow(spec, x, alg == dnnl_pooling_avg_include_padding, what);
+    /** The forward descriptor of a pooling op (inference, or training to keep max pooling's switches). */
+    dnnl_pooling_v2_desc_t poolDesc(Pooling pooling, Value x, Value y, int prop, String what) {
+        long[][] w = poolWindow(pooling, x, what);
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
-        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, prop, alg, x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
+        Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, prop, pooling.algorithm(), x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
         keepAlive.add(d);
         return d;
-    }
-
-    private dnnl_primitive_desc pool(String what, dnnl_primitive_attr attr, int alg, PoolSpec spec, Value x, Value y,
-                                     boolean withSwitches) {
-        return Dnnl.pd(poolDesc(alg, spec, x, y, withSwitches ? dnnl_forward_training : dnnl_forward_inference, what), attr, what);
     }
 
     private Step step(OneDnnFusion.Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
@@ -413,27 +424,20 @@ final class OneDnnPlan implements Accelerator.Plan {
                 : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
         dnnl_memory plain = Dnnl.memory(plainMd, address(w));
         dnnl_memory_desc_t chosen = Dnnl.query(pd, dnnl_query_weights_md);
-        Buffer b = new Buffer(Dnnl.bytes(chosen));
-        dnnl_memory blocked = memory(chosen, b.address);
+        dnnl_memory blocked = memory(chosen, buffer(Dnnl.bytes(chosen)).address);
         dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(plainMd, chosen));
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(2);
-        args.position(0).arg(DNNL_ARG_FROM).memory(plain);
-        args.position(1).arg(DNNL_ARG_TO).memory(blocked);
-        args.position(0);
-        Dnnl.execute(reorder, stream, args, 2, "weight reorder");
+        Dnnl.execute(reorder, stream, Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, plain, blocked), 2, "weight reorder");
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
         dnnl_memory_destroy(plain);
         dnnl_primitive_destroy(reorder);
-        keepAlive.add(b);
         return blocked;
     }
 
     private dnnl_memory bias(Conv2d c) {
         long K = c.weight().size(0);
-        Buffer b = new Buffer(4 * K);
+        Buffer b = buffer(4 * K);
         float[] v = c.bias().castTo(DataType.FLOAT).reshape(K).toFloatVector();
         new FloatPointer(new Dnnl.Address(b.address)).put(v);
-        keepAlive.add(b);
         return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
     }
 
@@ -441,11 +445,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         dnnl_memory_desc_t plainMd = Dnnl.md(v.shape, dnnl_abcd);
         dnnl_memory plain = memory(plainMd, 0);
         dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(v.md, plainMd));
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(2);
-        args.position(0).arg(DNNL_ARG_FROM).memory(v.memory);
-        args.position(1).arg(DNNL_ARG_TO).memory(plain);
-        args.position(0);
-        return new Output(name, v.shape, plain, reorder, args);
+        return new Output(name, v.shape, plain, reorder, Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, v.memory, plain));
     }
 
     /** A memory object this plan owns (destroyed on close). */
