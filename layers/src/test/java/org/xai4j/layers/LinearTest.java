@@ -54,6 +54,36 @@ class LinearTest {
     }
 
     @Test
+    void sparseSeedGradientSumsRowsOfTheWeight() {
+        // An explanation's seed (one class per row, or a few) takes the row-sum path; a dense dy
+        // the GEMM. Both against dx[n][c] = sum_k dy[n][k] W[k][c] in double: 1e-12 in double,
+        // 1e-5 in float (a sum of at most 3 products of values in [-1, 1]).
+        INDArray wT = TestData.uniform(20, -1, 1, 40, 50);
+        for (INDArray w : new INDArray[] {wT.transpose().dup(), wT.transpose()}) { // contiguous and strided
+            for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                Linear linear = new Linear(w.castTo(type), null);
+                Layer.Forward<Linear.Cache> f = linear.forward(TestData.uniform(21, -1, 1, 3, 40).castTo(type));
+                INDArray oneHot = org.nd4j.linalg.factory.Nd4j.zeros(type, 3, 50);
+                oneHot.putScalar(0, 7, 1.0).putScalar(1, 49, -2.0).putScalar(2, 0, 0.5).putScalar(2, 3, 1.5);
+                INDArray dense = TestData.uniform(22, -1, 1, 3, 50).castTo(type);
+                for (INDArray dy : new INDArray[] {oneHot, dense}) {
+                    INDArray dx = linear.backward(f.cache(), dy, Need.INPUT).dx()[0];
+                    assertEquals(type, dx.dataType());
+                    for (int n = 0; n < 3; n++) {
+                        for (int c = 0; c < 40; c++) {
+                            double s = 0;
+                            for (int k = 0; k < 50; k++) {
+                                s += dy.getDouble(n, k) * w.getDouble(k, c);
+                            }
+                            assertEquals(s, dx.getDouble(n, c), type == DataType.DOUBLE ? 1e-12 : 1e-5);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void floatInFloatOutAndShapeErrors() {
         Linear linear = new Linear(TestData.uniform(13, -1, 1, 3, 4).castTo(DataType.FLOAT), TestData.uniform(14, -1, 1, 3).castTo(DataType.FLOAT));
         Layer.Forward<Linear.Cache> f = linear.forward(TestData.uniform(15, -1, 1, 2, 4).castTo(DataType.FLOAT));
