@@ -150,7 +150,7 @@ public final class Acceleration {
     }
 
     private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward) {
-        if (recorded.contains(node.name()) || !BACKEND.supports(node) || (backward && !BACKEND.supportsBackward(node))) {
+        if (recorded.contains(node.name()) || !BACKEND.supports(graph, node) || (backward && !BACKEND.supportsBackward(node))) {
             return false;
         }
         for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {

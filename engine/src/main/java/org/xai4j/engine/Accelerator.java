@@ -21,6 +21,15 @@ public interface Accelerator {
     /** Whether this backend can run {@code node} at all (its operator and data type). */
     boolean supports(Node node);
 
+    /**
+     * Whether this backend can run {@code node} as part of {@code graph}: by default
+     * {@link #supports(Node)}. A backend that runs an operator only folded into the nodes that
+     * read it (a zero Pad into the convolutions after it) looks at those readers here.
+     */
+    default boolean supports(Graph graph, Node node) {
+        return supports(node);
+    }
+
     /** Whether it can also take the gradient of {@code node} with respect to its inputs. */
     default boolean supportsBackward(Node node) {
         return false;

@@ -5,6 +5,7 @@ import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Accelerator;
+import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
@@ -13,12 +14,14 @@ import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
 import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.Pad;
 import org.xai4j.layers.ReLU;
 
 /**
  * The engine's {@link Accelerator} on oneDNN: convolutions (any stride, padding, dilation and
  * groups), ReLU, Clip, residual Add, max and average pooling, global average pooling and
- * identities, compiled into a {@link OneDnnPlan}. Active on ND4J's CPU backend when the
+ * identities, compiled into a {@link OneDnnPlan}; a zero Pad of the spatial axes that only
+ * convolutions read (Keras's ZeroPadding2D before a "valid" convolution) folds into their padding. Active on ND4J's CPU backend when the
  * {@code org.bytedeco:dnnl} native library is on the class path; the engine runs node by node
  * otherwise.
  */
@@ -42,7 +45,45 @@ public final class OneDnnAccelerator implements Accelerator {
             return node.inputs().size() == 2;
         }
         return layer instanceof ReLU || layer instanceof Clip || layer instanceof MaxPool2d || layer instanceof AvgPool2d
-                || layer instanceof GlobalAvgPool || layer instanceof Identity;
+                || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null;
+    }
+
+    /** A zero Pad only where every node that reads it is a supported convolution (that folds it in). */
+    @Override
+    public boolean supports(Graph graph, Node node) {
+        if (!supports(node)) {
+            return false;
+        }
+        if (!(node.layer() instanceof Pad)) {
+            return true;
+        }
+        for (String out : graph.outputs()) {
+            if (graph.resolve(out).equals(node.name())) {
+                return false;
+            }
+        }
+        for (Node reader : graph.nodes()) {
+            int at = reader.inputs().indexOf(node.name());
+            if (at >= 0 && (at != 0 || reader.inputs().size() != 1 || !(reader.layer() instanceof Conv2d) || !supports(reader))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The {top, left, bottom, right} padding of a Pad with value 0 on the two spatial axes only
+     * (rank 4, nothing negative); null for any other layer.
+     */
+    static long[] spatialPadding(Object layer) {
+        if (!(layer instanceof Pad p) || p.value() != 0) {
+            return null;
+        }
+        long[] q = p.pads(); // [N, C, H, W begins, then N, C, H, W ends]
+        if (q.length != 8 || q[0] != 0 || q[1] != 0 || q[4] != 0 || q[5] != 0 || q[2] < 0 || q[3] < 0 || q[6] < 0 || q[7] < 0) {
+            return null;
+        }
+        return new long[] {q[2], q[3], q[6], q[7]};
     }
 
     @Override

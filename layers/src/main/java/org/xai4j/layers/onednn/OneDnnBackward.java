@@ -93,7 +93,7 @@ final class OneDnnBackward {
             dnnl_primitive_desc main = null;
             long padded = 0;
             if (layer instanceof Conv2d c) {
-                main = convPd(c, x, x.md, x.shape[1], y, plan, what);
+                main = convPd(c, op.pad, x, x.md, x.shape[1], y, plan, what);
                 if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1) {
                     // oneDNN's fast backward-data kernels want whole blocks of 8 input channels;
                     // for the RGB input it fell back to a reference loop ~50x slower. So the
@@ -102,7 +102,7 @@ final class OneDnnBackward {
                     padded = (x.shape[1] + 7) / 8 * 8;
                     long[] shape = x.shape.clone();
                     shape[1] = padded;
-                    main = convPd(c, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
+                    main = convPd(c, op.pad, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
                 }
             } else if (OneDnnPlan.Pooling.of(layer, x.shape) != null) {
                 OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(layer, x.shape);
@@ -138,10 +138,10 @@ final class OneDnnBackward {
     }
 
     /** Backward-data of a convolution, writing {@code dxMd} for {@code cIn} input channels. */
-    private static dnnl_primitive_desc convPd(Conv2d c, OneDnnPlan.Value x, dnnl_memory_desc_t dxMd, long cIn, OneDnnPlan.Value y,
-                                              OneDnnPlan plan, String what) {
+    private static dnnl_primitive_desc convPd(Conv2d c, long[] pad, OneDnnPlan.Value x, dnnl_memory_desc_t dxMd, long cIn,
+                                              OneDnnPlan.Value y, OneDnnPlan plan, String what) {
         dnnl_memory_desc_t wAny = OneDnnPlan.weightsAnyLayout(c, c.spec().groups() == 1 ? cIn : c.weight().size(1));
-        long[][] w = OneDnnPlan.convWindow(c, x.shape);
+        long[][] w = OneDnnPlan.convWindow(c, x.shape, pad);
         dnnl_convolution_desc_t fwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_training, dnnl_convolution_direct,
                 dxMd, wAny, null, y.md, w[0], w[1], w[2], w[3]), what);

@@ -35,6 +35,8 @@ final class OneDnnFusion {
         String sumOnto;
         /** Position of the sum among the post-ops (eltwise before it run before the sum). */
         int sumAt = -1;
+        /** Extra {top, left, bottom, right} zero padding of a convolution's input: a Pad folded in (or null). */
+        long[] pad;
         /** Max pooling's switches, kept for backward (training plans only). */
         dnnl_memory workspace;
         final List<String> fused = new ArrayList<>();

@@ -109,13 +109,35 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.input = input;
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();
+        // A zero Pad is no op of its own: it folds into the padding of the convolutions reading it.
+        Map<String, String> padOf = new HashMap<>();
+        Map<String, long[]> padding = new HashMap<>();
         List<OneDnnFusion.Op> ops = new ArrayList<>();
         for (Node n : nodes) {
             List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
+            long[] pad = OneDnnAccelerator.spatialPadding(n.layer());
             if (n.layer() instanceof Identity) {
                 alias.put(n.name(), in.get(0));
+            } else if (pad != null) {
+                padOf.put(n.name(), in.get(0));
+                padding.put(n.name(), pad);
+            } else if (!in.isEmpty() && padOf.containsKey(in.get(0)) && n.layer() instanceof Conv2d && in.size() == 1) {
+                OneDnnFusion.Op op = new OneDnnFusion.Op(n, List.of(padOf.get(in.get(0))));
+                op.pad = padding.get(in.get(0));
+                op.fused.add(in.get(0));
+                ops.add(op);
             } else {
+                for (String i : in) {
+                    if (padOf.containsKey(i)) {
+                        throw new UnsupportedOperationException("the Pad " + i + " is read by " + n.name() + ", not a convolution");
+                    }
+                }
                 ops.add(new OneDnnFusion.Op(n, in));
+            }
+        }
+        for (String o : outputs) {
+            if (padOf.containsKey(alias.getOrDefault(o, o))) {
+                throw new UnsupportedOperationException("the padded value " + o + " is wanted: a folded Pad has no buffer");
             }
         }
         Map<String, Value> values = new LinkedHashMap<>();
@@ -158,7 +180,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     private static long[] shapeOf(OneDnnFusion.Op op, Map<String, Value> values) {
         long[] x = values.get(op.in.get(0)).shape;
         if (op.node.layer() instanceof Conv2d c) {
-            return c.outputShape(x);
+            return c.outputShape(padded(x, op.pad));
         }
         Pooling pooling = Pooling.of(op.node.layer(), x);
         if (pooling != null) {
@@ -194,11 +216,21 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
     }
 
-    /** A convolution's window for oneDNN: {strides, dilation (counted from 0), pads begin, pads end}. */
-    static long[][] convWindow(Conv2d c, long[] xShape) {
-        Conv2d.Plan p = c.plan((int) xShape[2], (int) xShape[3]);
+    /**
+     * A convolution's window for oneDNN: {strides, dilation (counted from 0), pads begin, pads end}.
+     * {@code pad}: a folded Pad's {top, left, bottom, right} before the convolution's own (or null).
+     */
+    static long[][] convWindow(Conv2d c, long[] xShape, long[] pad) {
+        long[] in = padded(xShape, pad);
+        long[] p = pad == null ? new long[4] : pad;
+        Conv2d.Plan own = c.plan((int) in[2], (int) in[3]);
         return new long[][] {{c.spec().strideH(), c.spec().strideW()}, {c.spec().dilationH() - 1, c.spec().dilationW() - 1},
-            {p.top(), p.left()}, {p.bottom(), p.right()}};
+            {own.top() + p[0], own.left() + p[1]}, {own.bottom() + p[2], own.right() + p[3]}};
+    }
+
+    /** An NCHW shape grown by {top, left, bottom, right} (unchanged for null). */
+    private static long[] padded(long[] shape, long[] pad) {
+        return pad == null ? shape : new long[] {shape[0], shape[1], shape[2] + pad[0] + pad[2], shape[3] + pad[1] + pad[3]};
     }
 
     /** Weight descriptor in the layout the kernel chooses, for {@code cIn} input channels per group. */
@@ -333,7 +365,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         String what = op.node.name() + " (" + op.node.layer().describe() + ")";
         if (op.node.layer() instanceof Conv2d c) {
             dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
-            long[][] w = convWindow(c, x.shape);
+            long[][] w = convWindow(c, x.shape, op.pad);
             dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
                     x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w[0], w[1], w[2], w[3]), what);
