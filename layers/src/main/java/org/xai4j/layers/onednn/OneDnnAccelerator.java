@@ -15,15 +15,17 @@ import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.Pad;
+import org.xai4j.layers.Padding;
+import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
 
 /**
  * The engine's {@link Accelerator} on oneDNN: convolutions (any stride, padding, dilation and
  * groups), ReLU, Clip, residual Add, max and average pooling, global average pooling and
- * identities, compiled into a {@link OneDnnPlan}; a zero Pad of the spatial axes that only
- * convolutions read (Keras's ZeroPadding2D before a "valid" convolution) folds into their padding. Active on ND4J's CPU backend when the
- * {@code org.bytedeco:dnnl} native library is on the class path; the engine runs node by node
- * otherwise.
+ * identities, compiled into a {@link OneDnnPlan}. A zero Pad of the spatial axes (Keras's
+ * ZeroPadding2D before a "valid" convolution or pooling) folds into the padding of the nodes that
+ * read it ({@link #foldsInto}). Active on ND4J's CPU backend when the {@code org.bytedeco:dnnl}
+ * native library is on the class path; the engine runs node by node otherwise.
  */
 public final class OneDnnAccelerator implements Accelerator {
 
@@ -39,7 +41,7 @@ public final class OneDnnAccelerator implements Accelerator {
     public boolean supports(Node node) {
         Object layer = node.layer();
         if (layer instanceof Conv2d c) {
-            return c.weight().dataType() == DataType.FLOAT && (c.bias() == null || c.bias().dataType() == DataType.FLOAT);
+            return isFloat(c);
         }
         if (layer instanceof Add) {
             return node.inputs().size() == 2;
@@ -48,7 +50,7 @@ public final class OneDnnAccelerator implements Accelerator {
                 || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null;
     }
 
-    /** A zero Pad only where every node that reads it is a supported convolution (that folds it in). */
+    /** A zero Pad only where every node that reads it folds it in ({@link #foldsInto}). */
     @Override
     public boolean supports(Graph graph, Node node) {
         if (!supports(node)) {
@@ -62,13 +64,47 @@ public final class OneDnnAccelerator implements Accelerator {
                 return false;
             }
         }
+        String from = node.inputs().get(0);
+        Node producer = graph.isInput(from) ? null : graph.node(from);
         for (Node reader : graph.nodes()) {
-            int at = reader.inputs().indexOf(node.name());
-            if (at >= 0 && (at != 0 || reader.inputs().size() != 1 || !(reader.layer() instanceof Conv2d) || !supports(reader))) {
+            if (reader.inputs().contains(node.name()) && !foldsInto(reader, spatialPadding(node.layer()), producer)) {
                 return false;
             }
         }
         return true;
+    }
+
+    private static boolean isFloat(Conv2d c) {
+        return c.weight().dataType() == DataType.FLOAT && (c.bias() == null || c.bias().dataType() == DataType.FLOAT);
+    }
+
+    /**
+     * Whether a zero Pad of {@code pad} = {top, left, bottom, right}, whose input {@code producer}
+     * computes (null: the graph input), folds into the padding of {@code reader}, its only input:
+     * <ul>
+     *   <li>a convolution: zeros are what its own padding adds;</li>
+     *   <li>max pooling with explicit pads and floor rounding, when the padded value is never
+     *       negative (a ReLU's output, or a Clip's with min >= 0) and every window still overlaps
+     *       the input (pads below the kernel size): a zero then never beats the window's largest
+     *       input. Where the largest is itself 0 the pooling's gradient may go to a different
+     *       zero, and that ReLU's (or Clip's) backward sends 0 on from there either way.</li>
+     * </ul>
+     */
+    static boolean foldsInto(Node reader, long[] pad, Node producer) {
+        if (pad == null || reader.inputs().size() != 1) {
+            return false;
+        }
+        if (reader.layer() instanceof Conv2d c) {
+            return isFloat(c);
+        }
+        if (reader.layer() instanceof MaxPool2d m && producer != null) {
+            boolean nonNegative = producer.layer() instanceof ReLU || producer.layer() instanceof Clip clip && clip.min() >= 0;
+            PoolSpec p = m.spec();
+            return nonNegative && p.padding() == Padding.EXPLICIT && !p.ceilMode()
+                    && p.padTop() + pad[0] < p.kernelH() && p.padLeft() + pad[1] < p.kernelW()
+                    && p.padBottom() + pad[2] < p.kernelH() && p.padRight() + pad[3] < p.kernelW();
+        }
+        return false;
     }
 
     /**

@@ -104,8 +104,8 @@ final class OneDnnBackward {
                     shape[1] = padded;
                     main = convPd(c, op.pad, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
                 }
-            } else if (OneDnnPlan.Pooling.of(layer, x.shape) != null) {
-                OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(layer, x.shape);
+            } else if (OneDnnPlan.Pooling.of(op, x.shape) != null) {
+                OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }

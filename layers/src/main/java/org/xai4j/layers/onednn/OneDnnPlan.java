@@ -109,11 +109,14 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.input = input;
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();
-        // A zero Pad is no op of its own: it folds into the padding of the convolutions reading it.
+        // A zero Pad is no op of its own: it folds into the padding of the nodes reading it.
         Map<String, String> padOf = new HashMap<>();
         Map<String, long[]> padding = new HashMap<>();
+        Map<String, String> producerOf = new HashMap<>();
+        Map<String, Node> byName = new HashMap<>();
         List<OneDnnFusion.Op> ops = new ArrayList<>();
         for (Node n : nodes) {
+            byName.put(n.name(), n);
             List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
             long[] pad = OneDnnAccelerator.spatialPadding(n.layer());
             if (n.layer() instanceof Identity) {
@@ -121,7 +124,9 @@ final class OneDnnPlan implements Accelerator.Plan {
             } else if (pad != null) {
                 padOf.put(n.name(), in.get(0));
                 padding.put(n.name(), pad);
-            } else if (!in.isEmpty() && padOf.containsKey(in.get(0)) && n.layer() instanceof Conv2d && in.size() == 1) {
+                producerOf.put(n.name(), n.inputs().get(0));
+            } else if (in.size() == 1 && padOf.containsKey(in.get(0))
+                    && OneDnnAccelerator.foldsInto(n, padding.get(in.get(0)), byName.get(producerOf.get(in.get(0))))) {
                 OneDnnFusion.Op op = new OneDnnFusion.Op(n, List.of(padOf.get(in.get(0))));
                 op.pad = padding.get(in.get(0));
                 op.fused.add(in.get(0));
@@ -182,7 +187,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             return c.outputShape(padded(x, op.pad));
         }
-        Pooling pooling = Pooling.of(op.node.layer(), x);
+        Pooling pooling = Pooling.of(op, x);
         if (pooling != null) {
             PoolGeometry g = PoolGeometry.of(pooling.spec(), x);
             return new long[] {x[0], x[1], g.OH(), g.OW()};
@@ -202,6 +207,17 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /** A pooling layer as oneDNN sees it: its algorithm and window (global pooling: the whole map). */
     record Pooling(int algorithm, PoolSpec spec) {
+        /** The op's pooling, with the padding of a Pad folded into it added to its own. */
+        static Pooling of(OneDnnFusion.Op op, long[] xShape) {
+            Pooling p = of(op.node.layer(), xShape);
+            if (p == null || op.pad == null) {
+                return p;
+            }
+            PoolSpec s = p.spec();
+            return new Pooling(p.algorithm(), s.withPadding(s.padTop() + (int) op.pad[0], s.padLeft() + (int) op.pad[1],
+                    s.padBottom() + (int) op.pad[2], s.padRight() + (int) op.pad[3]));
+        }
+
         static Pooling of(Object layer, long[] xShape) {
             if (layer instanceof MaxPool2d m) {
                 return new Pooling(dnnl_pooling_max, m.spec());
@@ -372,7 +388,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             keepAlive.add(d);
             return Dnnl.pd(d, attr, what);
         }
-        Pooling pooling = Pooling.of(op.node.layer(), x.shape);
+        Pooling pooling = Pooling.of(op, x.shape);
         if (pooling != null) {
             // Max pooling in a plan for backward keeps its switches (forward training).
             boolean switches = training && pooling.algorithm() == dnnl_pooling_max;

@@ -196,54 +196,55 @@ class OneDnnPlanTest {
     }
 
     /**
-     * Keras's ZeroPadding2D before "valid" convolutions: zero Pads fold into the convolutions'
-     * padding (asymmetric, on top of a convolution's own, shared by two readers), forward and
-     * backward; a Pad that a pooling layer reads ends the plan.
+     * Keras's ZeroPadding2D before "valid" convolutions and pooling: zero Pads fold into the
+     * padding of the convolutions that read them (asymmetric, on top of a convolution's own,
+     * shared by two readers) and of max pooling after a ReLU, forward and backward. A Pad that
+     * max pooling reads from a value that may be negative ends the plan.
      */
     @Test
-    void zeroPadsFoldIntoTheConvolutionsThatReadThem() {
-        Graph g = padGraph(false);
+    void zeroPadsFoldIntoTheConvolutionsAndPoolingThatReadThem() {
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 33, 30);
-        Map<String, INDArray> fast = g.run(Map.of("x", x), List.of("out"));
-        Acceleration.setEnabled(false);
-        Map<String, INDArray> ref = g.run(Map.of("x", x), List.of("out"));
-        Acceleration.setEnabled(true);
-        assertClose(ref.get("out"), fast.get("out"), "out");
-        String plans = String.join("\n", g.describePlans());
-        assertTrue(plans.contains("length=7"), () -> "the whole graph should be one plan:\n" + plans);
-        assertTrue(plans.contains("c1 + [p1"), () -> "the first Pad should fold into c1:\n" + plans);
-        assertFalse(plans.contains("ref:"), () -> "a reference kernel was chosen:\n" + plans);
-        compareInputGradient(g, 2);
-
-        // A Pad read by max pooling: the plan stops before it, and the answer is unchanged.
-        Graph pooled = padGraph(true);
-        Map<String, INDArray> fastPooled = pooled.run(Map.of("x", x), List.of("out"));
-        Acceleration.setEnabled(false);
-        Map<String, INDArray> refPooled = pooled.run(Map.of("x", x), List.of("out"));
-        Acceleration.setEnabled(true);
-        assertClose(refPooled.get("out"), fastPooled.get("out"), "out with a pooled Pad");
-        String pooledPlans = String.join("\n", pooled.describePlans());
-        assertTrue(pooledPlans.contains("length=3"), () -> "the plan should end before the pooled Pad:\n" + pooledPlans);
+        for (String variant : List.of("convolutions", "pooling after a ReLU", "pooling after a convolution")) {
+            Graph g = padGraph(variant);
+            Map<String, INDArray> fast = g.run(Map.of("x", x), List.of("out"));
+            Acceleration.setEnabled(false);
+            Map<String, INDArray> ref = g.run(Map.of("x", x), List.of("out"));
+            Acceleration.setEnabled(true);
+            assertClose(ref.get("out"), fast.get("out"), variant);
+            String plans = String.join("\n", g.describePlans());
+            assertTrue(plans.contains("c1 + [p1"), () -> variant + ": the first Pad should fold into c1:\n" + plans);
+            assertFalse(plans.contains("ref:"), () -> "a reference kernel was chosen:\n" + plans);
+            if (variant.equals("pooling after a convolution")) {
+                assertTrue(plans.contains("length=2"), () -> variant + ": the plan should end before the second Pad:\n" + plans);
+            } else {
+                assertTrue(plans.contains("length=" + g.nodes().size()), () -> variant + ": the whole graph should be one plan:\n" + plans);
+                compareInputGradient(g, 2);
+            }
+        }
     }
 
-    private static Graph padGraph(boolean pooled) {
+    private static Graph padGraph(String variant) {
         Nd4j.getRandom().setSeed(13);
         long[] keras = {0, 0, 0, 0, 0, 0, 1, 1}; // ZeroPadding2D(((0, 1), (0, 1)))
-        List<Node> nodes = List.of(
-                new Node("p1", new Pad(new long[] {0, 0, 3, 2, 0, 0, 3, 2}, 0), List.of("x")),
-                new Node("c1", conv(16, 3, 7, ConvSpec.DEFAULT.withStride(2).withPadding(1)), List.of("p1")),
-                new Node("r1", new ReLU(), List.of("c1")),
-                new Node("p2", new Pad(keras, 0), List.of("r1")),
-                new Node("c2", pooled ? conv(16, 16, 1, ConvSpec.DEFAULT) : conv(16, 1, 3, ConvSpec.DEFAULT.withStride(2).withGroups(16)),
-                        List.of(pooled ? "r1" : "p2")),
-                new Node("c3", pooled ? new MaxPool2d(PoolSpec.of(3).withStride(2)) : conv(16, 16, 3, ConvSpec.DEFAULT.withStride(2)),
-                        List.of("p2")),
-                new Node("out", new Add(), List.of(pooled ? "c3" : "c2", "c3")));
-        if (pooled) {
-            return new Graph(List.of(Graph.Input.of("x", -1, 3, 33, 30)),
-                    List.of(nodes.get(0), nodes.get(1), nodes.get(2), nodes.get(3), nodes.get(5),
-                            new Node("out", new GlobalAvgPool(), List.of("c3"))), List.of("out"));
-        }
+        Node p1 = new Node("p1", new Pad(new long[] {0, 0, 3, 2, 0, 0, 3, 2}, 0), List.of("x"));
+        Node c1 = new Node("c1", conv(16, 3, 7, ConvSpec.DEFAULT.withStride(2).withPadding(1)), List.of("p1"));
+        List<Node> nodes = switch (variant) {
+            case "convolutions" -> List.of(p1, c1,
+                    new Node("r1", new ReLU(), List.of("c1")),
+                    new Node("p2", new Pad(keras, 0), List.of("r1")),
+                    new Node("c2", conv(16, 1, 3, ConvSpec.DEFAULT.withStride(2).withGroups(16)), List.of("p2")),
+                    new Node("c3", conv(16, 16, 3, ConvSpec.DEFAULT.withStride(2)), List.of("p2")),
+                    new Node("out", new Add(), List.of("c2", "c3")));
+            case "pooling after a ReLU" -> List.of(p1, c1,
+                    new Node("r1", new ReLU(), List.of("c1")),
+                    new Node("p2", new Pad(new long[] {0, 0, 1, 1, 0, 0, 1, 1}, 0), List.of("r1")),
+                    new Node("m", new MaxPool2d(PoolSpec.of(3).withStride(2)), List.of("p2")),
+                    new Node("out", new GlobalAvgPool(), List.of("m")));
+            default -> List.of(p1, c1,
+                    new Node("p2", new Pad(keras, 0), List.of("c1")),
+                    new Node("m", new MaxPool2d(PoolSpec.of(3).withStride(2)), List.of("p2")),
+                    new Node("out", new GlobalAvgPool(), List.of("m")));
+        };
         return new Graph(List.of(Graph.Input.of("x", -1, 3, 33, 30)), nodes, List.of("out"));
     }
 
