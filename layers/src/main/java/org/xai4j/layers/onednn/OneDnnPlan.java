@@ -110,38 +110,35 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();
         // A zero Pad is no op of its own: it folds into the padding of the nodes reading it.
-        Map<String, String> padOf = new HashMap<>();
-        Map<String, long[]> padding = new HashMap<>();
-        Map<String, String> producerOf = new HashMap<>();
+        record Folded(String from, long[] pad, Node producer) {}
+        Map<String, Folded> folded = new HashMap<>();
         Map<String, Node> byName = new HashMap<>();
         List<OneDnnFusion.Op> ops = new ArrayList<>();
         for (Node n : nodes) {
             byName.put(n.name(), n);
             List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
             long[] pad = OneDnnAccelerator.spatialPadding(n.layer());
+            Folded f = in.size() == 1 ? folded.get(in.get(0)) : null;
             if (n.layer() instanceof Identity) {
                 alias.put(n.name(), in.get(0));
             } else if (pad != null) {
-                padOf.put(n.name(), in.get(0));
-                padding.put(n.name(), pad);
-                producerOf.put(n.name(), n.inputs().get(0));
-            } else if (in.size() == 1 && padOf.containsKey(in.get(0))
-                    && OneDnnAccelerator.foldsInto(n, padding.get(in.get(0)), byName.get(producerOf.get(in.get(0))))) {
-                OneDnnFusion.Op op = new OneDnnFusion.Op(n, List.of(padOf.get(in.get(0))));
-                op.pad = padding.get(in.get(0));
+                folded.put(n.name(), new Folded(in.get(0), pad, byName.get(n.inputs().get(0))));
+            } else if (f != null && OneDnnAccelerator.foldsInto(n, f.pad(), f.producer())) {
+                OneDnnFusion.Op op = new OneDnnFusion.Op(n, List.of(f.from()));
+                op.pad = f.pad();
                 op.fused.add(in.get(0));
                 ops.add(op);
             } else {
                 for (String i : in) {
-                    if (padOf.containsKey(i)) {
-                        throw new UnsupportedOperationException("the Pad " + i + " is read by " + n.name() + ", not a convolution");
+                    if (folded.containsKey(i)) {
+                        throw new UnsupportedOperationException("the Pad " + i + " is read by " + n.name() + ", which cannot fold it in");
                     }
                 }
                 ops.add(new OneDnnFusion.Op(n, in));
             }
         }
         for (String o : outputs) {
-            if (padOf.containsKey(alias.getOrDefault(o, o))) {
+            if (folded.containsKey(alias.getOrDefault(o, o))) {
                 throw new UnsupportedOperationException("the padded value " + o + " is wanted: a folded Pad has no buffer");
             }
         }
