@@ -108,9 +108,38 @@ public final class Acceleration {
         while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward)) {
             length++;
         }
+        Set<String> needed = outputs(graph, length, keep);
+        // A value the plan cannot hand back (a Pad folded into its readers) ends the stretch early.
+        for (int i = 0; i < length; i++) {
+            if (needed.contains(nodes.get(i).name()) && !BACKEND.canReturn(nodes.get(i))) {
+                length = i;
+                needed = outputs(graph, length, keep);
+                i = -1;
+            }
+        }
+        Set<String> outputs = needed;
         if (length == 0) {
             return Stretch.NONE;
         }
+        List<Node> stretch = nodes.subList(0, length);
+        int ran = length;
+        // A backward plan keeps the state of its last run until the backward: one per thread.
+        long thread = backward ? Thread.currentThread().getId() : -1;
+        Optional<Accelerator.Plan> plan = graph.plans().get(
+                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread),
+                k -> compile(stretch, input, x.shape(), outputs, backward));
+        if (plan.isEmpty()) {
+            return Stretch.NONE;
+        }
+        Accelerator.Plan p = plan.get();
+        Map<String, INDArray> values = p.run(x);
+        // Only this thread runs a backward plan, so runs() is the number of the run just made.
+        return new Stretch(ran, values, backward ? p : null, p.runs());
+    }
+
+    /** The values of the first {@code length} nodes that later nodes, the caller or the graph's outputs need. */
+    private static Set<String> outputs(Graph graph, int length, Set<String> keep) {
+        List<Node> nodes = graph.nodes();
         Set<String> inStretch = new HashSet<>();
         for (int i = 0; i < length; i++) {
             inStretch.add(nodes.get(i).name());
@@ -133,20 +162,7 @@ public final class Acceleration {
                 outputs.add(o);
             }
         }
-        List<Node> stretch = nodes.subList(0, length);
-        int ran = length;
-        // A backward plan keeps the state of its last run until the backward: one per thread.
-        long thread = backward ? Thread.currentThread().getId() : -1;
-        Optional<Accelerator.Plan> plan = graph.plans().get(
-                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread),
-                k -> compile(stretch, input, x.shape(), outputs, backward));
-        if (plan.isEmpty()) {
-            return Stretch.NONE;
-        }
-        Accelerator.Plan p = plan.get();
-        Map<String, INDArray> values = p.run(x);
-        // Only this thread runs a backward plan, so runs() is the number of the run just made.
-        return new Stretch(ran, values, backward ? p : null, p.runs());
+        return outputs;
     }
 
     private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward) {

@@ -30,6 +30,15 @@ public interface Accelerator {
         return supports(node);
     }
 
+    /**
+     * Whether a plan can hand back the value of {@code node} (by default yes). An operator folded
+     * into the nodes that read it has no buffer of its own: when a caller needs its value, the
+     * engine ends the stretch before it.
+     */
+    default boolean canReturn(Node node) {
+        return true;
+    }
+
     /** Whether it can also take the gradient of {@code node} with respect to its inputs. */
     default boolean supportsBackward(Node node) {
         return false;

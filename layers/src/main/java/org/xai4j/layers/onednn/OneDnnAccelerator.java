@@ -74,6 +74,12 @@ public final class OneDnnAccelerator implements Accelerator {
         return true;
     }
 
+    /** A folded Pad has no buffer of its own to hand back. */
+    @Override
+    public boolean canReturn(Node node) {
+        return spatialPadding(node.layer()) == null;
+    }
+
     private static boolean isFloat(Conv2d c) {
         return c.weight().dataType() == DataType.FLOAT && (c.bias() == null || c.bias().dataType() == DataType.FLOAT);
     }

@@ -223,6 +223,29 @@ class OneDnnPlanTest {
         }
     }
 
+    /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */
+    @Test
+    void aPadWhoseValueIsWantedEndsThePlanBeforeIt() {
+        Graph g = padGraph("convolutions");
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 33, 30);
+        INDArray seed = Nd4j.randn(DataType.FLOAT, 1, 16, 9, 7);
+        INDArray a1, g1, a2, g2;
+        try (Tape t = g.forward(Map.of("x", x), List.of("p2"))) {
+            a1 = t.value("p2").dup();
+            g1 = t.backward("out", seed, List.of("p2")).get("p2").dup();
+        }
+        String plans = String.join("\n", g.describePlans());
+        assertTrue(plans.contains("length=3"), () -> "the plan should end before p2:\n" + plans);
+        Acceleration.setEnabled(false);
+        try (Tape t = g.forward(Map.of("x", x))) {
+            a2 = t.value("p2").dup();
+            g2 = t.backward("out", seed, List.of("p2")).get("p2").dup();
+        }
+        Acceleration.setEnabled(true);
+        assertClose(a2, a1, "p2");
+        assertClose(g2, g1, "gradient at p2");
+    }
+
     private static Graph padGraph(String variant) {
         Nd4j.getRandom().setSeed(13);
         long[] keras = {0, 0, 0, 0, 0, 0, 1, 1}; // ZeroPadding2D(((0, 1), (0, 1)))
