@@ -17,14 +17,18 @@ final class Models {
 
     private Models() {}
 
+    /** A zoo model by name, or a model file ({@code .onnx} or {@code .h5}) by its path. */
     static Graph build(String name) {
+        if (name.endsWith(".onnx") || name.endsWith(".h5")) {
+            return org.xai4j.importers.Models.load(java.nio.file.Path.of(name));
+        }
         Graph g = switch (name) {
             case "resnet18" -> ResNet.resnet18(SEED);
             case "resnet50" -> ResNet.resnet50(SEED);
             case "mobilenet_v2" -> MobileNet.v2(SEED);
             case "mobilenet_v1" -> MobileNet.v1(SEED, 1.0);
             default -> throw new IllegalArgumentException("unknown benchmark model '" + name
-                    + "'; known: resnet18, resnet50, mobilenet_v2, mobilenet_v1");
+                    + "'; known: resnet18, resnet50, mobilenet_v2, mobilenet_v1, or the path of an .onnx or .h5 file");
         };
         return BatchNormFolding.fold(g);
     }
