@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -87,7 +88,8 @@ public final class Acceleration {
 
     /**
      * Runs the leading stretch of a pass whose backward goes to the graph input, with a plan that
-     * can take that stretch's backward too (nodes without forward or backward hooks only).
+     * can take that stretch's backward too (nodes without forward hooks, and without backward
+     * hooks other than the rectifier rules the backend compiles).
      */
     static Stretch runForBackward(Graph graph, Map<String, INDArray> feeds) {
         return stretch(graph, feeds, Set.of(), Set.of(), true);
@@ -104,8 +106,10 @@ public final class Acceleration {
             return Stretch.NONE;
         }
         List<Node> nodes = graph.nodes();
+        // Rectifier rules (guided backprop, deconvnet) that the plan's backward applies itself.
+        Map<String, RectifierRule.Kind> rules = new TreeMap<>();
         int length = 0;
-        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward)) {
+        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward, rules)) {
             length++;
         }
         Set<String> needed = outputs(graph, length, keep);
@@ -121,13 +125,16 @@ public final class Acceleration {
         if (length == 0) {
             return Stretch.NONE;
         }
+        Set<String> inStretch = new HashSet<>();
+        nodes.subList(0, length).forEach(n -> inStretch.add(n.name()));
+        rules.keySet().retainAll(inStretch);
         List<Node> stretch = nodes.subList(0, length);
         int ran = length;
         // A backward plan keeps the state of its last run until the backward: one per thread.
         long thread = backward ? Thread.currentThread().getId() : -1;
         Optional<Accelerator.Plan> plan = graph.plans().get(
-                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread),
-                k -> compile(stretch, input, x.shape(), outputs, backward));
+                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread, Map.copyOf(rules)),
+                k -> compile(stretch, input, x.shape(), outputs, backward, rules));
         if (plan.isEmpty()) {
             return Stretch.NONE;
         }
@@ -165,7 +172,13 @@ public final class Acceleration {
         return outputs;
     }
 
-    private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward) {
+    /**
+     * Whether the plan can run {@code node}: supported, unrecorded, no forward hook and, for a
+     * backward plan, no backward hook other than one rectifier rule the backend compiles (added
+     * to {@code rules}).
+     */
+    private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward,
+                                    Map<String, RectifierRule.Kind> rules) {
         if (recorded.contains(node.name()) || !BACKEND.supports(graph, node) || (backward && !BACKEND.supportsBackward(node))) {
             return false;
         }
@@ -175,27 +188,37 @@ public final class Acceleration {
             }
         }
         if (backward) {
+            RectifierRule.Kind rule = null;
             for (Graph.Hook<BackwardHook> h : graph.backwardHooks()) {
                 if (h.where().test(node)) {
-                    return false;
+                    if (rule != null || !(h.hook() instanceof RectifierRule r) || !BACKEND.supportsRule(node, r.kind())) {
+                        return false;
+                    }
+                    rule = r.kind();
                 }
+            }
+            if (rule != null) {
+                rules.put(node.name(), rule);
             }
         }
         return true;
     }
 
     private static Optional<Accelerator.Plan> compile(List<Node> nodes, String input, long[] shape, Set<String> outputs,
-                                                      boolean backward) {
+                                                      boolean backward, Map<String, RectifierRule.Kind> rules) {
         try {
-            return Optional.of(backward ? BACKEND.compileForBackward(nodes, input, shape, outputs)
+            return Optional.of(backward ? BACKEND.compileForBackward(nodes, input, shape, outputs, rules)
                     : BACKEND.compile(nodes, input, shape, outputs));
         } catch (UnsupportedOperationException e) {
             return Optional.empty();
         }
     }
 
-    /** {@code thread} is -1 for inference plans, the owning thread's id for backward plans. */
-    record PlanKey(int length, List<String> outputs, String shape, long thread) {}
+    /**
+     * {@code thread} is -1 for inference plans, the owning thread's id for backward plans;
+     * {@code rules}: the rectifier rules compiled into a backward plan, by node.
+     */
+    record PlanKey(int length, List<String> outputs, String shape, long thread, Map<String, RectifierRule.Kind> rules) {}
 
     /** A graph's compiled plans, least recently used first; evicted plans are closed. */
     static final class Plans {

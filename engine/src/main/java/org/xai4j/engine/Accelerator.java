@@ -62,6 +62,23 @@ public interface Accelerator {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no backward plans");
     }
 
+    /** Whether a backward plan can apply {@code rule} at {@code node} (see {@link RectifierRule}). */
+    default boolean supportsRule(Node node, RectifierRule.Kind rule) {
+        return false;
+    }
+
+    /**
+     * Like {@link #compileForBackward(List, String, long[], Set)}, with the backward of each node
+     * named in {@code rules} replaced by that rectifier rule.
+     */
+    default Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
+                                    Map<String, RectifierRule.Kind> rules) {
+        if (!rules.isEmpty()) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " compiles no rectifier rules");
+        }
+        return compileForBackward(nodes, input, inputShape, outputs);
+    }
+
     /** A compiled stretch; it holds native buffers until closed. Safe to run from any thread. */
     interface Plan extends AutoCloseable {
 

@@ -5,6 +5,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.HookHandle;
 import org.xai4j.engine.Node;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.ReLU;
 
@@ -32,24 +33,45 @@ public final class BackwardRules {
         RELU_ONLY
     }
 
+    /**
+     * Installs guided backpropagation's rule on the rectifiers. The hook is a {@link RectifierRule},
+     * so a backward plan may apply the rule itself; this code is the rule node by node.
+     */
     public static HookHandle guided(Graph graph, Activations activations) {
-        // relu(dy) * mask == relu(dy * mask) for a 0/1 mask, and dy * mask is exactly what the
-        // rectifier's own backward rule has just computed (derivative 0 at the kinks, as the oracle).
-        return graph.addBackwardHook(n -> rectifies(n, activations), (node, dy, dx) -> {
-            if (NdArrays.sameBuffer(dx[0], dy)) {
-                return new INDArray[] {Transforms.relu(dx[0], true)};
+        return graph.addBackwardHook(n -> rectifies(n, activations), new RectifierRule() {
+            @Override
+            public Kind kind() {
+                return Kind.GUIDED;
             }
-            return new INDArray[] {Transforms.relu(dx[0], false)};
+
+            @Override
+            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
+                // relu(dy) * mask == relu(dy * mask) for a 0/1 mask, and dy * mask is exactly what the
+                // rectifier's own backward rule has just computed (derivative 0 at the kinks, as the oracle).
+                if (NdArrays.sameBuffer(dx[0], dy)) {
+                    return new INDArray[] {Transforms.relu(dx[0], true)};
+                }
+                return new INDArray[] {Transforms.relu(dx[0], false)};
+            }
         });
     }
 
+    /** Installs the deconvnet's rule on the rectifiers (a {@link RectifierRule}, like {@link #guided}). */
     public static HookHandle deconvnet(Graph graph, Activations activations) {
-        return graph.addBackwardHook(n -> rectifies(n, activations), (node, dy, dx) -> {
-            INDArray rectified = Transforms.relu(dy, true);
-            if (!NdArrays.sameBuffer(dx[0], dy)) {
-                NdArrays.close(dx[0]);
+        return graph.addBackwardHook(n -> rectifies(n, activations), new RectifierRule() {
+            @Override
+            public Kind kind() {
+                return Kind.DECONVNET;
             }
-            return new INDArray[] {rectified};
+
+            @Override
+            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
+                INDArray rectified = Transforms.relu(dy, true);
+                if (!NdArrays.sameBuffer(dx[0], dy)) {
+                    NdArrays.close(dx[0]);
+                }
+                return new INDArray[] {rectified};
+            }
         });
     }
 

@@ -1,12 +1,14 @@
 package org.xai4j.layers.onednn;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Accelerator;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
 import org.xai4j.layers.Clip;
@@ -130,7 +132,7 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
-        return new OneDnnPlan(nodes, input, inputShape, outputs, false);
+        return new OneDnnPlan(nodes, input, inputShape, outputs, false, Map.of());
     }
 
     @Override
@@ -140,6 +142,18 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
-        return new OneDnnPlan(nodes, input, inputShape, outputs, true);
+        return compileForBackward(nodes, input, inputShape, outputs, Map.of());
+    }
+
+    /** Both rules on a ReLU or a Clip from 0: a rectified copy of dy, in place, after or instead of the mask. */
+    @Override
+    public boolean supportsRule(Node node, RectifierRule.Kind rule) {
+        return node.layer() instanceof ReLU || node.layer() instanceof Clip c && c.min() == 0;
+    }
+
+    @Override
+    public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
+                                   Map<String, RectifierRule.Kind> rules) {
+        return new OneDnnPlan(nodes, input, inputShape, outputs, true, rules);
     }
 }

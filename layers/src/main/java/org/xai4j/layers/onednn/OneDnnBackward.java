@@ -21,6 +21,7 @@ import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Memory;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Conv2d;
 
 /**
@@ -33,7 +34,9 @@ import org.xai4j.layers.Conv2d;
  *       weights reordered once for it;</li>
  *   <li>max pooling: dy routed to the recorded switch of each window; average and global average
  *       pooling: dy shared over the window;</li>
- *   <li>Add: dy to both inputs.</li>
+ *   <li>Add: dy to both inputs;</li>
+ *   <li>a {@link RectifierRule} on a ReLU or Clip: guided backprop keeps the mask and then takes
+ *       relu(dy) in place; deconvnet takes relu(dy) instead of the mask.</li>
  * </ul>
  * A value read by several ops gets the sum of their contributions: the first writes, the next
  * ones add (a binary add, in place). Gradients never reach an op whose output got none.
@@ -41,8 +44,8 @@ import org.xai4j.layers.Conv2d;
 final class OneDnnBackward {
 
     /** The backward descriptors of one op, made before the shared scratchpad is sized. */
-    record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, dnnl_primitive_desc main, long paddedChannels,
-                   long scratchBytes) {}
+    record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, RectifierRule.Kind rule, dnnl_primitive_desc main,
+                   long paddedChannels, long scratchBytes) {}
 
     /** Writes a gradient into a value's diff, or adds it when the diff already holds one. */
     private record Contribution(int target, dnnl_primitive write, dnnl_exec_arg_t writeArgs, int writeCount,
@@ -63,6 +66,7 @@ final class OneDnnBackward {
     private record Extract(dnnl_primitive reorder, dnnl_exec_arg_t args, long from, long images, long imageBytes, long keepBytes) {}
 
     private record Step(int out, String name, dnnl_primitive eltwise, dnnl_exec_arg_t eltwiseArgs,
+                        dnnl_primitive rectify, dnnl_exec_arg_t rectifyArgs,
                         dnnl_primitive before, dnnl_exec_arg_t beforeArgs, int beforeCount, List<Contribution> contributions) {}
 
     /** A gradient given at one of the plan's outputs, as a plain NCHW array. */
@@ -89,7 +93,11 @@ final class OneDnnBackward {
             // A standalone ReLU/Clip, or one fused into the op (plans for backward fuse at most one).
             float[] e = OneDnnFusion.eltwiseOf(layer) != null ? OneDnnFusion.eltwiseOf(layer)
                     : op.eltwise.isEmpty() ? null : op.eltwise.get(0);
-            dnnl_primitive_desc eltwise = e == null ? null : eltwisePd(e, y, plan, what);
+            String rectifier = OneDnnFusion.eltwiseOf(layer) != null ? op.node.name()
+                    : op.eltwiseNodes.isEmpty() ? null : op.eltwiseNodes.get(0);
+            // A rectifier rule: guided keeps the mask and rectifies after it, deconvnet only rectifies.
+            RectifierRule.Kind rule = rectifier == null ? null : plan.rules.get(rectifier);
+            dnnl_primitive_desc eltwise = e == null || rule == RectifierRule.Kind.DECONVNET ? null : eltwisePd(e, y, plan, what);
             dnnl_primitive_desc main = null;
             long padded = 0;
             if (layer instanceof Conv2d c) {
@@ -109,7 +117,7 @@ final class OneDnnBackward {
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
-            plan.description.add("  backward of " + op.node.name() + ": "
+            plan.description.add("  backward of " + op.node.name() + ": " + (rule == null ? "" : rule.name().toLowerCase() + " rule, ")
                     + (eltwise == null ? "" : Dnnl.implementation(eltwise) + " ") + (main == null ? "(passes dy on)" : Dnnl.implementation(main)));
             long bytes = 0;
             for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main}) {
@@ -118,7 +126,7 @@ final class OneDnnBackward {
                     plan.keepAlive.add(pd);
                 }
             }
-            pending.add(new Pending(op, eltwise, main, padded, bytes));
+            pending.add(new Pending(op, eltwise, rule, main, padded, bytes));
         }
         return pending;
     }
@@ -210,6 +218,17 @@ final class OneDnnBackward {
             eltwiseArgs = Dnnl.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
                     new dnnl_memory[] {values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())});
         }
+        dnnl_primitive rectify = null;
+        dnnl_exec_arg_t rectifyArgs = null;
+        if (p.rule() != null) {
+            // relu(dy) in place: after the mask, relu(mask * dy) = mask * relu(dy) (guided).
+            dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
+            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, dnnl_eltwise_relu, mds[out], 0f, 0f),
+                    "rectifier rule at " + op.node.name());
+            plan.keepAlive.add(d);
+            rectify = Dnnl.primitive(Dnnl.pd(d, null, "rectifier rule at " + op.node.name()));
+            rectifyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {diff[out], diff[out]});
+        }
         List<Contribution> contributions = new ArrayList<>();
         // When the kernel writes a layout of its own, it runs first, then its result is moved into place.
         dnnl_primitive before = null;
@@ -280,7 +299,7 @@ final class OneDnnBackward {
                 contributions.add(copy(diff[out], mds[out], index.get(in)));
             }
         }
-        return new Step(out, op.node.name(), eltwise, eltwiseArgs, before, beforeArgs, beforeCount, contributions);
+        return new Step(out, op.node.name(), eltwise, eltwiseArgs, rectify, rectifyArgs, before, beforeArgs, beforeCount, contributions);
     }
 
     /** OIHW weights with zero rows appended along I up to {@code channels}. */
@@ -357,6 +376,9 @@ final class OneDnnBackward {
             }
             if (step.eltwise() != null) {
                 Dnnl.execute(step.eltwise(), stream, step.eltwiseArgs(), 4, "backward of " + step.name());
+            }
+            if (step.rectify() != null) {
+                Dnnl.execute(step.rectify(), stream, step.rectifyArgs(), 2, "rectifier rule at " + step.name());
             }
             if (step.before() != null) {
                 Dnnl.execute(step.before(), stream, step.beforeArgs(), step.beforeCount(), "backward of " + step.name());

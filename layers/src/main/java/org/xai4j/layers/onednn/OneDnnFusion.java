@@ -31,6 +31,8 @@ final class OneDnnFusion {
         String out;
         /** Eltwise post-ops after the main operation: {algorithm, alpha, beta} each. */
         final List<float[]> eltwise = new ArrayList<>();
+        /** The nodes those post-ops stand for, in the same order. */
+        final List<String> eltwiseNodes = new ArrayList<>();
         /** The value this op adds its result onto, in place (a fused residual addition). */
         String sumOnto;
         /** Position of the sum among the post-ops (eltwise before it run before the sum). */
@@ -92,6 +94,7 @@ final class OneDnnFusion {
                     && (!training || before.eltwise.isEmpty())
                     && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
                 before.eltwise.add(eltwise);
+                before.eltwiseNodes.add(op.node.name());
                 before.fused.add(op.node.name());
                 rename(before, op.out, producer);
                 continue;

@@ -29,6 +29,7 @@ import org.nd4j.linalg.api.shape.Shape;
 import org.xai4j.engine.Accelerator;
 import org.xai4j.engine.Memory;
 import org.xai4j.engine.Node;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
 import org.xai4j.layers.Conv2d;
@@ -96,6 +97,8 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final List<dnnl_memory> memories = new ArrayList<>();
     Buffer scratchpad;
     private final boolean training;
+    /** Rectifier rules that replace the backward of these nodes (training plans). */
+    final Map<String, RectifierRule.Kind> rules;
     private OneDnnBackward backward;
     private long runs;
     private boolean closed;
@@ -103,9 +106,12 @@ final class OneDnnPlan implements Accelerator.Plan {
     /**
      * @param training keep what {@link #backward} needs: every activation in its own buffer, max
      *     pooling's switches, no in-place residual sums
+     * @param rules rectifier rules (guided backprop, deconvnet) for the backward of these nodes
      */
-    OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training) {
+    OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training,
+               Map<String, RectifierRule.Kind> rules) {
         this.training = training;
+        this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
         Map<String, String> alias = new HashMap<>();

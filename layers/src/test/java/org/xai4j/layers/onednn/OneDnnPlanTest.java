@@ -13,9 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.HookHandle;
 import org.xai4j.engine.Node;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.engine.Tape;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
@@ -221,6 +224,41 @@ class OneDnnPlanTest {
                 compareInputGradient(g, 2);
             }
         }
+    }
+
+    /**
+     * Guided backprop and deconvnet put a {@link RectifierRule} on every rectifier: the backward
+     * plan applies it itself (mask then relu(dy), or relu(dy) alone), and the input gradient equals
+     * the node-by-node engine's, which calls the hook. ResNet-18 has ReLUs fused into convolutions
+     * and additions; the settings graph a ReLU6, a standalone ReLU and a Clip that is no rectifier.
+     */
+    @Test
+    void rectifierRulesRunInsideTheBackwardPlan() {
+        for (RectifierRule.Kind kind : RectifierRule.Kind.values()) {
+            for (Graph g : List.of(BatchNormFolding.fold(ResNet.resnet18(5)), settingsGraph())) {
+                try (HookHandle rule = g.addBackwardHook(
+                        n -> n.layer() instanceof ReLU || n.layer() instanceof Clip c && c.min() == 0, rectifierRule(kind))) {
+                    compareInputGradient(g, 1);
+                    String plans = String.join("\n", g.describePlans());
+                    assertTrue(plans.contains(kind.name().toLowerCase() + " rule"), () -> kind + ": no rule in the plan:\n" + plans);
+                }
+            }
+        }
+    }
+
+    /** The rules node by node, as the explain module's BackwardRules has them. */
+    private static RectifierRule rectifierRule(RectifierRule.Kind kind) {
+        return new RectifierRule() {
+            @Override
+            public Kind kind() {
+                return kind;
+            }
+
+            @Override
+            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
+                return new INDArray[] {Transforms.relu(kind == Kind.GUIDED ? dx[0] : dy, false)};
+            }
+        };
     }
 
     /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */
