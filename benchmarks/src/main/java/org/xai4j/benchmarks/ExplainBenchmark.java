@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.explain.GradCam;
+import org.xai4j.explain.GuidedBackprop;
 import org.xai4j.explain.IntegratedGradients;
 import org.xai4j.explain.Saliency;
 import org.xai4j.explain.SmoothGrad;
@@ -46,6 +47,7 @@ public class ExplainBenchmark {
     private GradCam gradCam;
     private IntegratedGradients ig;
     private SmoothGrad smoothGrad;
+    private final GuidedBackprop guided = new GuidedBackprop();
     private final Target target = Target.of(7);
 
     @Setup
@@ -63,6 +65,14 @@ public class ExplainBenchmark {
     @Measurement(iterations = 5, time = 4)
     public INDArray gradCam() {
         return gradCam.explain(graph, x, target).map();
+    }
+
+    /** Guided backpropagation: a saliency pass with the guided rule on every rectifier. */
+    @Benchmark
+    @Warmup(iterations = 3, time = 3)
+    @Measurement(iterations = 5, time = 4)
+    public INDArray guidedBackprop() {
+        return guided.explain(graph, x, target).map();
     }
 
     @Benchmark
