@@ -125,11 +125,9 @@ public final class Acceleration {
         if (length == 0) {
             return Stretch.NONE;
         }
-        Set<String> inStretch = new HashSet<>();
-        nodes.subList(0, length).forEach(n -> inStretch.add(n.name()));
-        rules.keySet().retainAll(inStretch);
-        List<Node> stretch = nodes.subList(0, length);
         int ran = length;
+        rules.keySet().removeIf(name -> graph.position(name) >= ran);
+        List<Node> stretch = nodes.subList(0, length);
         // A backward plan keeps the state of its last run until the backward: one per thread.
         long thread = backward ? Thread.currentThread().getId() : -1;
         Optional<Accelerator.Plan> plan = graph.plans().get(

@@ -1,5 +1,7 @@
 package org.xai4j.engine;
 
+import org.nd4j.linalg.api.ndarray.INDArray;
+
 /**
  * A backward hook that applies one of the well-known modified rules of a rectifier (a ReLU, or a
  * Clip with lower bound 0), named by its {@link #kind()}:
@@ -16,4 +18,19 @@ public interface RectifierRule extends BackwardHook {
     enum Kind { GUIDED, DECONVNET }
 
     Kind kind();
+
+    /** The rule {@code kind}, computed node by node by {@code hook}. */
+    static RectifierRule of(Kind kind, BackwardHook hook) {
+        return new RectifierRule() {
+            @Override
+            public Kind kind() {
+                return kind;
+            }
+
+            @Override
+            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
+                return hook.onBackward(node, dy, dx);
+            }
+        };
+    }
 }

@@ -38,41 +38,25 @@ public final class BackwardRules {
      * so a backward plan may apply the rule itself; this code is the rule node by node.
      */
     public static HookHandle guided(Graph graph, Activations activations) {
-        return graph.addBackwardHook(n -> rectifies(n, activations), new RectifierRule() {
-            @Override
-            public Kind kind() {
-                return Kind.GUIDED;
+        // relu(dy) * mask == relu(dy * mask) for a 0/1 mask, and dy * mask is exactly what the
+        // rectifier's own backward rule has just computed (derivative 0 at the kinks, as the oracle).
+        return graph.addBackwardHook(n -> rectifies(n, activations), RectifierRule.of(RectifierRule.Kind.GUIDED, (node, dy, dx) -> {
+            if (NdArrays.sameBuffer(dx[0], dy)) {
+                return new INDArray[] {Transforms.relu(dx[0], true)};
             }
-
-            @Override
-            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
-                // relu(dy) * mask == relu(dy * mask) for a 0/1 mask, and dy * mask is exactly what the
-                // rectifier's own backward rule has just computed (derivative 0 at the kinks, as the oracle).
-                if (NdArrays.sameBuffer(dx[0], dy)) {
-                    return new INDArray[] {Transforms.relu(dx[0], true)};
-                }
-                return new INDArray[] {Transforms.relu(dx[0], false)};
-            }
-        });
+            return new INDArray[] {Transforms.relu(dx[0], false)};
+        }));
     }
 
     /** Installs the deconvnet's rule on the rectifiers (a {@link RectifierRule}, like {@link #guided}). */
     public static HookHandle deconvnet(Graph graph, Activations activations) {
-        return graph.addBackwardHook(n -> rectifies(n, activations), new RectifierRule() {
-            @Override
-            public Kind kind() {
-                return Kind.DECONVNET;
+        return graph.addBackwardHook(n -> rectifies(n, activations), RectifierRule.of(RectifierRule.Kind.DECONVNET, (node, dy, dx) -> {
+            INDArray rectified = Transforms.relu(dy, true);
+            if (!NdArrays.sameBuffer(dx[0], dy)) {
+                NdArrays.close(dx[0]);
             }
-
-            @Override
-            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
-                INDArray rectified = Transforms.relu(dy, true);
-                if (!NdArrays.sameBuffer(dx[0], dy)) {
-                    NdArrays.close(dx[0]);
-                }
-                return new INDArray[] {rectified};
-            }
-        });
+            return new INDArray[] {rectified};
+        }));
     }
 
     /** How a rule is put on a graph: {@link #guided} or {@link #deconvnet}. */

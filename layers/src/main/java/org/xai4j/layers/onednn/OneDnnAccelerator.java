@@ -52,7 +52,10 @@ public final class OneDnnAccelerator implements Accelerator {
                 || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null;
     }
 
-    /** A zero Pad only where every node that reads it folds it in ({@link #foldsInto}). */
+    /**
+     * A zero Pad only where every node that reads it folds it in ({@link #foldsInto}). Where its
+     * value itself is wanted (a graph output), {@link #canReturn} ends the stretch before it.
+     */
     @Override
     public boolean supports(Graph graph, Node node) {
         if (!supports(node)) {
@@ -60,11 +63,6 @@ public final class OneDnnAccelerator implements Accelerator {
         }
         if (!(node.layer() instanceof Pad)) {
             return true;
-        }
-        for (String out : graph.outputs()) {
-            if (graph.resolve(out).equals(node.name())) {
-                return false;
-            }
         }
         String from = node.inputs().get(0);
         Node producer = graph.isInput(from) ? null : graph.node(from);

@@ -91,15 +91,15 @@ final class OneDnnBackward {
             String what = "backward of " + op.node.name();
             Object layer = op.node.layer();
             // A standalone ReLU/Clip, or one fused into the op (plans for backward fuse at most one).
-            float[] e = OneDnnFusion.eltwiseOf(layer) != null ? OneDnnFusion.eltwiseOf(layer)
-                    : op.eltwise.isEmpty() ? null : op.eltwise.get(0);
-            String rectifier = OneDnnFusion.eltwiseOf(layer) != null ? op.node.name()
-                    : op.eltwiseNodes.isEmpty() ? null : op.eltwiseNodes.get(0);
+            float[] own = OneDnnFusion.eltwiseOf(layer);
+            float[] e = own != null ? own : op.eltwise.isEmpty() ? null : op.eltwise.get(0);
+            String rectifier = own != null ? op.node.name() : op.eltwiseNodes.isEmpty() ? null : op.eltwiseNodes.get(0);
             // A rectifier rule: guided keeps the mask and rectifies after it, deconvnet only rectifies.
             RectifierRule.Kind rule = rectifier == null ? null : plan.rules.get(rectifier);
             dnnl_primitive_desc eltwise = e == null || rule == RectifierRule.Kind.DECONVNET ? null : eltwisePd(e, y, plan, what);
             dnnl_primitive_desc main = null;
             long padded = 0;
+            OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
             if (layer instanceof Conv2d c) {
                 main = convPd(c, op.pad, x, x.md, x.shape[1], y, plan, what);
                 if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1) {
@@ -112,8 +112,7 @@ final class OneDnnBackward {
                     shape[1] = padded;
                     main = convPd(c, op.pad, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
                 }
-            } else if (OneDnnPlan.Pooling.of(op, x.shape) != null) {
-                OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
+            } else if (pooling != null) {
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
@@ -222,11 +221,7 @@ final class OneDnnBackward {
         dnnl_exec_arg_t rectifyArgs = null;
         if (p.rule() != null) {
             // relu(dy) in place: after the mask, relu(mask * dy) = mask * relu(dy) (guided).
-            dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
-            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, dnnl_eltwise_relu, mds[out], 0f, 0f),
-                    "rectifier rule at " + op.node.name());
-            plan.keepAlive.add(d);
-            rectify = Dnnl.primitive(Dnnl.pd(d, null, "rectifier rule at " + op.node.name()));
+            rectify = eltwise(dnnl_eltwise_relu, 0f, mds[out], "rectifier rule at " + op.node.name());
             rectifyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {diff[out], diff[out]});
         }
         List<Contribution> contributions = new ArrayList<>();
@@ -317,16 +312,21 @@ final class OneDnnBackward {
         if (Dnnl.same(fromMd, mds[x])) {
             // A copy in the same layout: oneDNN's reorder takes a generic loop for it, its jitted
             // y = 1*x + 0 runs about 3x faster.
-            dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
-            Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, dnnl_eltwise_linear, fromMd, 1f, 0f), "gradient copy");
-            plan.keepAlive.add(d);
-            dnnl_primitive copy = Dnnl.primitive(Dnnl.pd(d, null, "gradient copy"));
+            dnnl_primitive copy = eltwise(dnnl_eltwise_linear, 1f, fromMd, "gradient copy");
             dnnl_exec_arg_t copyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
             return new Contribution(x, copy, copyArgs, 2, null, null, 0, add(x, from, fromMd));
         }
         dnnl_memory tempX = plan.memory(mds[x], temp.address);
         return new Contribution(x, reorder, writeArgs, 2, reorder,
                 Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
+    }
+
+    /** An inference eltwise {@code algorithm(alpha, beta = 0)} over memory of layout {@code md}. */
+    private dnnl_primitive eltwise(int algorithm, float alpha, dnnl_memory_desc_t md, String what) {
+        dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
+        Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, algorithm, md, alpha, 0f), what);
+        plan.keepAlive.add(d);
+        return Dnnl.primitive(Dnnl.pd(d, null, what));
     }
 
     /** {@code diff[x] += other}, in place. */

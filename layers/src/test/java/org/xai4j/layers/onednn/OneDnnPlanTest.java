@@ -248,17 +248,8 @@ class OneDnnPlanTest {
 
     /** The rules node by node, as the explain module's BackwardRules has them. */
     private static RectifierRule rectifierRule(RectifierRule.Kind kind) {
-        return new RectifierRule() {
-            @Override
-            public Kind kind() {
-                return kind;
-            }
-
-            @Override
-            public INDArray[] onBackward(Node node, INDArray dy, INDArray[] dx) {
-                return new INDArray[] {Transforms.relu(kind == Kind.GUIDED ? dx[0] : dy, false)};
-            }
-        };
+        return RectifierRule.of(kind, (node, dy, dx) ->
+                new INDArray[] {Transforms.relu(kind == RectifierRule.Kind.GUIDED ? dx[0] : dy, false)});
     }
 
     /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */
