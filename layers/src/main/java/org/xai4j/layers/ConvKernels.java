@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.OpContext;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Memory;
 
@@ -100,11 +101,19 @@ final class ConvKernels {
             return dense;
         }
         INDArray dx = Memory.zeros(dy.dataType(), xShape);
-        dx.get(NDArrayIndex.all(), NDArrayIndex.all(),
-                NDArrayIndex.interval(0, spec.strideH(), (dy.size(2) - 1) * spec.strideH() + 1),
-                NDArrayIndex.interval(0, spec.strideW(), (dy.size(3) - 1) * spec.strideW() + 1)).assign(dense);
+        dx.get(NDArrayIndex.all(), NDArrayIndex.all(), strided(dy.size(2), spec.strideH()), strided(dy.size(3), spec.strideW()))
+                .assign(dense);
         Memory.recycle(dense);
         return dx;
+    }
+
+    /**
+     * Positions 0, s, ..., (n - 1) s. ND4J's strided interval rejects a single position (it asks
+     * for index s of an axis of length 1, found by the plan fuzz on a 3x1 map), so one position is
+     * a plain interval.
+     */
+    private static INDArrayIndex strided(long n, int s) {
+        return n == 1 ? NDArrayIndex.interval(0, 1) : NDArrayIndex.interval(0, s, (n - 1) * s + 1);
     }
 
     /**
