@@ -70,7 +70,7 @@ final class OneDnnBackward {
                         dnnl_primitive before, dnnl_exec_arg_t beforeArgs, int beforeCount, List<Contribution> contributions) {}
 
     /** A gradient given at one of the plan's outputs, as a plain NCHW array. */
-    private record Given(String name, long[] shape, dnnl_memory plain, Contribution into) {}
+    private record Given(String name, long[] shape, dnnl_memory plain, Contribution into, OneDnnPlan.Buffer stage) {}
 
     private final OneDnnPlan plan;
     private final Map<String, Integer> index = new HashMap<>();
@@ -80,6 +80,7 @@ final class OneDnnBackward {
     private final long[] inputShape;
     private final OneDnnPlan.Buffer temp;
     private final dnnl_memory_desc_t[] mds;
+    private OneDnnPlan.Buffer inputStage;
 
     static List<Pending> plan(OneDnnPlan plan, List<OneDnnFusion.Op> ops, Map<String, OneDnnPlan.Value> values,
                               List<dnnl_primitive_desc> forward) {
@@ -102,11 +103,14 @@ final class OneDnnBackward {
             OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
             if (layer instanceof Conv2d c) {
                 main = convPd(c, op.pad, x, x.md, x.shape[1], y, plan, what);
-                if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1) {
+                if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1
+                        && Dnnl.same(x.md, Dnnl.md(x.shape, dnnl_abcd))) {
                     // oneDNN's fast backward-data kernels want whole blocks of 8 input channels;
                     // for the RGB input it fell back to a reference loop ~50x slower. So the
                     // gradient is taken for input channels padded with zero weights to a multiple
-                    // of 8, channel-blocked, and only the real channels are kept.
+                    // of 8, channel-blocked, and only the real channels are kept. (Only for a plain
+                    // NCHW input: a blocked one has no sub-memory of its real channels in oneDNN
+                    // 2.5, and keeps the reference kernel.)
                     padded = (x.shape[1] + 7) / 8 * 8;
                     long[] shape = x.shape.clone();
                     shape[1] = padded;
@@ -122,7 +126,6 @@ final class OneDnnBackward {
             for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main}) {
                 if (pd != null) {
                     bytes = Math.max(bytes, Dnnl.bytes(Dnnl.query(pd, dnnl_query_scratchpad_md)));
-                    plan.keepAlive.add(pd);
                 }
             }
             pending.add(new Pending(op, eltwise, rule, main, padded, bytes));
@@ -135,13 +138,10 @@ final class OneDnnBackward {
         int alg = (int) e[0] == dnnl_eltwise_clip ? dnnl_eltwise_clip_v2_use_dst_for_bwd : dnnl_eltwise_relu_use_dst_for_bwd;
         dnnl_eltwise_desc_t fwd = new dnnl_eltwise_desc_t();
         Dnnl.check(dnnl_eltwise_forward_desc_init(fwd, dnnl_forward_training, alg, y.md, e[1], e[2]), what);
-        dnnl_primitive_desc hint = Dnnl.pd(fwd, null, what);
+        dnnl_primitive_desc hint = plan.pd(fwd, null, null, what);
         dnnl_eltwise_desc_t bwd = new dnnl_eltwise_desc_t();
         Dnnl.check(dnnl_eltwise_backward_desc_init(bwd, alg, y.md, y.md, e[1], e[2]), what);
-        plan.keepAlive.add(fwd);
-        plan.keepAlive.add(bwd);
-        plan.keepAlive.add(hint);
-        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+        return plan.pd(bwd, plan.attr(), hint, what);
     }
 
     /** Backward-data of a convolution, writing {@code dxMd} for {@code cIn} input channels. */
@@ -152,28 +152,23 @@ final class OneDnnBackward {
         dnnl_convolution_desc_t fwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_training, dnnl_convolution_direct,
                 dxMd, wAny, null, y.md, w[0], w[1], w[2], w[3]), what);
-        dnnl_primitive_desc hint = Dnnl.pd(fwd, null, what);
+        dnnl_primitive_desc hint = plan.pd(fwd, null, null, what);
         dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct,
                 dxMd, wAny, y.md, w[0], w[1], w[2], w[3]), what);
-        plan.keepAlive.add(fwd);
-        plan.keepAlive.add(bwd);
-        plan.keepAlive.add(hint);
-        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+        return plan.pd(bwd, plan.attr(), hint, what);
     }
 
     private static dnnl_primitive_desc poolPd(OneDnnPlan.Pooling pooling, OneDnnPlan.Value x, OneDnnPlan.Value y,
                                               dnnl_primitive_desc forward, OneDnnPlan plan, String what) {
         dnnl_primitive_desc hint = forward;
         if (hint == null) {
-            hint = Dnnl.pd(plan.poolDesc(pooling, x, y, dnnl_forward_training, what), null, what);
-            plan.keepAlive.add(hint);
+            hint = plan.pd(plan.poolDesc(pooling, x, y, dnnl_forward_training, what), null, null, what);
         }
         long[][] w = OneDnnPlan.poolWindow(pooling, x, what);
         dnnl_pooling_v2_desc_t bwd = new dnnl_pooling_v2_desc_t();
         Dnnl.check(dnnl_pooling_v2_backward_desc_init(bwd, pooling.algorithm(), x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
-        plan.keepAlive.add(bwd);
-        return Dnnl.pd(bwd, Dnnl.attr(), hint, what);
+        return plan.pd(bwd, plan.attr(), hint, what);
     }
 
     OneDnnBackward(OneDnnPlan plan, List<Pending> pending, Map<String, OneDnnPlan.Value> values, Map<String, String> wanted,
@@ -191,7 +186,9 @@ final class OneDnnBackward {
             long bytes = Dnnl.bytes(v.md);
             most = Math.max(most, bytes);
             if (names.get(i).equals(input)) {
-                diff[i] = plan.memory(v.md, 0); // pointed at the caller's result array on each backward
+                // Pointed at the caller's result array on each backward (guarded mode: at a staging buffer).
+                inputStage = plan.guarded() ? plan.buffer(bytes) : null;
+                diff[i] = plan.memory(v.md, 0);
             } else {
                 diff[i] = plan.memory(v.md, plan.buffer(bytes).address);
             }
@@ -203,7 +200,8 @@ final class OneDnnBackward {
         wanted.forEach((name, value) -> {
             OneDnnPlan.Value v = values.get(value);
             dnnl_memory plain = plan.memory(Dnnl.md(v.shape, dnnl_abcd), 0);
-            given.add(new Given(name, v.shape, plain, copy(plain, Dnnl.md(v.shape, dnnl_abcd), index.get(value))));
+            OneDnnPlan.Buffer stage = plan.guarded() ? plan.buffer(Dnnl.bytes(Dnnl.md(v.shape, dnnl_abcd))) : null;
+            given.add(new Given(name, v.shape, plain, copy(plain, Dnnl.md(v.shape, dnnl_abcd), index.get(value)), stage));
         });
     }
 
@@ -213,8 +211,8 @@ final class OneDnnBackward {
         dnnl_primitive eltwise = null;
         dnnl_exec_arg_t eltwiseArgs = null;
         if (p.eltwise() != null) {
-            eltwise = Dnnl.primitive(p.eltwise());
-            eltwiseArgs = Dnnl.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
+            eltwise = plan.primitive(p.eltwise());
+            eltwiseArgs = plan.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
                     new dnnl_memory[] {values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())});
         }
         dnnl_primitive rectify = null;
@@ -222,7 +220,7 @@ final class OneDnnBackward {
         if (p.rule() != null) {
             // relu(dy) in place: after the mask, relu(mask * dy) = mask * relu(dy) (guided).
             rectify = eltwise(dnnl_eltwise_relu, 0f, mds[out], "rectifier rule at " + op.node.name());
-            rectifyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {diff[out], diff[out]});
+            rectifyArgs = plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {diff[out], diff[out]});
         }
         List<Contribution> contributions = new ArrayList<>();
         // When the kernel writes a layout of its own, it runs first, then its result is moved into place.
@@ -231,7 +229,7 @@ final class OneDnnBackward {
         int beforeCount = 0;
         if (p.main() != null) {
             int x = index.get(op.in.get(0));
-            dnnl_primitive main = Dnnl.primitive(p.main());
+            dnnl_primitive main = plan.primitive(p.main());
             List<Integer> kinds = new ArrayList<>(List.of(DNNL_ARG_DIFF_DST));
             List<dnnl_memory> mems = new ArrayList<>(List.of(diff[out]));
             if (op.node.layer() instanceof Conv2d c) {
@@ -254,8 +252,8 @@ final class OneDnnBackward {
                 List<dnnl_memory> viaTemp = new ArrayList<>(mems);
                 dnnl_memory tempX = plan.memory(mds[x], temp.address);
                 viaTemp.add(tempX);
-                contributions.add(new Contribution(x, main, Dnnl.args(k, direct.toArray(dnnl_memory[]::new)), k.length,
-                        main, Dnnl.args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
+                contributions.add(new Contribution(x, main, plan.args(k, direct.toArray(dnnl_memory[]::new)), k.length,
+                        main, plan.args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
             } else {
                 // The kernel writes another layout: into a buffer of its own, then reordered (or added) into place.
                 OneDnnPlan.Buffer b = plan.buffer(Dnnl.bytes(dxMd));
@@ -263,15 +261,15 @@ final class OneDnnBackward {
                 List<dnnl_memory> into = new ArrayList<>(mems);
                 into.add(own);
                 before = main;
-                beforeArgs = Dnnl.args(k, into.toArray(dnnl_memory[]::new));
+                beforeArgs = plan.args(k, into.toArray(dnnl_memory[]::new));
                 beforeCount = k.length;
-                if (p.paddedChannels() > 0 && Dnnl.same(mds[x], Dnnl.md(values.get(op.in.get(0)).shape, dnnl_abcd))) {
+                if (p.paddedChannels() > 0) {
                     long[] paddedShape = values.get(op.in.get(0)).shape.clone();
                     paddedShape[1] = p.paddedChannels();
                     dnnl_memory_desc_t plainMd = Dnnl.md(paddedShape, dnnl_abcd);
                     OneDnnPlan.Buffer plainBuffer = plan.buffer(Dnnl.bytes(plainMd));
-                    dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(dxMd, plainMd));
-                    dnnl_exec_arg_t reorderArgs = Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
+                    dnnl_primitive reorder = plan.primitive(plan.reorderPd(dxMd, plainMd));
+                    dnnl_exec_arg_t reorderArgs = plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
                             new dnnl_memory[] {own, plan.memory(plainMd, plainBuffer.address)});
                     long imageBytes = 4 * paddedShape[1] * paddedShape[2] * paddedShape[3];
                     long keepBytes = imageBytes / paddedShape[1] * values.get(op.in.get(0)).shape[1];
@@ -279,13 +277,7 @@ final class OneDnnBackward {
                     contributions.add(new Contribution(x, null, null, 0, null, null, 0, add(x, tempX, mds[x]),
                             new Extract(reorder, reorderArgs, plainBuffer.address, paddedShape[0], imageBytes, keepBytes)));
                 } else {
-                    dnnl_memory_desc_t real = dxMd;
-                    if (p.paddedChannels() > 0) {
-                        real = new dnnl_memory_desc_t();
-                        Dnnl.check(dnnl_memory_desc_init_submemory(real, dxMd, values.get(op.in.get(0)).shape, new long[4]),
-                                "dnnl_memory_desc_init_submemory");
-                    }
-                    contributions.add(copy(plan.memory(real, b.address), real, x));
+                    contributions.add(copy(plan.memory(dxMd, b.address), dxMd, x));
                 }
             }
         } else {
@@ -307,35 +299,33 @@ final class OneDnnBackward {
 
     /** Contribution of {@code from} (layout {@code fromMd}) to value {@code x}: a reorder, or an add. */
     private Contribution copy(dnnl_memory from, dnnl_memory_desc_t fromMd, int x) {
-        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(fromMd, mds[x]));
-        dnnl_exec_arg_t writeArgs = Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
+        dnnl_primitive reorder = plan.primitive(plan.reorderPd(fromMd, mds[x]));
+        dnnl_exec_arg_t writeArgs = plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
         if (Dnnl.same(fromMd, mds[x])) {
             // A copy in the same layout: oneDNN's reorder takes a generic loop for it, its jitted
             // y = 1*x + 0 runs about 3x faster.
             dnnl_primitive copy = eltwise(dnnl_eltwise_linear, 1f, fromMd, "gradient copy");
-            dnnl_exec_arg_t copyArgs = Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
+            dnnl_exec_arg_t copyArgs = plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
             return new Contribution(x, copy, copyArgs, 2, null, null, 0, add(x, from, fromMd));
         }
         dnnl_memory tempX = plan.memory(mds[x], temp.address);
         return new Contribution(x, reorder, writeArgs, 2, reorder,
-                Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
+                plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
     }
 
     /** An inference eltwise {@code algorithm(alpha, beta = 0)} over memory of layout {@code md}. */
     private dnnl_primitive eltwise(int algorithm, float alpha, dnnl_memory_desc_t md, String what) {
         dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
         Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, algorithm, md, alpha, 0f), what);
-        plan.keepAlive.add(d);
-        return Dnnl.primitive(Dnnl.pd(d, null, what));
+        return plan.primitive(plan.pd(d, null, null, what));
     }
 
     /** {@code diff[x] += other}, in place. */
     private dnnl_primitive add(int x, dnnl_memory other, dnnl_memory_desc_t otherMd) {
         dnnl_binary_desc_t d = new dnnl_binary_desc_t();
         Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, mds[x], otherMd, mds[x]), "gradient sum");
-        plan.keepAlive.add(d);
-        dnnl_primitive p = Dnnl.primitive(Dnnl.pd(d, null, "gradient sum"));
-        addArgs.put(p, Dnnl.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
+        dnnl_primitive p = plan.primitive(plan.pd(d, null, null, "gradient sum"));
+        addArgs.put(p, plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
         return p;
     }
 
@@ -352,7 +342,7 @@ final class OneDnnBackward {
         boolean[] has = new boolean[diff.length];
         INDArray dx = Memory.uninitialized(DataType.FLOAT, inputShape);
         int in = index.get(plan.inputName());
-        inputAddress = OneDnnPlan.address(dx);
+        inputAddress = inputStage != null ? inputStage.address : OneDnnPlan.address(dx);
         Dnnl.point(diff[in], inputAddress);
         List<INDArray> alive = new ArrayList<>();
         for (Given g : given) {
@@ -366,7 +356,10 @@ final class OneDnnBackward {
             }
             INDArray dense = OneDnnPlan.dense(grad.dataType() == DataType.FLOAT ? grad : grad.castTo(DataType.FLOAT));
             alive.add(dense);
-            Dnnl.point(g.plain(), OneDnnPlan.address(dense));
+            if (g.stage() != null) {
+                Pointer.memcpy(new Dnnl.Address(g.stage().address), new Dnnl.Address(OneDnnPlan.address(dense)), g.stage().bytes);
+            }
+            Dnnl.point(g.plain(), g.stage() != null ? g.stage().address : OneDnnPlan.address(dense));
             contribute(g.into(), has, stream);
         }
         for (int s = steps.size() - 1; s >= 0; s--) {
@@ -375,13 +368,13 @@ final class OneDnnBackward {
                 continue;
             }
             if (step.eltwise() != null) {
-                Dnnl.execute(step.eltwise(), stream, step.eltwiseArgs(), 4, "backward of " + step.name());
+                plan.execute(step.eltwise(), step.eltwiseArgs(), 4, "backward of " + step.name());
             }
             if (step.rectify() != null) {
-                Dnnl.execute(step.rectify(), stream, step.rectifyArgs(), 2, "rectifier rule at " + step.name());
+                plan.execute(step.rectify(), step.rectifyArgs(), 2, "rectifier rule at " + step.name());
             }
             if (step.before() != null) {
-                Dnnl.execute(step.before(), stream, step.beforeArgs(), step.beforeCount(), "backward of " + step.name());
+                plan.execute(step.before(), step.beforeArgs(), step.beforeCount(), "backward of " + step.name());
             }
             for (Contribution c : step.contributions()) {
                 contribute(c, has, stream);
@@ -389,6 +382,9 @@ final class OneDnnBackward {
         }
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
         alive.clear();
+        if (inputStage != null && has[in]) {
+            Pointer.memcpy(new Dnnl.Address(OneDnnPlan.address(dx)), new Dnnl.Address(inputStage.address), inputStage.bytes);
+        }
         if (!has[in]) {
             dx.assign(0);
         }
@@ -398,26 +394,27 @@ final class OneDnnBackward {
     private void contribute(Contribution c, boolean[] has, dnnl_stream stream) {
         if (c.extract() != null) {
             Extract e = c.extract();
-            Dnnl.execute(e.reorder(), stream, e.args(), 2, "input gradient");
+            plan.execute(e.reorder(), e.args(), 2, "input gradient");
             Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
             long to = has[c.target()] ? temp.address : inputAddress;
             for (long n = 0; n < e.images(); n++) {
                 Pointer.memcpy(new Dnnl.Address(to + n * e.keepBytes()), new Dnnl.Address(e.from() + n * e.imageBytes()), e.keepBytes());
             }
+            plan.guard("input gradient copy");
             if (has[c.target()]) {
-                Dnnl.execute(c.add(), stream, addArgs.get(c.add()), 3, "gradient sum");
+                plan.execute(c.add(), addArgs.get(c.add()), 3, "gradient sum");
             }
             has[c.target()] = true;
             return;
         }
         if (!has[c.target()]) {
-            Dnnl.execute(c.write(), stream, c.writeArgs(), c.writeCount(), "gradient");
+            plan.execute(c.write(), c.writeArgs(), c.writeCount(), "gradient");
             has[c.target()] = true;
             return;
         }
         if (c.toTemp() != null) {
-            Dnnl.execute(c.toTemp(), stream, c.toTempArgs(), c.toTempCount(), "gradient");
+            plan.execute(c.toTemp(), c.toTempArgs(), c.toTempCount(), "gradient");
         }
-        Dnnl.execute(c.add(), stream, addArgs.get(c.add()), 3, "gradient sum");
+        plan.execute(c.add(), addArgs.get(c.add()), 3, "gradient sum");
     }
 }

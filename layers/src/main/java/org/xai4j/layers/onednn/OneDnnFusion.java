@@ -16,10 +16,19 @@ import org.xai4j.layers.ReLU;
 
 /**
  * The fusion pass of a {@link OneDnnPlan}: which nodes become one oneDNN primitive. A ReLU or Clip
- * becomes a post-op of the convolution (or addition) before it, and a residual Add an in-place sum
- * into one of its convolutions, wherever the value in between has no other reader and nobody
- * asked for it. Plans for backward fuse less: one activation per op (backward reads it through
- * the op's output) and no in-place sums (they would overwrite an activation backward needs).
+ * becomes a post-op of the convolution before it, and a residual Add an in-place sum into one of
+ * its convolutions, wherever the value in between has no other reader and nobody asked for it.
+ * Plans for backward fuse less: one activation per op (backward reads it through the op's output)
+ * and no in-place sums (they would overwrite an activation backward needs).
+ *
+ * <p>At most one eltwise post-op per convolution: with two (Clip(-0.5, 0.5) then ReLU6), oneDNN
+ * 2.5.2's jit_1x1 convolution returned zeros (found by the plan fuzz). Never a post-op on a
+ * standalone addition (oneDNN's binary primitive): with an eltwise post-op
+ * on nChw8c tensors whose channel count is 8 mod 16, oneDNN 2.5.2's AVX-512 binary kernel writes
+ * past the end of its destination (up to a third of its size; measured with no JVM by
+ * {@code ../shared/diagnostics/onednn_binary_overrun.c}, and by the plan fuzz in guarded mode).
+ * Such a ReLU runs as its own eltwise primitive instead, one more pass over memory that only
+ * residual additions no convolution could absorb pay.
  */
 final class OneDnnFusion {
     private OneDnnFusion() {}
@@ -72,7 +81,7 @@ final class OneDnnFusion {
     }
 
     /**
-     * Folds ReLU/Clip into the op before them and a residual Add into one of its convolutions,
+     * Folds a ReLU/Clip into the convolution before it and a residual Add into one of its convolutions,
      * where the intermediate value has no other reader and is not wanted by the caller.
      */
     static void fuse(List<Op> ops, Set<String> wanted, boolean training) {
@@ -91,8 +100,7 @@ final class OneDnnFusion {
             Op before = op.in.isEmpty() ? null : producer.get(op.in.get(0));
             float[] eltwise = eltwiseOf(op.node.layer());
             if (eltwise != null && before != null && privateTo(op.in.get(0), t, readers, wanted)
-                    && (!training || before.eltwise.isEmpty())
-                    && (before.node.layer() instanceof Conv2d || before.node.layer() instanceof Add)) {
+                    && before.eltwise.isEmpty() && before.node.layer() instanceof Conv2d) {
                 before.eltwise.add(eltwise);
                 before.eltwiseNodes.add(op.node.name());
                 before.fused.add(op.node.name());
@@ -131,7 +139,7 @@ final class OneDnnFusion {
     /**
      * A convolution of {@code add} that can write its result onto the other addend in place:
      * its own output feeds only the Add, and the other addend is produced before it runs and read
-     * by nothing after it (other than the Add).
+     * by nothing from it on (other than the Add).
      */
     private static Op residualInto(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
                                    Map<Op, Integer> position, Set<String> wanted) {
@@ -148,9 +156,11 @@ final class OneDnnFusion {
             if (position.get(otherOp) >= at) {
                 continue;
             }
+            // Nothing from the convolution on may read the addend, the convolution itself included:
+            // it would read its own partly written output (x + conv(x), found by the plan fuzz).
             boolean readLater = false;
             for (int r : readers.get(other)) {
-                readLater |= r != t && r > at;
+                readLater |= r != t && r >= at;
             }
             if (!readLater) {
                 return conv;

@@ -23,6 +23,7 @@ import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
@@ -43,8 +44,8 @@ import org.xai4j.layers.PoolSpec;
  * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
  * would: every weight reordered once into the blocked layout its kernel wants, every activation
  * kept in oneDNN's channel-blocked layout (nChw8c) from one primitive to the next, ReLU and Clip
- * fused into the convolution (or addition) before them, and a residual addition fused into one
- * of its convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
+ * fused into the convolution before them, and a residual addition fused into one of its
+ * convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
  * compile time, and reused by every run; a buffer is shared by values whose lifetimes do not
  * overlap.
  *
@@ -66,16 +67,21 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
     }
 
-    /** A native buffer, aligned to 64 bytes, that several values may occupy one after another. */
+    /**
+     * A native buffer, aligned to 64 bytes, that several values may occupy one after another; in
+     * guarded mode it sits between two canary areas of {@code canary} bytes ({@link Guards}).
+     */
     static final class Buffer {
         final BytePointer block;
         final long address;
         final long bytes;
+        final long canary;
 
-        Buffer(long bytes) {
+        Buffer(long bytes, long canary) {
             this.bytes = bytes;
-            this.block = new BytePointer(bytes + 64);
-            this.address = (block.address() + 63) & ~63L;
+            this.canary = canary;
+            this.block = new BytePointer(bytes + 2 * canary + 64);
+            this.address = ((block.address() + 63) & ~63L) + canary;
         }
     }
 
@@ -83,18 +89,16 @@ final class OneDnnPlan implements Accelerator.Plan {
     private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {}
 
     /** A value to hand back: a reorder from its plan layout into a plain NCHW array. */
-    private record Output(String name, long[] shape, dnnl_memory plain, dnnl_primitive reorder, dnnl_exec_arg_t args) {}
+    private record Output(String name, long[] shape, dnnl_memory plain, dnnl_primitive reorder, dnnl_exec_arg_t args, Buffer stage) {}
 
     private final String input;
     private final long[] inputShape;
     private final dnnl_stream stream = Dnnl.stream();
-    private final dnnl_memory inputMemory;
+    private dnnl_memory inputMemory;
     /** Steps, with the outputs to copy out after each (a buffer may be overwritten later). */
     private final List<Step> steps = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
     final List<String> description = new ArrayList<>();
-    final List<Object> keepAlive = new ArrayList<>();
-    private final List<dnnl_memory> memories = new ArrayList<>();
     Buffer scratchpad;
     private final boolean training;
     /** Rectifier rules that replace the backward of these nodes (training plans). */
@@ -102,6 +106,12 @@ final class OneDnnPlan implements Accelerator.Plan {
     private OneDnnBackward backward;
     private long runs;
     private boolean closed;
+    /** Canaries around every buffer, checked after every primitive; null unless asked for. */
+    private final Guards guards = Guards.requested() ? new Guards() : null;
+    /** Every native object this plan created, destroyed in reverse order by {@link #close}. */
+    private final List<Runnable> destroy = new ArrayList<>();
+    /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
+    private Buffer inputStage;
 
     /**
      * @param training keep what {@link #backward} needs: every activation in its own buffer, max
@@ -114,6 +124,15 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
+        try {
+            compile(nodes, outputs);
+        } catch (RuntimeException | Error e) {
+            close(); // what was created before the failure is released now, not left to the GC
+            throw e;
+        }
+    }
+
+    private void compile(List<Node> nodes, Set<String> outputs) {
         Map<String, String> alias = new HashMap<>();
         // A zero Pad is no op of its own: it folds into the padding of the nodes reading it.
         record Folded(String from, long[] pad, Node producer) {}
@@ -166,7 +185,10 @@ final class OneDnnPlan implements Accelerator.Plan {
                 values.get(in).lastUse = t;
             }
         }
-        this.inputMemory = memory(x.md, 0);
+        if (guarded()) {
+            inputStage = buffer(Dnnl.bytes(x.md));
+        }
+        this.inputMemory = memory(x.md, inputStage == null ? 0 : inputStage.address);
         x.memory = inputMemory;
         build(ops, values, wanted);
     }
@@ -261,9 +283,86 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /** A native buffer that lives as long as the plan (memory objects point into it). */
     Buffer buffer(long bytes) {
-        Buffer b = new Buffer(bytes);
-        keepAlive.add(b);
+        Buffer b = new Buffer(bytes, guards == null ? 0 : Guards.canaryBytes(bytes));
+        own(b);
+        if (guards != null) {
+            guards.watch(b);
+        }
         return b;
+    }
+
+    /**
+     * Registers a native object this plan created, so that {@link #close} destroys it: primitives,
+     * primitive descriptors (which hold the attributes' and post-ops' copies), attributes, post-ops,
+     * memory objects, buffers and JavaCPP structs.
+     */
+    <T> T own(T object) {
+        Runnable release;
+        if (object instanceof dnnl_primitive p) {
+            release = () -> dnnl_primitive_destroy(p);
+        } else if (object instanceof dnnl_primitive_desc pd) {
+            release = () -> dnnl_primitive_desc_destroy(pd);
+        } else if (object instanceof dnnl_primitive_attr a) {
+            release = () -> dnnl_primitive_attr_destroy(a);
+        } else if (object instanceof dnnl_post_ops po) {
+            release = () -> dnnl_post_ops_destroy(po);
+        } else if (object instanceof dnnl_memory m) {
+            release = () -> dnnl_memory_destroy(m);
+        } else if (object instanceof Buffer b) {
+            release = b.block::close;
+        } else if (object instanceof Pointer p) {
+            release = p::close;
+        } else {
+            throw new IllegalArgumentException("not a native object: " + object);
+        }
+        destroy.add(release);
+        return object;
+    }
+
+    /** A primitive descriptor this plan owns (see {@link Dnnl#pd}). */
+    dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String what) {
+        return own(Dnnl.pd(own(opDesc), attr, hint, what));
+    }
+
+    /** A primitive this plan owns. */
+    dnnl_primitive primitive(dnnl_primitive_desc pd) {
+        return own(Dnnl.primitive(pd));
+    }
+
+    /** A reorder primitive descriptor this plan owns. */
+    dnnl_primitive_desc reorderPd(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {
+        return own(Dnnl.reorderPd(from, to));
+    }
+
+    /** Execution arguments this plan owns (see {@link Dnnl#args}). */
+    dnnl_exec_arg_t args(int[] kinds, dnnl_memory... memories) {
+        return own(Dnnl.args(kinds, memories));
+    }
+
+    /** An attribute (user scratchpad) this plan owns. */
+    dnnl_primitive_attr attr() {
+        return own(Dnnl.attr());
+    }
+
+    /**
+     * Executes one primitive on the plan's stream. In guarded mode it waits for it and checks every
+     * canary, so that an out-of-bounds write is reported with the primitive that made it.
+     */
+    void execute(dnnl_primitive p, dnnl_exec_arg_t args, int count, String what) {
+        Dnnl.execute(p, stream, args, count, what);
+        guard(what);
+    }
+
+    /** Guarded mode: waits for the stream and checks every canary ({@code what} ran last). */
+    void guard(String what) {
+        if (guards != null) {
+            Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+            guards.check(what);
+        }
+    }
+
+    boolean guarded() {
+        return guards != null;
     }
 
     // ---- primitives and buffers ------------------------------------------------------------
@@ -335,7 +434,6 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (int t = 0; t < ops.size(); t++) {
             steps.add(step(ops.get(t), values, pds.get(t), scratch.get(t)));
         }
-        keepAlive.addAll(pds);
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
         }
@@ -364,11 +462,11 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     private dnnl_primitive_desc primitiveDesc(OneDnnFusion.Op op, Map<String, Value> values, Value y) {
         Value x = values.get(op.in.get(0));
-        dnnl_primitive_attr attr = Dnnl.attr();
-        keepAlive.add(attr);
+        dnnl_primitive_attr attr = attr();
         if (!op.eltwise.isEmpty() || op.sumOnto != null) {
             dnnl_post_ops po = new dnnl_post_ops();
             Dnnl.check(dnnl_post_ops_create(po), "dnnl_post_ops_create");
+            own(po);
             for (int i = 0; i <= op.eltwise.size(); i++) {
                 if (i == op.sumAt) {
                     Dnnl.check(dnnl_post_ops_append_sum(po, 1f), "dnnl_post_ops_append_sum");
@@ -379,7 +477,6 @@ final class OneDnnPlan implements Accelerator.Plan {
                 }
             }
             Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
-            keepAlive.add(po);
         }
         String what = op.node.name() + " (" + op.node.layer().describe() + ")";
         if (op.node.layer() instanceof Conv2d c) {
@@ -388,28 +485,25 @@ final class OneDnnPlan implements Accelerator.Plan {
             dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
                     x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w[0], w[1], w[2], w[3]), what);
-            keepAlive.add(d);
-            return Dnnl.pd(d, attr, what);
+            return pd(d, attr, null, what);
         }
         Pooling pooling = Pooling.of(op, x.shape);
         if (pooling != null) {
             // Max pooling in a plan for backward keeps its switches (forward training).
             boolean switches = training && pooling.algorithm() == dnnl_pooling_max;
-            return Dnnl.pd(poolDesc(pooling, x, y, switches ? dnnl_forward_training : dnnl_forward_inference, what), attr, what);
+            return pd(poolDesc(pooling, x, y, switches ? dnnl_forward_training : dnnl_forward_inference, what), attr, null, what);
         }
         if (op.node.layer() instanceof Add) {
             dnnl_binary_desc_t d = new dnnl_binary_desc_t();
             Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, x.md, values.get(op.in.get(1)).md, y.md), what);
-            keepAlive.add(d);
-            return Dnnl.pd(d, attr, what);
+            return pd(d, attr, null, what);
         }
         float[] e = OneDnnFusion.eltwiseOf(op.node.layer());
         if (e != null) {
             // Not fused (its input has other readers): a standalone eltwise in the input's layout.
             dnnl_eltwise_desc_t d = new dnnl_eltwise_desc_t();
             Dnnl.check(dnnl_eltwise_forward_desc_init(d, dnnl_forward_inference, (int) e[0], x.md, e[1], e[2]), what);
-            keepAlive.add(d);
-            return Dnnl.pd(d, attr, what);
+            return pd(d, attr, null, what);
         }
         throw new UnsupportedOperationException("no oneDNN primitive for " + what);
     }
@@ -419,14 +513,16 @@ final class OneDnnPlan implements Accelerator.Plan {
         PoolSpec spec = pooling.spec();
         boolean countsPadding = pooling.algorithm() == dnnl_pooling_avg_include_padding;
         PoolGeometry g = PoolGeometry.of(spec, x.shape);
-        // oneDNN derives the output size from the pads; ceil mode shows up as a larger end pad.
-        long bottom = (g.OH() - 1L) * spec.strideH() + (spec.kernelH() - 1L) * spec.dilationH() + 1 - g.H() - g.top();
-        long right = (g.OW() - 1L) * spec.strideW() + (spec.kernelW() - 1L) * spec.dilationW() + 1 - g.W() - g.left();
+        // oneDNN derives the output size from the pads with floor rounding; ceil mode shows up as
+        // a larger end pad than the layer's own. (Rows a floor-mode window never reaches need no
+        // smaller pad: the floor drops them in both.)
+        long bottom = Math.max(g.bottom(), (g.OH() - 1L) * spec.strideH() + (spec.kernelH() - 1L) * spec.dilationH() + 1 - g.H() - g.top());
+        long right = Math.max(g.right(), (g.OW() - 1L) * spec.strideW() + (spec.kernelW() - 1L) * spec.dilationW() + 1 - g.W() - g.left());
         if (countsPadding && (bottom != g.bottom() || right != g.right())) {
             throw new UnsupportedOperationException("average pooling with ceil mode and counted padding: " + what);
         }
         return new long[][] {{spec.strideH(), spec.strideW()}, {spec.kernelH(), spec.kernelW()},
-            {spec.dilationH() - 1, spec.dilationW() - 1}, {g.top(), g.left()}, {Math.max(bottom, 0), Math.max(right, 0)}};
+            {spec.dilationH() - 1, spec.dilationW() - 1}, {g.top(), g.left()}, {bottom, right}};
     }
 
     /** The forward descriptor of a pooling op (inference, or training to keep max pooling's switches). */
@@ -434,7 +530,6 @@ final class OneDnnPlan implements Accelerator.Plan {
         long[][] w = poolWindow(pooling, x, what);
         dnnl_pooling_v2_desc_t d = new dnnl_pooling_v2_desc_t();
         Dnnl.check(dnnl_pooling_v2_forward_desc_init(d, prop, pooling.algorithm(), x.md, y.md, w[0], w[1], w[2], w[3], w[4]), what);
-        keepAlive.add(d);
         return d;
     }
 
@@ -459,7 +554,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         args.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(sp);
         args.position(0);
-        return new Step(Dnnl.primitive(pd), args, n, op.node.name());
+        return new Step(primitive(pd), own(args), n, op.node.name());
     }
 
     /** The convolution's OIHW weights, reordered once into the layout its kernel chose. */
@@ -473,14 +568,15 @@ final class OneDnnPlan implements Accelerator.Plan {
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
         dnnl_memory_desc_t plainMd = G == 1 ? Dnnl.md(new long[] {K, Cg, R, S}, dnnl_oihw)
                 : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
-        dnnl_memory plain = Dnnl.memory(plainMd, address(w));
         dnnl_memory_desc_t chosen = Dnnl.query(pd, dnnl_query_weights_md);
         dnnl_memory blocked = memory(chosen, buffer(Dnnl.bytes(chosen)).address);
-        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(plainMd, chosen));
-        Dnnl.execute(reorder, stream, Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, plain, blocked), 2, "weight reorder");
+        // The plain weights are staged in a plan buffer, so that guarded mode watches this reorder too.
+        Buffer staged = buffer(Dnnl.bytes(plainMd));
+        Pointer.memcpy(new Dnnl.Address(staged.address), new Dnnl.Address(address(w)), Dnnl.bytes(plainMd));
+        dnnl_memory plain = memory(plainMd, staged.address);
+        dnnl_primitive reorder = primitive(reorderPd(plainMd, chosen));
+        execute(reorder, args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, plain, blocked), 2, "weight reorder");
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-        dnnl_memory_destroy(plain);
-        dnnl_primitive_destroy(reorder);
         return blocked;
     }
 
@@ -495,15 +591,14 @@ final class OneDnnPlan implements Accelerator.Plan {
     private Output output(String name, Value v) {
         dnnl_memory_desc_t plainMd = Dnnl.md(v.shape, dnnl_abcd);
         dnnl_memory plain = memory(plainMd, 0);
-        dnnl_primitive reorder = Dnnl.primitive(Dnnl.reorderPd(v.md, plainMd));
-        return new Output(name, v.shape, plain, reorder, Dnnl.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, v.memory, plain));
+        dnnl_primitive reorder = primitive(reorderPd(v.md, plainMd));
+        Buffer stage = guarded() ? buffer(Dnnl.bytes(plainMd)) : null;
+        return new Output(name, v.shape, plain, reorder, args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, v.memory, plain), stage);
     }
 
     /** A memory object this plan owns (destroyed on close). */
     dnnl_memory memory(dnnl_memory_desc_t md, long address) {
-        dnnl_memory m = Dnnl.memory(md, address);
-        memories.add(m);
-        return m;
+        return own(Dnnl.memory(md, address));
     }
 
     static INDArray dense(INDArray a) {
@@ -528,15 +623,22 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         INDArray xd = dense(x);
         runs++;
-        Dnnl.point(inputMemory, address(xd));
+        if (inputStage != null) {
+            Pointer.memcpy(new Dnnl.Address(inputStage.address), new Dnnl.Address(address(xd)), inputStage.bytes);
+        } else {
+            Dnnl.point(inputMemory, address(xd));
+        }
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (int t = 0; t < steps.size(); t++) {
             Step s = steps.get(t);
-            Dnnl.execute(s.primitive(), stream, s.args(), s.count(), s.what());
+            execute(s.primitive(), s.args(), s.count(), s.what());
             for (Output o : outputsAfter.get(t)) {
                 INDArray a = Memory.uninitialized(DataType.FLOAT, o.shape());
-                Dnnl.point(o.plain(), address(a));
-                Dnnl.execute(o.reorder(), stream, o.args(), 2, "output " + o.name());
+                Dnnl.point(o.plain(), o.stage() != null ? o.stage().address : address(a));
+                execute(o.reorder(), o.args(), 2, "output " + o.name());
+                if (o.stage() != null) {
+                    Pointer.memcpy(new Dnnl.Address(address(a)), new Dnnl.Address(o.stage().address), o.stage().bytes);
+                }
                 result.put(o.name(), a);
             }
         }
@@ -579,18 +681,15 @@ final class OneDnnPlan implements Accelerator.Plan {
             return;
         }
         closed = true;
-        for (Step s : steps) {
-            dnnl_primitive_destroy(s.primitive());
-        }
-        for (List<Output> outs : outputsAfter) {
-            for (Output o : outs) {
-                dnnl_primitive_destroy(o.reorder());
-            }
-        }
-        memories.forEach(m -> dnnl_memory_destroy(m));
-        memories.clear();
-        dnnl_stream_destroy(stream);
-        keepAlive.clear();
         steps.clear();
+        outputsAfter.clear();
+        for (int i = destroy.size() - 1; i >= 0; i--) {
+            destroy.get(i).run();
+        }
+        destroy.clear();
+        if (guards != null) {
+            guards.close();
+        }
+        dnnl_stream_destroy(stream);
     }
 }

@@ -1,0 +1,309 @@
+package org.xai4j.layers.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.bytedeco.dnnl.global.dnnl;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Acceleration;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.Node;
+import org.xai4j.engine.Tape;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.Pad;
+import org.xai4j.layers.PoolGeometry;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+
+/**
+ * Small random graphs through the compiled plans in guarded mode ({@link Guards}), forward and
+ * input gradient, against the node-by-node engine: channel counts 1 to 40 (8 mod 16 often), odd
+ * spatial sizes, strides, asymmetric pads, dilation, groups and depthwise, fan-out, Add followed by
+ * ReLU or ReLU6, max and average pooling, zero Pads folded into convolutions. A primitive that
+ * writes outside its buffers fails the case with its name. CI runs this class twice: at the host's
+ * best ISA and with {@code ONEDNN_MAX_CPU_ISA=AVX2} (layers/pom.xml), so both kernel families are
+ * covered on an AVX-512 host.
+ *
+ * <p>Tolerance: 1e-4 of each value's largest magnitude, as in {@link OneDnnPlanTest} (float32 in
+ * both paths, summed in different orders). Where rounding flips a ReLU kink or a max pooling tie
+ * the gradients may differ by more on one input; such a case is run again on a second input,
+ * where it must agree, and is counted.
+ */
+class OneDnnPlanFuzzTest {
+    private static final int CASES = Integer.getInteger("xai4j.fuzz.cases", 300);
+    private static final long SEED = 20261206L;
+
+    @BeforeAll
+    static void guard() {
+        System.setProperty(Guards.PROPERTY, "true");
+    }
+
+    @AfterAll
+    static void unguard() {
+        System.clearProperty(Guards.PROPERTY);
+        Acceleration.setEnabled(true);
+    }
+
+    @Test
+    void randomGraphsMatchTheEngineWithNoWriteOutsideABuffer() {
+        String isa = isaName(dnnl.dnnl_get_effective_cpu_isa());
+        String cap = System.getenv("ONEDNN_MAX_CPU_ISA");
+        if (cap != null && cap.equalsIgnoreCase("AVX2")) {
+            assertEquals("avx2", isa, "ONEDNN_MAX_CPU_ISA=AVX2 was not honoured");
+        }
+        int planned = 0;
+        int redrawn = 0;
+        int addRelu8 = 0;
+        double worstForward = 0;
+        double worstGradient = 0;
+        for (int c = 0; c < CASES; c++) {
+            Random random = new Random(SEED + c);
+            Nd4j.getRandom().setSeed(SEED + c);
+            Case k = randomGraph(random);
+            String what = "case " + c + " (" + k.description + ")";
+            double[] e = compare(k, what);
+            if (e[1] > 1e-4) {
+                // Float32 rounding can put a unit on the other side of a ReLU kink or break a max
+                // pooling tie the other way (seen: two taps equal in the plan's rounding, 1 ulp apart
+                // in the engine's), which moves a gradient legitimately. Such a flip belongs to one
+                // input; a wrong kernel shows on any. So a mismatch must recur on a second input.
+                redrawn++;
+                e = compare(k, what + ", second input");
+                assertTrue(e[1] <= 1e-4, what + ": input gradient differs by " + e[1] + " relative on two inputs\n"
+                        + String.join("\n", k.graph.describePlans()));
+            }
+            worstForward = Math.max(worstForward, e[0]);
+            worstGradient = Math.max(worstGradient, e[1]);
+            String plans = String.join("\n", k.graph.describePlans());
+            // Both a forward and a backward plan compiled (a backward plan's key names its thread).
+            if (!plans.contains("not compilable") && plans.contains("thread=-1") && plans.matches("(?s).*thread=[0-9].*")) {
+                planned++;
+                addRelu8 += k.addReluAt8Mod16 ? 1 : 0;
+            } else if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
+                System.out.println("NOT PLANNED " + what + "\n" + plans);
+            }
+        }
+        System.out.printf("plan fuzz at ISA %s%s: %d cases, %d of them fully as plans (%d with Add then ReLU/ReLU6 at 8 mod 16"
+                        + " channels), 0 writes outside a buffer, worst forward %.2e, worst input gradient %.2e relative"
+                        + " (%d redrawn for a kink or tie)%n", isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", CASES,
+                planned, addRelu8, worstForward, worstGradient, redrawn);
+        assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
+        assertTrue(redrawn <= CASES / 20, redrawn + " of " + CASES + " cases needed a second input: more than kinks explain");
+    }
+
+    /** {forward, input gradient} relative differences, plan against node by node, on a fresh random input. */
+    private static double[] compare(Case k, String what) {
+        INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
+        String out = k.graph.outputs().get(0);
+        Acceleration.setEnabled(true);
+        INDArray yFast = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+        INDArray seed = Nd4j.randn(DataType.FLOAT, yFast.shape());
+        INDArray dxFast;
+        try (Tape t = k.graph.forward(Map.of("x", x), List.of("x"))) {
+            dxFast = t.backward(out, seed, List.of("x")).get("x").dup();
+        }
+        Acceleration.setEnabled(false);
+        INDArray yRef = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+        INDArray dxRef;
+        try (Tape t = k.graph.forward(Map.of("x", x))) {
+            dxRef = t.backward(out, seed, List.of("x")).get("x").dup();
+        }
+        Acceleration.setEnabled(true);
+        double forward = relative(yRef, yFast);
+        assertTrue(forward <= 1e-4, what + ": forward differs by " + forward + "\n" + String.join("\n", k.graph.describePlans()));
+        return new double[] {forward, relative(dxRef, dxFast)};
+    }
+
+    /** A random graph, its input shape and a one-line description for failures. */
+    record Case(Graph graph, long[] inputShape, String description, boolean addReluAt8Mod16) {}
+
+    /** The values built so far: names and NCHW shapes. */
+    private static final class Builder {
+        final Random random;
+        final List<Node> nodes = new ArrayList<>();
+        final List<String> names = new ArrayList<>();
+        final List<long[]> shapes = new ArrayList<>();
+        final StringBuilder description = new StringBuilder();
+        boolean addReluAt8Mod16;
+
+        Builder(Random random, long[] inputShape) {
+            this.random = random;
+            names.add("x");
+            shapes.add(inputShape);
+        }
+
+        String add(Object layer, long[] shape, String... inputs) {
+            String name = "n" + nodes.size();
+            nodes.add(new Node(name, (org.xai4j.engine.Layer) layer, List.of(inputs)));
+            names.add(name);
+            shapes.add(shape);
+            description.append(name).append('=').append(((org.xai4j.engine.Layer) layer).describe())
+                    .append(Arrays.toString(shape)).append("; ");
+            return name;
+        }
+
+        int pick() {
+            // Mostly the newest values, sometimes an older one: fan-out.
+            int n = names.size();
+            return random.nextInt(4) == 0 ? random.nextInt(n) : n - 1;
+        }
+
+        long[] shape(String name) {
+            return shapes.get(names.indexOf(name));
+        }
+    }
+
+    static Case randomGraph(Random random) {
+        long[] inputShape = {1 + random.nextInt(2), channels(random), 5 + 2 * random.nextInt(10), 5 + 2 * random.nextInt(10)};
+        Builder b = new Builder(random, inputShape);
+        String last = conv(b, "x");
+        int ops = 2 + random.nextInt(6);
+        for (int i = 0; i < ops; i++) {
+            String from = b.names.get(b.pick());
+            if (from.equals("x")) {
+                from = last;
+            }
+            last = switch (random.nextInt(6)) {
+                case 0, 1 -> conv(b, from);
+                case 2 -> residual(b, from);
+                case 3 -> rectifier(b, from);
+                case 4 -> pool(b, from);
+                default -> conv(b, pad(b, from));
+            };
+        }
+        last = b.add(new GlobalAvgPool(), new long[] {b.shape(last)[0], b.shape(last)[1], 1, 1}, last);
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, inputShape[1], inputShape[2], inputShape[3])), b.nodes, List.of(last));
+        return new Case(g, inputShape, b.description.toString(), b.addReluAt8Mod16);
+    }
+
+    /** 1 to 40 channels, half of the time 8 mod 16 (the counts where oneDNN's blocks are half full at AVX-512). */
+    private static long channels(Random random) {
+        return random.nextBoolean() ? 8 + 16 * random.nextInt(3) : 1 + random.nextInt(40);
+    }
+
+    private static String conv(Builder b, String from) {
+        Random r = b.random;
+        long[] x = b.shape(from);
+        long C = x[1];
+        long K = channels(r);
+        int groups = 1;
+        if (r.nextInt(4) == 0) {
+            K = C; // depthwise
+            groups = (int) C;
+        } else if (r.nextInt(4) == 0) {
+            int g = 1 + r.nextInt(4);
+            if (C % g == 0) {
+                groups = g;
+                K = g * Math.max(1, K / g);
+            }
+        }
+        int kernel = new int[] {1, 3, 3, 5}[r.nextInt(4)];
+        int stride = 1 + r.nextInt(2);
+        int dilation = kernel > 1 && r.nextInt(4) == 0 ? 2 : 1;
+        int reach = (kernel - 1) * dilation;
+        ConvSpec spec = ConvSpec.DEFAULT.withStride(stride).withDilation(dilation).withGroups(groups)
+                .withPadding(r.nextInt(reach / 2 + 1), r.nextInt(reach / 2 + 1), r.nextInt(reach / 2 + 1), r.nextInt(reach / 2 + 1));
+        INDArray w = Nd4j.randn(DataType.FLOAT, K, C / groups, kernel, kernel).muli(1.0 / Math.sqrt(C / groups * kernel * kernel));
+        Conv2d conv = new Conv2d(w, r.nextBoolean() ? Nd4j.randn(DataType.FLOAT, K).muli(0.1) : null, spec);
+        long[] y;
+        try {
+            y = conv.outputShape(x);
+        } catch (IllegalArgumentException tooSmall) {
+            return from;
+        }
+        if (y[2] < 1 || y[3] < 1) {
+            return from;
+        }
+        return b.add(conv, y, from);
+    }
+
+    /** Two branches of the same shape added, then (mostly) ReLU or ReLU6: the case of the overrun. */
+    private static String residual(Builder b, String from) {
+        Random r = b.random;
+        long[] x = b.shape(from);
+        String other;
+        if (r.nextBoolean()) {
+            other = b.add(new ReLU(), x, from); // fan-out: the value itself and its rectified copy
+        } else {
+            long K = x[1];
+            INDArray w = Nd4j.randn(DataType.FLOAT, K, K, 3, 3).muli(1.0 / Math.sqrt(9 * K));
+            other = b.add(new Conv2d(w, null, ConvSpec.DEFAULT.withPadding(1)), x, from);
+        }
+        String sum = b.add(new Add(), x, from, other);
+        int rectify = r.nextInt(3);
+        if (rectify == 2) {
+            return sum;
+        }
+        b.addReluAt8Mod16 |= x[1] % 16 == 8;
+        return b.add(rectify == 0 ? new ReLU() : Clip.relu6(), x, sum);
+    }
+
+    private static String rectifier(Builder b, String from) {
+        return b.add(switch (b.random.nextInt(3)) {
+            case 0 -> new ReLU();
+            case 1 -> Clip.relu6();
+            default -> new Clip(-0.5, 0.5);
+        }, b.shape(from), from);
+    }
+
+    private static String pool(Builder b, String from) {
+        Random r = b.random;
+        long[] x = b.shape(from);
+        int k = 2 + r.nextInt(2);
+        int pad = r.nextInt(k / 2 + 1);
+        PoolSpec spec = PoolSpec.of(k).withStride(1 + r.nextInt(2)).withPadding(pad);
+        if (x[2] + 2 * pad < k || x[3] + 2 * pad < k) {
+            return from;
+        }
+        PoolGeometry g = PoolGeometry.of(spec, x);
+        Object layer = r.nextBoolean() ? new MaxPool2d(spec) : new AvgPool2d(spec, r.nextBoolean());
+        return b.add(layer, new long[] {x[0], x[1], g.OH(), g.OW()}, from);
+    }
+
+    /** A zero Pad of the spatial axes (Keras's ZeroPadding2D), which the plan folds into the convolution after it. */
+    private static String pad(Builder b, String from) {
+        Random r = b.random;
+        long[] x = b.shape(from);
+        long t = r.nextInt(3), l = r.nextInt(3), bo = r.nextInt(3), ri = r.nextInt(3);
+        return b.add(new Pad(new long[] {0, 0, t, l, 0, 0, bo, ri}, 0), new long[] {x[0], x[1], x[2] + t + bo, x[3] + l + ri}, from);
+    }
+
+    private static double relative(INDArray ref, INDArray got) {
+        assertTrue(Arrays.equals(ref.shape(), got.shape()), "shapes differ");
+        double scale = absMax(ref);
+        return scale == 0 ? absMax(got) : absMax(ref.sub(got)) / scale;
+    }
+
+    private static double absMax(INDArray a) {
+        return a.amaxNumber().doubleValue();
+    }
+
+    /** oneDNN's dnnl_cpu_isa_t as its verbose mode names it. */
+    private static String isaName(int isa) {
+        return switch (isa) {
+            case 0x7 -> "avx2";
+            case 0x27 -> "avx512_core";
+            case 0x67 -> "avx512_core_vnni";
+            case 0xe7 -> "avx512_core_bf16";
+            case 0x3e7 -> "avx512_core_amx";
+            case 0x407 -> "avx2_vnni";
+            default -> "isa 0x" + Integer.toHexString(isa);
+        };
+    }
+}
