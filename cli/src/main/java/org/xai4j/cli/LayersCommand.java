@@ -12,7 +12,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
+import org.xai4j.engine.Hooks;
 import org.xai4j.engine.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,12 +40,10 @@ final class LayersCommand implements Callable<Integer> {
         long[] shape = inputShape != null ? inputShape.values() : defaultShape(in);
         Map<String, long[]> shapes = new HashMap<>();
         INDArray zeros = Nd4j.zeros(DataType.FLOAT, shape);
-        try (HookHandle h = graph.addForwardHook(n -> true, (node, y) -> {
+        graph.run(Map.of(in.name(), zeros), graph.outputs(), Hooks.NONE.forward(n -> true, (node, y) -> {
             shapes.put(node.name(), y.shape());
             return null;
-        })) {
-            graph.run(Map.of(in.name(), zeros), graph.outputs());
-        }
+        }));
         Map<String, List<String>> aliases = new TreeMap<>();
         graph.aliases().forEach((alias, name) -> aliases.computeIfAbsent(name, k -> new ArrayList<>()).add(alias));
 

@@ -1,9 +1,13 @@
 package org.xai4j.engine;
 
+import java.lang.ref.Cleaner;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +16,8 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.WeakHashMap;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -28,15 +34,35 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>On by default; {@code -Dxai4j.accelerate=false} or {@link #setEnabled} switches it off, and
  * the engine then runs every node itself (the reference path the tests compare against).
- * Compiled plans are cached per graph, input shape and requested values (a few per graph).
+ *
+ * <p>Compiled plans are kept here, per graph (weakly: a graph that is no longer reachable has its
+ * plans closed), input shape, requested values and rectifier rules. A pass leases a plan for its
+ * duration: an inference pass for its run, a pass recorded for a backward until its tape is
+ * closed (the plan holds that pass's activations). At most {@link #PLANS_PER_KEY} plans of one
+ * kind exist at a time; a thread that finds them all leased waits for one, so sixteen threads on
+ * a 2-core machine share two plans instead of compiling sixteen (a ResNet-50 backward plan holds
+ * about 450 MB). Results do not depend on which plan instance ran. A thread that already holds a
+ * backward plan of the graph does not wait (it could wait for itself) and runs that pass node by
+ * node. {@link #release(Graph)} closes a graph's idle plans at once.
  */
 public final class Acceleration {
     private static volatile String unavailable = "none on the class path";
     private static final Accelerator BACKEND = load();
     private static volatile boolean enabled = !"false".equalsIgnoreCase(System.getProperty("xai4j.accelerate", "true"));
 
-    /** Plans kept per graph; the least recently used beyond this is closed. */
+    /** Idle plans kept per graph; the least recently used beyond this is closed. */
     static final int PLANS_PER_GRAPH = 6;
+
+    /**
+     * Plans of one kind (graph, stretch, shape, outputs, rules) that may exist at once: the
+     * machine's cores by default (each pass already uses every core through oneDNN's threads),
+     * {@code -Dxai4j.plans.concurrent=N} otherwise.
+     */
+    static final int PLANS_PER_KEY = Math.max(1, Integer.getInteger("xai4j.plans.concurrent",
+            Runtime.getRuntime().availableProcessors()));
+
+    private static final Map<Graph, Plans> PLANS = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private Acceleration() {}
 
@@ -68,12 +94,45 @@ public final class Acceleration {
         enabled = on;
     }
 
+    /** Closes the compiled plans of {@code graph} that no pass holds; held ones close when released. */
+    public static void release(Graph graph) {
+        Plans p = PLANS.remove(graph);
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    static List<String> describePlans(Graph graph) {
+        Plans p = PLANS.get(graph);
+        return p == null ? List.of() : p.describe();
+    }
+
+    private static Plans plansOf(Graph graph) {
+        synchronized (PLANS) {
+            Plans p = PLANS.get(graph);
+            if (p == null) {
+                p = new Plans();
+                PLANS.put(graph, p);
+                CLEANER.register(graph, p::close); // the action holds the plans, never the graph
+            }
+            return p;
+        }
+    }
+
     /**
      * What a plan computed: how many leading nodes it ran, the values it handed back, and, for a
-     * plan compiled for backward, the plan and the number of its run.
+     * plan compiled for backward, the plan, the number of its run and the lease to give back when
+     * the tape closes.
      */
-    record Stretch(int length, Map<String, INDArray> values, Accelerator.Plan plan, long run) {
-        static final Stretch NONE = new Stretch(0, Map.of(), null, 0);
+    record Stretch(int length, Map<String, INDArray> values, Accelerator.Plan plan, long run, Lease lease) {
+        static final Stretch NONE = new Stretch(0, Map.of(), null, 0, null);
+
+        /** Gives the plan back to the pool (a backward plan's stretch; idempotent). */
+        void release() {
+            if (lease != null) {
+                lease.close();
+            }
+        }
     }
 
     /**
@@ -82,8 +141,8 @@ public final class Acceleration {
      * @param keep values the caller asked for by name
      * @param recorded nodes whose forward must run in the engine because backward will visit them
      */
-    static Stretch run(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded) {
-        return stretch(graph, feeds, keep, recorded, false);
+    static Stretch run(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded, Hooks hooks) {
+        return stretch(graph, feeds, keep, recorded, false, hooks);
     }
 
     /**
@@ -91,12 +150,12 @@ public final class Acceleration {
      * can take that stretch's backward too (nodes without forward hooks, and without backward
      * hooks other than the rectifier rules the backend compiles).
      */
-    static Stretch runForBackward(Graph graph, Map<String, INDArray> feeds) {
-        return stretch(graph, feeds, Set.of(), Set.of(), true);
+    static Stretch runForBackward(Graph graph, Map<String, INDArray> feeds, Hooks hooks) {
+        return stretch(graph, feeds, Set.of(), Set.of(), true, hooks);
     }
 
     private static Stretch stretch(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Set<String> recorded,
-                                   boolean backward) {
+                                   boolean backward, Hooks hooks) {
         if (!active() || graph.inputs().size() != 1) {
             return Stretch.NONE;
         }
@@ -107,9 +166,9 @@ public final class Acceleration {
         }
         List<Node> nodes = graph.nodes();
         // Rectifier rules (guided backprop, deconvnet) that the plan's backward applies itself.
-        Map<String, RectifierRule.Kind> rules = new TreeMap<>();
+        Map<String, RectifierRule> rules = new TreeMap<>();
         int length = 0;
-        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward, rules)) {
+        while (length < nodes.size() && runnable(graph, nodes.get(length), recorded, backward, rules, hooks)) {
             length++;
         }
         Set<String> needed = outputs(graph, length, keep);
@@ -128,18 +187,21 @@ public final class Acceleration {
         int ran = length;
         rules.keySet().removeIf(name -> graph.position(name) >= ran);
         List<Node> stretch = nodes.subList(0, length);
-        // A backward plan keeps the state of its last run until the backward: one per thread.
-        long thread = backward ? Thread.currentThread().getId() : -1;
-        Optional<Accelerator.Plan> plan = graph.plans().get(
-                new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), thread, Map.copyOf(rules)),
-                k -> compile(stretch, input, x.shape(), outputs, backward, rules));
-        if (plan.isEmpty()) {
+        Lease lease = plansOf(graph).lease(new PlanKey(length, List.copyOf(outputs), Arrays.toString(x.shape()), backward,
+                Map.copyOf(rules)), () -> compile(stretch, input, x.shape(), outputs, backward, rules));
+        if (lease == null) {
             return Stretch.NONE;
         }
-        Accelerator.Plan p = plan.get();
-        Map<String, INDArray> values = p.run(x);
-        // Only this thread runs a backward plan, so runs() is the number of the run just made.
-        return new Stretch(ran, values, backward ? p : null, p.runs());
+        try {
+            Accelerator.Plan p = lease.plan();
+            Map<String, INDArray> values = p.run(x);
+            // The lease is this pass's alone, so runs() is the number of the run just made.
+            return backward ? new Stretch(ran, values, p, p.runs(), lease) : new Stretch(ran, values, null, 0, null);
+        } finally {
+            if (!backward) {
+                lease.close();
+            }
+        }
     }
 
     /** The values of the first {@code length} nodes that later nodes, the caller or the graph's outputs need. */
@@ -176,24 +238,15 @@ public final class Acceleration {
      * to {@code rules}).
      */
     private static boolean runnable(Graph graph, Node node, Set<String> recorded, boolean backward,
-                                    Map<String, RectifierRule.Kind> rules) {
-        if (recorded.contains(node.name()) || !BACKEND.supports(graph, node) || (backward && !BACKEND.supportsBackward(node))) {
+                                    Map<String, RectifierRule> rules, Hooks hooks) {
+        if (recorded.contains(node.name()) || !BACKEND.supports(graph, node) || (backward && !BACKEND.supportsBackward(node))
+                || hooks.watchesForward(node)) {
             return false;
         }
-        for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {
-            if (h.where().test(node)) {
-                return false;
-            }
-        }
         if (backward) {
-            RectifierRule.Kind rule = null;
-            for (Graph.Hook<BackwardHook> h : graph.backwardHooks()) {
-                if (h.where().test(node)) {
-                    if (rule != null || !(h.hook() instanceof RectifierRule r) || !BACKEND.supportsRule(node, r.kind())) {
-                        return false;
-                    }
-                    rule = r.kind();
-                }
+            RectifierRule rule = hooks.ruleAt(node);
+            if (hooks.watchesBackward(node) || rule != null && !BACKEND.supportsRule(node, rule)) {
+                return false;
             }
             if (rule != null) {
                 rules.put(node.name(), rule);
@@ -203,7 +256,7 @@ public final class Acceleration {
     }
 
     private static Optional<Accelerator.Plan> compile(List<Node> nodes, String input, long[] shape, Set<String> outputs,
-                                                      boolean backward, Map<String, RectifierRule.Kind> rules) {
+                                                      boolean backward, Map<String, RectifierRule> rules) {
         try {
             return Optional.of(backward ? BACKEND.compileForBackward(nodes, input, shape, outputs, rules)
                     : BACKEND.compile(nodes, input, shape, outputs));
@@ -212,33 +265,150 @@ public final class Acceleration {
         }
     }
 
-    /**
-     * {@code thread} is -1 for inference plans, the owning thread's id for backward plans;
-     * {@code rules}: the rectifier rules compiled into a backward plan, by node.
-     */
-    record PlanKey(int length, List<String> outputs, String shape, long thread, Map<String, RectifierRule.Kind> rules) {}
+    /** One kind of plan: a stretch of a graph, its outputs, input shape, and (backward plans) its rules. */
+    record PlanKey(int length, List<String> outputs, String shape, boolean backward, Map<String, RectifierRule> rules) {}
 
-    /** A graph's compiled plans, least recently used first; evicted plans are closed. */
-    static final class Plans {
-        private final Map<PlanKey, Optional<Accelerator.Plan>> byKey = new LinkedHashMap<>(8, 0.75f, true);
+    /** A plan held by one pass; closing gives it back to its pool. */
+    static final class Lease implements AutoCloseable {
+        private final Plans pool;
+        private final PlanKey key;
+        private final Accelerator.Plan plan;
+        private boolean closed;
 
-        synchronized Optional<Accelerator.Plan> get(PlanKey key, java.util.function.Function<PlanKey, Optional<Accelerator.Plan>> make) {
-            Optional<Accelerator.Plan> p = byKey.get(key);
-            if (p == null) {
-                p = make.apply(key);
-                byKey.put(key, p);
-                while (byKey.size() > PLANS_PER_GRAPH) {
-                    PlanKey eldest = byKey.keySet().iterator().next();
-                    byKey.remove(eldest).ifPresent(Accelerator.Plan::close);
-                }
-            }
-            return p;
+        Lease(Plans pool, PlanKey key, Accelerator.Plan plan) {
+            this.pool = pool;
+            this.key = key;
+            this.plan = plan;
         }
 
-        /** One line per cached plan, for diagnostics. */
+        Accelerator.Plan plan() {
+            return plan;
+        }
+
+        @Override
+        public void close() {
+            if (!closed) {
+                closed = true;
+                pool.giveBack(this);
+            }
+        }
+    }
+
+    /** A graph's compiled plans: idle ones by kind (least recently used first), and how many are leased. */
+    static final class Plans {
+        private static final class Kind {
+            final ArrayDeque<Accelerator.Plan> idle = new ArrayDeque<>();
+            int leased;
+            int compiling;
+            boolean uncompilable;
+            String description = "";
+        }
+
+        private final Map<PlanKey, Kind> kinds = new LinkedHashMap<>(8, 0.75f, true);
+        /** Threads holding a backward plan of this graph: they never wait for another. */
+        private final Map<Thread, Integer> holders = new HashMap<>();
+        private boolean closed;
+
+        /**
+         * A plan of {@code key} for this pass: an idle one, a new one while fewer than
+         * {@link #PLANS_PER_KEY} exist, or the next one given back. Null when the stretch does
+         * not compile, or when this thread already holds a backward plan and none is free.
+         */
+        Lease lease(PlanKey key, Supplier<Optional<Accelerator.Plan>> compile) {
+            Kind k;
+            synchronized (this) {
+                k = kinds.computeIfAbsent(key, x -> new Kind());
+                while (true) {
+                    if (k.uncompilable || closed) {
+                        return null;
+                    }
+                    if (!k.idle.isEmpty()) {
+                        return leased(key, k, k.idle.pop());
+                    }
+                    if (k.leased + k.compiling < PLANS_PER_KEY) {
+                        k.compiling++;
+                        break;
+                    }
+                    if (holders.containsKey(Thread.currentThread())) {
+                        return null;
+                    }
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return null;
+                    }
+                }
+            }
+            Optional<Accelerator.Plan> plan = Optional.empty();
+            try {
+                plan = compile.get();
+            } finally {
+                synchronized (this) {
+                    k.compiling--;
+                    notifyAll();
+                    if (plan.isEmpty()) {
+                        k.uncompilable = true;
+                    }
+                }
+            }
+            synchronized (this) {
+                if (plan.isEmpty()) {
+                    return null;
+                }
+                k.description = plan.get().describe();
+                return leased(key, k, plan.get());
+            }
+        }
+
+        private Lease leased(PlanKey key, Kind k, Accelerator.Plan plan) {
+            k.leased++;
+            if (key.backward()) {
+                holders.merge(Thread.currentThread(), 1, Integer::sum);
+            }
+            return new Lease(this, key, plan);
+        }
+
+        private synchronized void giveBack(Lease lease) {
+            Kind k = kinds.get(lease.key);
+            k.leased--;
+            if (lease.key.backward()) {
+                holders.computeIfPresent(Thread.currentThread(), (t, n) -> n > 1 ? n - 1 : null);
+            }
+            if (closed) {
+                lease.plan.close();
+            } else {
+                k.idle.push(lease.plan);
+                trim();
+            }
+            notifyAll();
+        }
+
+        /** Closes idle plans beyond {@link #PLANS_PER_GRAPH}, least recently used kind first. */
+        private void trim() {
+            int idle = kinds.values().stream().mapToInt(k -> k.idle.size()).sum();
+            for (Iterator<Kind> it = kinds.values().iterator(); it.hasNext() && idle > PLANS_PER_GRAPH; ) {
+                Kind k = it.next();
+                while (!k.idle.isEmpty() && idle > PLANS_PER_GRAPH) {
+                    k.idle.removeLast().close();
+                    idle--;
+                }
+            }
+        }
+
+        synchronized void close() {
+            closed = true;
+            for (Kind k : kinds.values()) {
+                k.idle.forEach(Accelerator.Plan::close);
+                k.idle.clear();
+            }
+            notifyAll();
+        }
+
+        /** One line per kind of plan, for diagnostics. */
         synchronized List<String> describe() {
             List<String> lines = new ArrayList<>();
-            byKey.forEach((k, p) -> lines.add(k + ": " + p.map(Accelerator.Plan::describe).orElse("not compilable")));
+            kinds.forEach((key, k) -> lines.add(key + ": " + (k.uncompilable ? "not compilable" : k.description)));
             return Collections.unmodifiableList(lines);
         }
     }

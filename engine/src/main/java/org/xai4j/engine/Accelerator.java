@@ -63,7 +63,7 @@ public interface Accelerator {
     }
 
     /** Whether a backward plan can apply {@code rule} at {@code node} (see {@link RectifierRule}). */
-    default boolean supportsRule(Node node, RectifierRule.Kind rule) {
+    default boolean supportsRule(Node node, RectifierRule rule) {
         return false;
     }
 
@@ -72,7 +72,7 @@ public interface Accelerator {
      * named in {@code rules} replaced by that rectifier rule.
      */
     default Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
-                                    Map<String, RectifierRule.Kind> rules) {
+                                    Map<String, RectifierRule> rules) {
         if (!rules.isEmpty()) {
             throw new UnsupportedOperationException(getClass().getSimpleName() + " compiles no rectifier rules");
         }

@@ -8,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,6 +15,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * A directed acyclic graph of named {@link Node}s over named inputs, executed in topological
  * order. {@link #forward} records a {@link Tape} for backward; {@link #run} only infers and frees
  * each activation after its last use.
+ *
+ * <p>An immutable value: nodes, names and aliases. What one call does besides the graph's own
+ * rules (hooks, rectifier rules) is a {@link Hooks} value given to that call; the plans an
+ * {@link Accelerator} compiles for the graph are kept by {@link Acceleration}, outside it. So one
+ * graph serves any number of threads at once, each pass seeing only its own hooks.
  *
  * <p>Names: every value (graph input or node output) has one name; {@code aliases} map other
  * names a user may know (an ONNX node name besides its output tensor name, say) to it.
@@ -35,11 +39,6 @@ public final class Graph {
     private final Map<String, Node> byName = new HashMap<>();
     private final Map<String, Integer> position = new HashMap<>();
     private final Map<String, String> aliases;
-    private final List<Hook<ForwardHook>> forwardHooks = new CopyOnWriteArrayList<>();
-    private final List<Hook<BackwardHook>> backwardHooks = new CopyOnWriteArrayList<>();
-    private final Acceleration.Plans plans = new Acceleration.Plans();
-
-    record Hook<H>(Predicate<Node> where, H hook) {}
 
     public Graph(List<Input> inputs, List<Node> nodes, List<String> outputs) {
         this(inputs, nodes, outputs, Map.of());
@@ -169,6 +168,12 @@ public final class Graph {
         return n;
     }
 
+    /** Matches the node {@code name} (or the node an alias names): where a hook applies. */
+    public Predicate<Node> named(String name) {
+        String resolved = node(name).name();
+        return n -> n.name().equals(resolved);
+    }
+
     public boolean isInput(String name) {
         for (Input in : inputs) {
             if (in.name().equals(name)) {
@@ -178,13 +183,9 @@ public final class Graph {
         return false;
     }
 
-    Acceleration.Plans plans() {
-        return plans;
-    }
-
     /** The accelerated plans compiled for this graph so far, one line each (diagnostics). */
     public List<String> describePlans() {
-        return plans.describe();
+        return Acceleration.describePlans(this);
     }
 
     int position(String name) {
@@ -199,7 +200,12 @@ public final class Graph {
 
     /** Forward pass recording every activation and cache; close the tape to free them. */
     public Tape forward(Map<String, INDArray> feeds) {
-        return Tape.record(this, feeds, null);
+        return forward(feeds, Hooks.NONE);
+    }
+
+    /** Forward pass recording every activation and cache, with {@code hooks} for this pass and its backward. */
+    public Tape forward(Map<String, INDArray> feeds, Hooks hooks) {
+        return Tape.record(this, feeds, null, hooks);
     }
 
     /**
@@ -209,11 +215,16 @@ public final class Graph {
      * nodes read. The tape's backward then accepts only targets at or below {@code backwardTo}.
      */
     public Tape forward(Map<String, INDArray> feeds, Collection<String> backwardTo) {
+        return forward(feeds, backwardTo, Hooks.NONE);
+    }
+
+    /** As {@link #forward(Map, Collection)}, with {@code hooks} for this pass and its backward. */
+    public Tape forward(Map<String, INDArray> feeds, Collection<String> backwardTo, Hooks hooks) {
         Set<String> targets = new HashSet<>();
         for (String t : backwardTo) {
             targets.add(resolve(t));
         }
-        return Tape.record(this, feeds, targets);
+        return Tape.record(this, feeds, targets, hooks);
     }
 
     /** Inference on the single input: the first graph output. */
@@ -226,8 +237,13 @@ public final class Graph {
      * nodes) and frees every other activation right after its last use.
      */
     public Map<String, INDArray> run(Map<String, INDArray> feeds, Collection<String> keep) {
+        return run(feeds, keep, Hooks.NONE);
+    }
+
+    /** As {@link #run(Map, Collection)}, calling the forward hooks of {@code hooks}. */
+    public Map<String, INDArray> run(Map<String, INDArray> feeds, Collection<String> keep, Hooks hooks) {
         List<String> resolved = keep.stream().map(this::resolve).toList();
-        Map<String, INDArray> kept = Tape.infer(this, feeds, Set.copyOf(resolved));
+        Map<String, INDArray> kept = Tape.infer(this, feeds, Set.copyOf(resolved), hooks);
         Map<String, INDArray> byRequest = new LinkedHashMap<>();
         for (String k : keep) {
             byRequest.put(k, kept.get(resolve(k)));
@@ -242,46 +258,7 @@ public final class Graph {
         return inputs.get(0).name();
     }
 
-    /** Calls {@code hook} after the forward of every node matching {@code where}. */
-    public HookHandle addForwardHook(Predicate<Node> where, ForwardHook hook) {
-        return register(forwardHooks, new Hook<>(where, hook));
-    }
-
-    /** Calls {@code hook} after the backward rule of every node matching {@code where}. */
-    public HookHandle addBackwardHook(Predicate<Node> where, BackwardHook hook) {
-        return register(backwardHooks, new Hook<>(where, hook));
-    }
-
-    /** Hooks one node by name (or alias). */
-    public HookHandle addForwardHook(String node, ForwardHook hook) {
-        String name = node(node).name();
-        return addForwardHook(n -> n.name().equals(name), hook);
-    }
-
-    public HookHandle addBackwardHook(String node, BackwardHook hook) {
-        String name = node(node).name();
-        return addBackwardHook(n -> n.name().equals(name), hook);
-    }
-
-    private static <H> HookHandle register(List<Hook<H>> list, Hook<H> entry) {
-        list.add(entry);
-        return () -> list.remove(entry);
-    }
-
-    List<Hook<ForwardHook>> forwardHooks() {
-        return forwardHooks;
-    }
-
-    List<Hook<BackwardHook>> backwardHooks() {
-        return backwardHooks;
-    }
-
-    /** Number of hooks currently registered (forward plus backward); for tests and diagnostics. */
-    public int hookCount() {
-        return forwardHooks.size() + backwardHooks.size();
-    }
-
-    /** The same nodes with one node's layer replaced (the graph's hooks are not carried over). */
+    /** The same nodes with one node's layer replaced. */
     public Graph withLayer(String node, Layer<?> layer) {
         String name = node(node).name();
         List<Node> replaced = nodes.stream()

@@ -33,21 +33,25 @@ public final class Tape implements AutoCloseable {
      * the stretch's backward.
      */
     private final Acceleration.Stretch stretch;
+    /** This pass's hooks: the forward ones ran, the backward ones and the rules apply to backward. */
+    private final Hooks hooks;
     private boolean closed;
 
-    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Acceleration.Stretch stretch) {
+    private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Acceleration.Stretch stretch,
+                 Hooks hooks) {
         this.graph = graph;
         this.values = values;
         this.caches = caches;
         this.owned = owned;
         this.stretch = stretch;
+        this.hooks = hooks;
     }
 
     /**
      * Records a forward pass. With {@code backwardTo} null every node is recorded; otherwise only
      * the nodes downstream of those values, and the stretch before them may run accelerated.
      */
-    static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo) {
+    static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo, Hooks hooks) {
         Buffers owned = pinFeedsAndParameters(graph, feeds);
         Map<String, INDArray> values = new HashMap<>(feeds);
         Map<String, Object> caches = new HashMap<>();
@@ -55,22 +59,27 @@ public final class Tape implements AutoCloseable {
         Acceleration.Stretch stretch = Acceleration.Stretch.NONE;
         if (backwardTo != null && graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
             // Gradients at the input only: a plan may run the leading stretch and its backward.
-            stretch = Acceleration.runForBackward(graph, feeds);
+            stretch = Acceleration.runForBackward(graph, feeds, hooks);
         } else if (backwardTo != null) {
             Set<String> recorded = downstreamOf(graph, backwardTo);
             recorded.removeAll(backwardTo);
-            stretch = Acceleration.run(graph, feeds, backwardTo, recorded);
+            stretch = Acceleration.run(graph, feeds, backwardTo, recorded, hooks);
         }
-        take(stretch, values, owned);
-        for (Node node : nodes.subList(stretch.length(), nodes.size())) {
-            Layer.Forward<?> f = step(graph, node, values);
-            values.put(node.name(), f.y());
-            owned.hold(f.y());
-            if (f.cache() != null) {
-                caches.put(node.name(), f.cache());
+        try {
+            take(stretch, values, owned);
+            for (Node node : nodes.subList(stretch.length(), nodes.size())) {
+                Layer.Forward<?> f = step(hooks, node, values);
+                values.put(node.name(), f.y());
+                owned.hold(f.y());
+                if (f.cache() != null) {
+                    caches.put(node.name(), f.cache());
+                }
             }
+        } catch (RuntimeException | Error e) {
+            new Tape(graph, values, caches, owned, stretch, hooks).close(); // frees what was made, gives the plan back
+            throw e;
         }
-        return new Tape(graph, values, caches, owned, stretch);
+        return new Tape(graph, values, caches, owned, stretch, hooks);
     }
 
     /** The values an accelerated stretch handed back join the pass's values, owned by the engine. */
@@ -107,7 +116,7 @@ public final class Tape implements AutoCloseable {
     }
 
     /** Inference only: no caches, each activation freed after its last reader ran. */
-    static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep) {
+    static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Hooks hooks) {
         Buffers owned = pinFeedsAndParameters(graph, feeds);
         Map<String, Integer> lastUse = new HashMap<>();
         List<Node> nodes = graph.nodes();
@@ -118,11 +127,11 @@ public final class Tape implements AutoCloseable {
         }
         Map<String, INDArray> values = new HashMap<>(feeds);
         try {
-            Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of());
+            Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of(), hooks);
             take(stretch, values, owned);
             for (int i = stretch.length(); i < nodes.size(); i++) {
                 Node node = nodes.get(i);
-                Layer.Forward<?> f = step(graph, node, values);
+                Layer.Forward<?> f = step(hooks, node, values);
                 if (f.cache() instanceof Layer.OwnedCache c) {
                     c.close();
                 }
@@ -160,7 +169,7 @@ public final class Tape implements AutoCloseable {
         return owned;
     }
 
-    private static Layer.Forward<?> step(Graph graph, Node node, Map<String, INDArray> values) {
+    private static Layer.Forward<?> step(Hooks hooks, Node node, Map<String, INDArray> values) {
         INDArray[] x = new INDArray[node.inputs().size()];
         for (int i = 0; i < x.length; i++) {
             x[i] = values.get(node.inputs().get(i));
@@ -172,7 +181,7 @@ public final class Tape implements AutoCloseable {
             throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input shapes "
                     + shapes(x) + ": " + e.getMessage(), e);
         }
-        for (Graph.Hook<ForwardHook> h : graph.forwardHooks()) {
+        for (Hooks.Hook<ForwardHook> h : hooks.forwardHooks()) {
             if (h.where().test(node)) {
                 INDArray replaced = h.hook().onForward(node, f.y());
                 if (replaced != null) {
@@ -221,6 +230,24 @@ public final class Tape implements AutoCloseable {
      * nodes), and to every parameter on the way when {@code parameters} is set.
      */
     public Gradients backward(String from, INDArray seed, Collection<String> wrt, boolean parameters) {
+        return backward(from, seed, wrt, parameters, hooks);
+    }
+
+    /**
+     * As {@link #backward(String, INDArray, Collection)}, with the backward hooks and rectifier
+     * rules of {@code other} instead of this pass's (Guided Grad-CAM: an ordinary backward to a
+     * layer, then a guided one to the input, on one tape). A stretch that ran as a compiled
+     * backward plan has its rules compiled in; this needs a tape without one.
+     */
+    public Gradients backward(String from, INDArray seed, Collection<String> wrt, Hooks other) {
+        if (stretch.plan() != null && !other.rules().equals(hooks.rules())) {
+            throw new IllegalArgumentException("this pass ran a compiled backward plan with its own rectifier rules;"
+                    + " record with forward(feeds) or with these hooks for other rules");
+        }
+        return backward(from, seed, wrt, false, hooks.withBackwardOf(other));
+    }
+
+    private Gradients backward(String from, INDArray seed, Collection<String> wrt, boolean parameters, Hooks hooks) {
         checkOpen();
         String seedName = graph.resolve(from);
         INDArray at = values.get(seedName);
@@ -282,7 +309,12 @@ public final class Tape implements AutoCloseable {
             }
             Layer.Backward b = backwardOf(node, dy, new Need(needIn, wantParams));
             INDArray[] dx = b.dx();
-            for (Graph.Hook<BackwardHook> h : graph.backwardHooks()) {
+            RectifierRule rule = hooks.ruleAt(node);
+            if (rule != null && needIn[0] && dx[0] != null) {
+                dx = dx.clone();
+                dx[0] = rule.apply(dy, dx[0]);
+            }
+            for (Hooks.Hook<BackwardHook> h : hooks.backwardHooks()) {
                 if (h.where().test(node)) {
                     INDArray[] replaced = h.hook().onBackward(node, dy, dx);
                     if (replaced != null) {
@@ -404,6 +436,7 @@ public final class Tape implements AutoCloseable {
             }
         }
         owned.dropAll();
+        stretch.release();
         Memory.endPass();
         values.clear();
         caches.clear();

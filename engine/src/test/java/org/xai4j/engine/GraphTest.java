@@ -117,18 +117,17 @@ class GraphTest {
     }
 
     @Test
-    void forwardHookReplacesAnActivationUntilClosed() {
+    void forwardHookReplacesAnActivationInItsPassOnly() {
         Graph g = new Graph(List.of(Graph.Input.of("x", -1, 2)),
                 List.of(Node.of("a", scale(2), "x"), Node.of("b", scale(3), "a")), List.of("b"));
         INDArray x = row(1, 2);
-        try (HookHandle h = g.addForwardHook("a", (node, y) -> y.add(1))) {
-            assertArrayEquals(new double[] {9, 15}, g.predict(x).toDoubleVector());
-            try (Tape t = g.forward(x)) {
-                assertArrayEquals(new double[] {3, 5}, t.value("a").toDoubleVector(), "the tape records the replacement");
-                assertArrayEquals(new double[] {6, 6}, t.backward("b", row(1, 1), List.of("x")).get("x").toDoubleVector());
-            }
+        Hooks plusOne = Hooks.NONE.forward(g.named("a"), (node, y) -> y.add(1));
+        assertArrayEquals(new double[] {9, 15}, g.run(Map.of("x", x), List.of("b"), plusOne).get("b").toDoubleVector());
+        try (Tape t = g.forward(Map.of("x", x), plusOne)) {
+            assertArrayEquals(new double[] {3, 5}, t.value("a").toDoubleVector(), "the tape records the replacement");
+            assertArrayEquals(new double[] {6, 6}, t.backward("b", row(1, 1), List.of("x")).get("x").toDoubleVector());
         }
-        assertArrayEquals(new double[] {6, 12}, g.predict(x).toDoubleVector());
+        assertArrayEquals(new double[] {6, 12}, g.predict(x).toDoubleVector(), "other passes never see the hook");
     }
 
     @Test
@@ -136,11 +135,11 @@ class GraphTest {
         Graph g = new Graph(List.of(Graph.Input.of("x", -1, 2)),
                 List.of(Node.of("a", scale(2), "x"), Node.of("b", scale(3), "a")), List.of("b"));
         Map<String, INDArray[]> seen = new HashMap<>();
-        try (HookHandle h = g.addBackwardHook(n -> true, (node, dy, dx) -> {
-                seen.put(node.name(), new INDArray[] {dy.dup(), dx[0].dup()});
-                return node.name().equals("b") ? new INDArray[] {dx[0].mul(10)} : null;
-            });
-             Tape t = g.forward(row(1, 2))) {
+        Hooks spy = Hooks.NONE.backward(n -> true, (node, dy, dx) -> {
+            seen.put(node.name(), new INDArray[] {dy.dup(), dx[0].dup()});
+            return node.name().equals("b") ? new INDArray[] {dx[0].mul(10)} : null;
+        });
+        try (Tape t = g.forward(Map.of("x", row(1, 2)), spy)) {
             INDArray dx = t.backward("b", row(1, -1), List.of("x")).get("x");
             assertArrayEquals(new double[] {1, -1}, seen.get("b")[0].toDoubleVector(), "dy at b is the seed");
             assertArrayEquals(new double[] {3, -3}, seen.get("b")[1].toDoubleVector(), "dx at b is 3 dy");
@@ -180,12 +179,13 @@ class GraphTest {
                 Node.of("a", s2, "x"), Node.of("b", scale(3), "a"), Node.of("view", new PassThrough(), "b"),
                 Node.of("c", scale(5), "view"), Node.of("d", new ToyLayers.Plus(), "c", "a")), List.of("d"));
         Map<String, INDArray> produced = new HashMap<>();
-        try (HookHandle h = g.addForwardHook(n -> true, (node, y) -> {
+        Hooks spy = Hooks.NONE.forward(n -> true, (node, y) -> {
             produced.put(node.name(), y);
             return null;
-        })) {
+        });
+        {
             INDArray x = row(1, 2);
-            Map<String, INDArray> out = g.run(Map.of("x", x), List.of("d", "view"));
+            Map<String, INDArray> out = g.run(Map.of("x", x), List.of("d", "view"), spy);
             // d = 5 * 3 * 2x + 2x = 32x; view = b = 6x.
             assertArrayEquals(new double[] {32, 64}, out.get("d").toDoubleVector());
             assertArrayEquals(new double[] {6, 12}, out.get("view").toDoubleVector(), "kept through a shared buffer");
@@ -221,8 +221,7 @@ class GraphTest {
                 Map.of("block1", "a", "logits", "b"));
         assertEquals("a", g.resolve("block1"));
         assertSame(g.node("a"), g.node("block1"));
-        try (HookHandle h = g.addForwardHook("block1", (n, y) -> y.mul(0));
-             Tape t = g.forward(row(1, 2))) {
+        try (Tape t = g.forward(Map.of("x", row(1, 2)), Hooks.NONE.forward(g.named("block1"), (n, y) -> y.mul(0)))) {
             assertArrayEquals(new double[] {0, 0}, t.value("logits").toDoubleVector());
         }
         try (Tape t = g.forward(row(1, 2))) {

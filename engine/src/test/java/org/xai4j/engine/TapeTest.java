@@ -1,6 +1,7 @@
 package org.xai4j.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -76,23 +77,25 @@ class TapeTest {
     }
 
     @Test
-    void hooksAreGoneAfterAnException() {
+    void hooksBelongToTheirPassEvenWhenItFails() {
         Graph g = diamond(new ToyLayers.Scale(scalar(2)), new ToyLayers.Scale(scalar(3)), new ToyLayers.Scale(scalar(5)));
-        assertThrows(IllegalStateException.class, () -> {
-            try (HookHandle h = g.addBackwardHook(n -> true, (n, dy, dx) -> null);
-                 HookHandle f = g.addForwardHook("c", (n, y) -> null)) {
-                assertEquals(2, g.hookCount());
-                throw new IllegalStateException("explainer failed");
-            }
+        INDArray x = Nd4j.ones(DataType.DOUBLE, 1, 3);
+        INDArray plain = g.predict(x);
+        Hooks failing = Hooks.NONE.forward(g.named("c"), (n, y) -> {
+            throw new IllegalStateException("explainer failed");
         });
-        assertEquals(0, g.hookCount());
+        assertThrows(IllegalStateException.class, () -> g.forward(Map.of("x", x), failing).close());
+        assertEquals(plain, g.predict(x), "a later pass without hooks is unchanged");
+        Hooks zero = Hooks.NONE.forward(g.named("c"), (n, y) -> y.mul(0));
+        assertNotEquals(plain, g.run(Map.of("x", x), List.of("d"), zero).get("d"));
+        assertEquals(plain, g.predict(x), "hooks never outlive their call");
     }
 
     @Test
     void backwardHookReplacesGradient() {
         Graph g = diamond(new ToyLayers.Scale(scalar(2)), new ToyLayers.Scale(scalar(3)), new ToyLayers.Scale(scalar(5)));
-        try (HookHandle h = g.addBackwardHook("d", (n, dy, dx) -> new INDArray[] {dx[0].mul(0)});
-             Tape t = g.forward(Nd4j.ones(DataType.DOUBLE, 1, 3))) {
+        try (Tape t = g.forward(Map.of("x", Nd4j.ones(DataType.DOUBLE, 1, 3)),
+                Hooks.NONE.backward(g.named("d"), (n, dy, dx) -> new INDArray[] {dx[0].mul(0)}))) {
             assertEquals(0, t.backward("d", Nd4j.ones(DataType.DOUBLE, 1, 3), List.of("x")).get("x").sumNumber().doubleValue(), 0);
         }
     }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.Hooks;
 import org.xai4j.engine.Tape;
 
 /**
@@ -16,12 +17,17 @@ import org.xai4j.engine.Tape;
 public record ActivationGradient(INDArray activation, INDArray gradient, Scores scores) {
 
     public static ActivationGradient record(Graph graph, INDArray x, Target target, String node) {
+        return record(graph, x, target, node, Hooks.NONE);
+    }
+
+    /** As {@link #record(Graph, INDArray, Target, String)}, with {@code hooks} for this pass. */
+    public static ActivationGradient record(Graph graph, INDArray x, Target target, String node, Hooks hooks) {
         Logits logits = Logits.of(graph);
         String name = graph.resolve(node);
         String input = inputOf(graph);
         // Recording only downstream of the node lets the engine run everything before it as
         // plain (accelerated) inference: Grad-CAM at the last block costs about one forward.
-        try (Tape tape = graph.forward(Map.of(input, x), List.of(name))) {
+        try (Tape tape = graph.forward(Map.of(input, x), List.of(name), hooks)) {
             Target.Seed seed = target.seed(tape.value(logits.node()), logits);
             INDArray g = tape.backward(logits.node(), seed.dz(), List.of(name)).get(name);
             INDArray a = name.equals(input) ? x : tape.value(name).dup();

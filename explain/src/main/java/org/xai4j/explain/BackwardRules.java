@@ -1,17 +1,17 @@
 package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
+import org.xai4j.engine.Hooks;
 import org.xai4j.engine.Node;
 import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.ReLU;
 
 /**
- * Modified backward rules for rectifiers, installed as backward hooks for the life of a
- * try-with-resources block; the model's layers are never swapped or changed.
+ * Modified backward rules for rectifiers, given to one call as {@link Hooks} (the engine's
+ * {@link RectifierRule}s); the model's layers are never swapped or changed, and other calls on
+ * the same graph, on other threads too, never see them.
  * <pre>
  *   guided backpropagation (Springenberg et al., ICLR 2015 workshop):
  *       ReLU:                dx = relu(dy) * [x > 0]
@@ -33,43 +33,15 @@ public final class BackwardRules {
         RELU_ONLY
     }
 
-    /**
-     * Installs guided backpropagation's rule on the rectifiers. The hook is a {@link RectifierRule},
-     * so a backward plan may apply the rule itself; this code is the rule node by node.
-     */
-    public static HookHandle guided(Graph graph, Activations activations) {
-        // relu(dy) * mask == relu(dy * mask) for a 0/1 mask, and dy * mask is exactly what the
-        // rectifier's own backward rule has just computed (derivative 0 at the kinks, as the oracle).
-        return graph.addBackwardHook(n -> rectifies(n, activations), RectifierRule.of(RectifierRule.Kind.GUIDED, (node, dy, dx) -> {
-            if (NdArrays.sameBuffer(dx[0], dy)) {
-                return new INDArray[] {Transforms.relu(dx[0], true)};
-            }
-            return new INDArray[] {Transforms.relu(dx[0], false)};
-        }));
+    /** {@code rule} on the rectifiers {@code activations} names, as this call's hooks. */
+    public static Hooks hooks(RectifierRule rule, Activations activations) {
+        return Hooks.NONE.rule(n -> rectifies(n, activations), rule);
     }
 
-    /** Installs the deconvnet's rule on the rectifiers (a {@link RectifierRule}, like {@link #guided}). */
-    public static HookHandle deconvnet(Graph graph, Activations activations) {
-        return graph.addBackwardHook(n -> rectifies(n, activations), RectifierRule.of(RectifierRule.Kind.DECONVNET, (node, dy, dx) -> {
-            INDArray rectified = Transforms.relu(dy, true);
-            if (!NdArrays.sameBuffer(dx[0], dy)) {
-                NdArrays.close(dx[0]);
-            }
-            return new INDArray[] {rectified};
-        }));
-    }
-
-    /** How a rule is put on a graph: {@link #guided} or {@link #deconvnet}. */
-    @FunctionalInterface
-    interface Rule {
-        HookHandle install(Graph graph, Activations activations);
-    }
-
-    /** The input gradient ({@link Saliency}) with {@code rule} on the rectifiers for the duration of the call. */
-    static Attribution saliency(Graph graph, INDArray x, Target target, Rule rule, Activations activations) {
-        try (HookHandle rules = rule.install(graph, activations)) {
-            return new Saliency().explain(graph, x, target);
-        }
+    /** The input gradient ({@link Saliency}) with {@code rule} on the rectifiers, for this call only. */
+    static Attribution saliency(Graph graph, INDArray x, Target target, RectifierRule rule, Activations activations) {
+        ActivationGradient r = ActivationGradient.record(graph, x, target, ActivationGradient.inputOf(graph), hooks(rule, activations));
+        return new Attribution(r.gradient(), r.scores());
     }
 
     static boolean rectifies(Node n, Activations activations) {

@@ -2,6 +2,7 @@ package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.RectifierRule;
 
 /**
  * Deconvnet (Zeiler and Fergus, "Visualizing and Understanding Convolutional Networks", ECCV
@@ -23,6 +24,6 @@ public record Deconvnet(BackwardRules.Activations activations) implements Explai
 
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        return BackwardRules.saliency(graph, x, target, BackwardRules::deconvnet, activations);
+        return BackwardRules.saliency(graph, x, target, RectifierRule.DECONVNET, activations);
     }
 }

@@ -2,6 +2,7 @@ package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.RectifierRule;
 
 /**
  * Guided backpropagation (Springenberg et al., "Striving for Simplicity: The All Convolutional
@@ -25,6 +26,6 @@ public record GuidedBackprop(BackwardRules.Activations activations) implements E
 
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        return BackwardRules.saliency(graph, x, target, BackwardRules::guided, activations);
+        return BackwardRules.saliency(graph, x, target, RectifierRule.GUIDED, activations);
     }
 }

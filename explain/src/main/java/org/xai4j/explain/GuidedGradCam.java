@@ -5,7 +5,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
+import org.xai4j.engine.RectifierRule;
 import org.xai4j.engine.Tape;
 
 /**
@@ -43,10 +43,8 @@ public final class GuidedGradCam implements Explainer<Attribution> {
             NdArrays.require4d(A, "the activation at '" + layer + "'", "Guided Grad-CAM");
             INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, ChannelWeights.meanGradient(A, g)), false);
             INDArray cam = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
-            INDArray guided;
-            try (HookHandle rules = BackwardRules.guided(graph, activations)) {
-                guided = tape.backward(logits.node(), seed.dz(), List.of(input)).get(input);
-            }
+            INDArray guided = tape.backward(logits.node(), seed.dz(), List.of(input),
+                    BackwardRules.hooks(RectifierRule.GUIDED, activations)).get(input);
             INDArray map = guided.muli(cam.reshape(x.size(0), 1, x.size(2), x.size(3)));
             NdArrays.close(g, raw, cam);
             return new Attribution(map, seed.scores());

@@ -15,7 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
 import org.xai4j.engine.Tape;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Conv2d;
@@ -86,12 +85,7 @@ class CamMethodsTest {
 
     private static Set<String> backwardNodesOf(Explainer<?> e) {
         Set<String> ran = new TreeSet<>();
-        try (HookHandle h = CNN.addBackwardHook(n -> true, (node, dy, dx) -> {
-            ran.add(node.name());
-            return null;
-        })) {
-            e.explain(CNN, X);
-        }
+        e.explain(Spied.graph(CNN, ran), X);
         return ran;
     }
 
@@ -153,7 +147,6 @@ class CamMethodsTest {
         INDArray cam = GradCam.of("block").explain(CNN, X).map();
         INDArray expected = guided.mul(cam.reshape(2, 1, 12, 12));
         Close.assertClose("Guided Grad-CAM", expected, new GuidedGradCam("block").explain(CNN, X).map(), EQUAL, 0);
-        assertEquals(0, CNN.hookCount());
         // The block holds a ReLU6: restricting the rule to ReLU changes the result.
         assertNotEquals(guided, new GuidedBackprop(BackwardRules.Activations.RELU_ONLY).explain(CNN, X).map());
         assertNotEquals(guided, new Saliency().explain(CNN, X).map());

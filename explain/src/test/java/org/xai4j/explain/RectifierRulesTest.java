@@ -10,7 +10,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
 import org.xai4j.layers.Linear;
 
 /**
@@ -92,22 +91,14 @@ class RectifierRulesTest {
     }
 
     @Test
-    void hooksAreGoneAfterTheCallAndAfterAnException() {
-        assertEquals(0, MLP.hookCount());
+    void rulesBelongToTheirCallEvenWhenItFails() {
+        INDArray plain = new Saliency().explain(MLP, X, Target.of(C)).map();
         new GuidedBackprop().explain(MLP, X, Target.of(C));
         new Deconvnet().explain(MLP, X, Target.of(C));
-        assertEquals(0, MLP.hookCount());
         INDArray wrongShape = Nd4j.zeros(DataType.DOUBLE, 1, 5);
         assertThrows(RuntimeException.class, () -> new GuidedBackprop().explain(MLP, wrongShape, Target.of(C)));
         assertThrows(IllegalArgumentException.class, () -> new Deconvnet().explain(MLP, X, Target.of(9)));
-        assertEquals(0, MLP.hookCount());
-        assertThrows(IllegalStateException.class, () -> {
-            try (HookHandle h = BackwardRules.guided(MLP, BackwardRules.Activations.RELU_AND_RELU6)) {
-                assertEquals(1, MLP.hookCount());
-                throw new IllegalStateException("boom");
-            }
-        });
-        assertEquals(0, MLP.hookCount());
+        assertEquals(plain, new Saliency().explain(MLP, X, Target.of(C)).map(), "the plain gradient is what it was");
         // And the model is untouched: the plain gradient is what it was.
         Close.assertClose("plain gradient after hooks", vector(reference(Rule.PLAIN, X.toDoubleVector())),
                 new Saliency().explain(MLP, X, Target.of(C)).map(), 1e-12, 0);

@@ -145,13 +145,13 @@ public final class OneDnnAccelerator implements Accelerator {
 
     /** Both rules on a ReLU or a Clip from 0: a rectified copy of dy, in place, after or instead of the mask. */
     @Override
-    public boolean supportsRule(Node node, RectifierRule.Kind rule) {
+    public boolean supportsRule(Node node, RectifierRule rule) {
         return node.layer() instanceof ReLU || node.layer() instanceof Clip c && c.min() == 0;
     }
 
     @Override
     public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
-                                   Map<String, RectifierRule.Kind> rules) {
+                                   Map<String, RectifierRule> rules) {
         return new OneDnnPlan(nodes, input, inputShape, outputs, true, rules);
     }
 }

@@ -44,7 +44,7 @@ import org.xai4j.layers.Conv2d;
 final class OneDnnBackward {
 
     /** The backward descriptors of one op, made before the shared scratchpad is sized. */
-    record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, RectifierRule.Kind rule, dnnl_primitive_desc main,
+    record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, RectifierRule rule, dnnl_primitive_desc main,
                    long paddedChannels, long scratchBytes) {}
 
     /** Writes a gradient into a value's diff, or adds it when the diff already holds one. */
@@ -96,8 +96,8 @@ final class OneDnnBackward {
             float[] e = own != null ? own : op.eltwise.isEmpty() ? null : op.eltwise.get(0);
             String rectifier = own != null ? op.node.name() : op.eltwiseNodes.isEmpty() ? null : op.eltwiseNodes.get(0);
             // A rectifier rule: guided keeps the mask and rectifies after it, deconvnet only rectifies.
-            RectifierRule.Kind rule = rectifier == null ? null : plan.rules.get(rectifier);
-            dnnl_primitive_desc eltwise = e == null || rule == RectifierRule.Kind.DECONVNET ? null : eltwisePd(e, y, plan, what);
+            RectifierRule rule = rectifier == null ? null : plan.rules.get(rectifier);
+            dnnl_primitive_desc eltwise = e == null || rule == RectifierRule.DECONVNET ? null : eltwisePd(e, y, plan, what);
             dnnl_primitive_desc main = null;
             long padded = 0;
             OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);

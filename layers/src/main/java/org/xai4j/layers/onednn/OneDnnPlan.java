@@ -102,7 +102,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     Buffer scratchpad;
     private final boolean training;
     /** Rectifier rules that replace the backward of these nodes (training plans). */
-    final Map<String, RectifierRule.Kind> rules;
+    final Map<String, RectifierRule> rules;
     private OneDnnBackward backward;
     private long runs;
     private boolean closed;
@@ -119,7 +119,7 @@ final class OneDnnPlan implements Accelerator.Plan {
      * @param rules rectifier rules (guided backprop, deconvnet) for the backward of these nodes
      */
     OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training,
-               Map<String, RectifierRule.Kind> rules) {
+               Map<String, RectifierRule> rules) {
         this.training = training;
         this.rules = Map.copyOf(rules);
         this.input = input;

@@ -13,10 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.HookHandle;
+import org.xai4j.engine.Hooks;
 import org.xai4j.engine.Node;
 import org.xai4j.engine.RectifierRule;
 import org.xai4j.engine.Tape;
@@ -170,6 +169,10 @@ class OneDnnPlanTest {
     }
 
     private static void compareInputGradient(Graph g, int batch) {
+        compareInputGradient(g, batch, Hooks.NONE);
+    }
+
+    private static void compareInputGradient(Graph g, int batch, Hooks hooks) {
         String in = g.inputs().get(0).name();
         String out = g.outputs().get(0);
         long[] shape = g.inputs().get(0).shape().clone();
@@ -178,21 +181,21 @@ class OneDnnPlanTest {
         INDArray x = Nd4j.randn(DataType.FLOAT, shape);
         INDArray fast, again, ref;
         INDArray seed;
-        try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
+        try (Tape t = g.forward(Map.of(in, x), List.of(in), hooks)) {
             seed = Nd4j.randn(DataType.FLOAT, t.output().shape());
             fast = t.backward(out, seed, List.of(in)).get(in).dup();
         }
-        try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
+        try (Tape t = g.forward(Map.of(in, x), List.of(in), hooks)) {
             again = t.backward(out, seed, List.of(in)).get(in).dup();
             // A plan gives input gradients only: parameter gradients need a full record.
             assertThrows(IllegalArgumentException.class, () -> t.backward(out, seed, List.of(in), true));
         }
         Acceleration.setEnabled(false);
-        try (Tape t = g.forward(Map.of(in, x))) {
+        try (Tape t = g.forward(Map.of(in, x), hooks)) {
             ref = t.backward(out, seed, List.of(in)).get(in).dup();
         }
         Acceleration.setEnabled(true);
-        assertTrue(String.join("\n", g.describePlans()).contains("thread="), "no backward plan was compiled: " + g.describePlans());
+        assertTrue(String.join("\n", g.describePlans()).contains("backward=true"), "no backward plan was compiled: " + g.describePlans());
         assertFalse(String.join("\n", g.describePlans()).contains("ref:"), () -> "a reference kernel was chosen:\n" + g.describePlans());
         assertClose(ref, fast, "input gradient");
         assertClose(ref, again, "input gradient, second pass");
@@ -234,22 +237,14 @@ class OneDnnPlanTest {
      */
     @Test
     void rectifierRulesRunInsideTheBackwardPlan() {
-        for (RectifierRule.Kind kind : RectifierRule.Kind.values()) {
+        for (RectifierRule kind : RectifierRule.values()) {
             for (Graph g : List.of(BatchNormFolding.fold(ResNet.resnet18(5)), settingsGraph())) {
-                try (HookHandle rule = g.addBackwardHook(
-                        n -> n.layer() instanceof ReLU || n.layer() instanceof Clip c && c.min() == 0, rectifierRule(kind))) {
-                    compareInputGradient(g, 1);
-                    String plans = String.join("\n", g.describePlans());
-                    assertTrue(plans.contains(kind.name().toLowerCase() + " rule"), () -> kind + ": no rule in the plan:\n" + plans);
-                }
+                Hooks rules = Hooks.NONE.rule(n -> n.layer() instanceof ReLU || n.layer() instanceof Clip c && c.min() == 0, kind);
+                compareInputGradient(g, 1, rules);
+                String plans = String.join("\n", g.describePlans());
+                assertTrue(plans.contains(kind.name().toLowerCase() + " rule"), () -> kind + ": no rule in the plan:\n" + plans);
             }
         }
-    }
-
-    /** The rules node by node, as the explain module's BackwardRules has them. */
-    private static RectifierRule rectifierRule(RectifierRule.Kind kind) {
-        return RectifierRule.of(kind, (node, dy, dx) ->
-                new INDArray[] {Transforms.relu(kind == RectifierRule.Kind.GUIDED ? dx[0] : dy, false)});
     }
 
     /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */

@@ -1,0 +1,89 @@
+package org.xai4j.explain;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Acceleration;
+import org.xai4j.engine.Graph;
+import org.xai4j.layers.BatchNormFolding;
+
+/**
+ * Every explainer from sixteen threads on one shared graph gives, bit for bit, what it gives on
+ * one thread: hooks and rectifier rules belong to their call, and compiled plans are leased by
+ * one pass at a time. The graph is float32 with batch norm folded, so the compiled plans run
+ * (forward and backward, with the rules compiled in) while the threads interleave methods.
+ * {@code -Dxai4j.concurrency.repetitions=40} repeats each method that often per thread.
+ */
+class ConcurrencyTest {
+    private static final int THREADS = 16;
+    private static final int REPETITIONS = Integer.getInteger("xai4j.concurrency.repetitions", 2);
+
+    static Map<String, Explainer<?>> methods() {
+        Map<String, Explainer<?>> m = new LinkedHashMap<>();
+        m.put("saliency", new Saliency());
+        m.put("gradxinput", new GradientTimesInput());
+        m.put("ig", IntegratedGradients.of(8));
+        m.put("smoothgrad", SmoothGrad.of(new Saliency(), 4, 0.15));
+        m.put("guided-backprop", new GuidedBackprop());
+        m.put("deconvnet", new Deconvnet());
+        m.put("cam", Cam.of("features"));
+        m.put("gradcam", GradCam.of("block"));
+        m.put("gradcam++", GradCam.plusPlus("features"));
+        m.put("guided-gradcam", new GuidedGradCam("block"));
+        m.put("smooth-gradcam++", new SmoothGradCamPlusPlus("features", 4, 0.15, 0, 2));
+        return m;
+    }
+
+    @Test
+    void sixteenThreadsGiveWhatOneThreadGives() throws Exception {
+        Graph graph = BatchNormFolding.fold(TestNets.cnn(3, DataType.FLOAT));
+        INDArray x = TestNets.input(51, DataType.FLOAT, 2, 3, 12, 12);
+        Map<String, Explainer<?>> methods = methods();
+        Map<String, float[]> alone = new LinkedHashMap<>();
+        methods.forEach((name, e) -> alone.put(name, flat(e.explain(graph, x).map())));
+        List<String> names = new ArrayList<>(methods.keySet());
+        ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+        List<Future<Integer>> done = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+            int offset = t;
+            done.add(pool.submit(() -> {
+                int calls = 0;
+                for (int r = 0; r < REPETITIONS; r++) {
+                    for (int i = 0; i < names.size(); i++) {
+                        // Each thread walks the methods from its own start: guided backprop next to
+                        // Grad-CAM next to IG at any moment.
+                        String name = names.get((i + offset) % names.size());
+                        float[] got = flat(methods.get(name).explain(graph, x).map());
+                        assertArrayEquals(alone.get(name), got, name + " on a thread differs from one thread");
+                        calls++;
+                    }
+                }
+                return calls;
+            }));
+        }
+        int calls = 0;
+        for (Future<Integer> f : done) {
+            calls += f.get(10, TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+        assertTrue(calls == THREADS * REPETITIONS * names.size());
+        String plans = String.join("\n", graph.describePlans());
+        assertTrue(!Acceleration.active() || plans.contains("guided rule"), "the rules ran inside compiled plans:\n" + plans);
+        Acceleration.release(graph);
+    }
+
+    private static float[] flat(INDArray a) {
+        return a.castTo(DataType.FLOAT).dup('c').reshape(a.length()).toFloatVector();
+    }
+}
