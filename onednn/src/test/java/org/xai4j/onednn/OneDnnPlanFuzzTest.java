@@ -1,4 +1,4 @@
-package org.xai4j.layers.onednn;
+package org.xai4j.onednn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,4 +1,4 @@
-package org.xai4j.layers.onednn;
+package org.xai4j.onednn;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.xai4j.layers.onednn;
+package org.xai4j.onednn;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 

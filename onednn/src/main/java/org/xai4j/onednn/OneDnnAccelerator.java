@@ -1,4 +1,4 @@
-package org.xai4j.layers.onednn;
+package org.xai4j.onednn;
 
 import java.util.List;
 import java.util.Map;
