@@ -179,7 +179,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (String o : outputs) {
             wanted.put(o, alias.getOrDefault(o, o));
         }
-        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training);
+        Map<String, long[]> shapes = new HashMap<>();
+        values.forEach((name, v) -> shapes.put(name, v.shape));
+        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes);
         for (int t = 0; t < ops.size(); t++) {
             for (String in : ops.get(t).reads()) {
                 values.get(in).lastUse = t;
