@@ -32,6 +32,58 @@ public final class Models {
         return isHdf5(file) ? KerasImporter.load(file) : OnnxImporter.load(file, onnx);
     }
 
+    /**
+     * The model in {@code bytes} (an ONNX or Keras file's content, say a class-path resource of a
+     * service); {@code name} stands for the file in error messages. An ONNX model whose weights
+     * sit in external data files needs {@link #load(Path)}, which finds them beside the file.
+     */
+    public static Graph load(byte[] bytes, String name) {
+        // The HDF5 reader takes only a path, so the bytes go through a private temporary file.
+        Path tmp = null;
+        try {
+            tmp = Files.createTempFile("xai4j-model-", isHdf5(bytes) ? ".h5" : ".onnx");
+            Files.write(tmp, bytes);
+            return load(tmp);
+        } catch (IOException e) {
+            throw new ModelFormatException(name + ": cannot be staged for reading (" + e.getMessage() + ")", e);
+        } catch (ModelFormatException e) {
+            throw new ModelFormatException(e.getMessage().replace(String.valueOf(tmp), name), e);
+        } finally {
+            if (tmp != null) {
+                try {
+                    Files.deleteIfExists(tmp);
+                } catch (IOException ignored) {
+                    // a temporary file the system cleans up
+                }
+            }
+        }
+    }
+
+    /**
+     * The model read from {@code in} (not closed), at most {@link #MAX_STREAM_BYTES}: a stream
+     * that goes on is refused before it fills the heap.
+     */
+    public static Graph load(InputStream in, String name) {
+        byte[] bytes;
+        try {
+            bytes = in.readNBytes(MAX_STREAM_BYTES + 1);
+        } catch (IOException e) {
+            throw new ModelFormatException(name + ": cannot be read (" + e.getMessage() + ")", e);
+        }
+        if (bytes.length > MAX_STREAM_BYTES) {
+            throw new ModelFormatException(name + ": more than " + MAX_STREAM_BYTES + " bytes; a model this large loads from a file");
+        }
+        return load(bytes, name);
+    }
+
+    /** ONNX's own limit for one protobuf file (2 GiB less a byte); larger models keep weights outside. */
+    public static final int MAX_STREAM_BYTES = Integer.MAX_VALUE - 8;
+
+    private static boolean isHdf5(byte[] head) {
+        return head.length >= HDF5_SIGNATURE.length
+                && java.util.Arrays.equals(java.util.Arrays.copyOf(head, HDF5_SIGNATURE.length), HDF5_SIGNATURE);
+    }
+
     static boolean isHdf5(Path file) {
         byte[] head = new byte[HDF5_SIGNATURE.length];
         try (InputStream in = Files.newInputStream(file)) {

@@ -6,10 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.importers.onnx.OnnxImporter;
 import org.xai4j.layers.BatchNorm2d;
@@ -49,6 +53,26 @@ class ModelsTest {
 
     private static long batchNorms(Graph g) {
         return g.nodes().stream().filter(n -> n.layer() instanceof BatchNorm2d).count();
+    }
+
+    /** A service reads its model from the class path: bytes and streams load like the file. */
+    @Test
+    void bytesAndStreamsLoadLikeTheFile() throws IOException {
+        for (String model : new String[] {"oracle/tiny/tiny.op13_bn.onnx", "assets/models/mobilenet_v1_0.75_224_imagenet.h5"}) {
+            Path file = Shared.require(model);
+            Graph fromFile = Models.load(file);
+            long[] shape = fromFile.inputs().get(0).shape().clone();
+            shape[0] = 1;
+            INDArray x = Nd4j.rand(DataType.FLOAT, shape);
+            INDArray expected = fromFile.predict(x);
+            assertEquals(expected, Models.load(Files.readAllBytes(file), model).predict(x), model + " from bytes");
+            try (InputStream in = Files.newInputStream(file)) {
+                assertEquals(expected, Models.load(in, model).predict(x), model + " from a stream");
+            }
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> Models.load(new byte[] {1, 2, 3}, "resource.onnx"));
+        assertTrue(e.getMessage().startsWith("resource.onnx"), "errors name what the caller called it: " + e.getMessage());
     }
 
     @Test
