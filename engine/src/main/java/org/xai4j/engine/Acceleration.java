@@ -197,6 +197,9 @@ public final class Acceleration {
             Map<String, INDArray> values = p.run(x);
             // The lease is this pass's alone, so runs() is the number of the run just made.
             return backward ? new Stretch(ran, values, p, p.runs(), lease) : new Stretch(ran, values, null, 0, null);
+        } catch (RuntimeException | Error e) {
+            lease.close();
+            throw e;
         } finally {
             if (!backward) {
                 lease.close();

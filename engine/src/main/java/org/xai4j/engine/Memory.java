@@ -22,10 +22,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * after the first pass every activation lands in memory that is already mapped, and resident
  * memory stays at the working set of one pass.
  *
- * <p>Pools are per thread (no locks; a buffer released on another thread joins that thread's
- * pool). A buffer idle for {@link #IDLE_PASSES} passes is freed, so a change of batch size or
- * model does not keep the old sizes forever. Outside a graph pass (a layer called on its own)
- * the pool simply starts empty and allocates.
+ * <p>One pool serves every thread (a lock around a map lookup, microseconds against a pass's
+ * milliseconds): with per-thread pools, sixteen request threads each kept the buffers of their
+ * last pass, and resident memory grew with the number of threads instead of with the passes that
+ * run at once ({@link Passes}). A buffer idle for {@link #IDLE_PASSES} passes is freed, so a
+ * change of batch size or model does not keep the old sizes forever.
  *
  * <p>What the pool cannot reach is the native memory ND4J ties to short-lived Java objects: every
  * op call leaves an op context, argument pointers and view descriptors that are freed only when
@@ -39,10 +40,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code xai4j.gc.interval.seconds}, 0 for never, or the JVM's {@code -XX:+DisableExplicitGC}).
  */
 public final class Memory {
-    /** Passes a pooled buffer may sit unused before it is freed. */
-    static final int IDLE_PASSES = 2;
+    /** Passes (of any thread) a pooled buffer may sit unused before it is freed: two per pass running at once. */
+    static final int IDLE_PASSES = 2 * Passes.AT_ONCE;
 
-    private static final ThreadLocal<Pool> POOL = ThreadLocal.withInitial(Pool::new);
+    private static final Pool POOL = new Pool();
 
     private static volatile long collectionIntervalNanos =
             Duration.ofSeconds(Long.getLong("xai4j.gc.interval.seconds", 10)).toNanos();
@@ -57,7 +58,7 @@ public final class Memory {
         for (long d : shape) {
             length *= d;
         }
-        DataBuffer b = length == 0 ? null : POOL.get().take(type, length);
+        DataBuffer b = length == 0 ? null : POOL.take(type, length);
         if (b == null) {
             return Nd4j.createUninitialized(type, shape);
         }
@@ -79,19 +80,21 @@ public final class Memory {
         }
     }
 
-    /** Bytes held idle in this thread's pool; for tests and diagnostics. */
+    /** Bytes held idle in the pool; for tests and diagnostics. */
     public static long pooledBytes() {
-        return POOL.get().bytes;
+        synchronized (POOL) {
+            return POOL.bytes;
+        }
     }
 
-    /** Whether {@code buffer} is free: closed, or idle in this thread's pool. */
+    /** Whether {@code buffer} is free: closed, or idle in the pool. */
     static boolean isFree(DataBuffer buffer) {
-        return buffer.wasClosed() || POOL.get().holds(buffer);
+        return buffer.wasClosed() || POOL.holds(buffer);
     }
 
-    /** Frees every idle buffer of this thread's pool. */
+    /** Frees every idle buffer of the pool. */
     public static void trim() {
-        POOL.get().evict(Long.MAX_VALUE);
+        POOL.evict(Long.MAX_VALUE);
     }
 
     /**
@@ -106,7 +109,7 @@ public final class Memory {
             root.close();
             return;
         }
-        POOL.get().put(root);
+        POOL.put(root);
     }
 
     /**
@@ -123,14 +126,12 @@ public final class Memory {
     }
 
     /**
-     * Ends a pass of this thread: buffers that sat idle too long are freed, and once the
+     * Ends a pass: buffers that sat idle too long are freed, and once the
      * collection interval has gone by (with two passes or more in it) the GC is asked to free
      * the native memory of ND4J's dead Java objects.
      */
     static void endPass() {
-        Pool p = POOL.get();
-        p.pass++;
-        p.evict(p.pass - IDLE_PASSES);
+        POOL.endPass();
         long interval = collectionIntervalNanos;
         long passes = PASSES_SINCE_COLLECTION.incrementAndGet();
         long last = LAST_COLLECTION.get();
@@ -150,7 +151,12 @@ public final class Memory {
         long pass;
         long bytes;
 
-        DataBuffer take(DataType type, long length) {
+        synchronized void endPass() {
+            pass++;
+            evict(pass - IDLE_PASSES);
+        }
+
+        synchronized DataBuffer take(DataType type, long length) {
             ArrayDeque<Idle> q = free.get(new Key(type, length));
             Idle i = q == null ? null : q.pollLast();
             if (i == null) {
@@ -160,18 +166,18 @@ public final class Memory {
             return i.buffer();
         }
 
-        boolean holds(DataBuffer b) {
+        synchronized boolean holds(DataBuffer b) {
             ArrayDeque<Idle> q = free.get(new Key(b.dataType(), b.length()));
             return q != null && q.stream().anyMatch(i -> i.buffer() == b);
         }
 
-        void put(DataBuffer b) {
+        synchronized void put(DataBuffer b) {
             free.computeIfAbsent(new Key(b.dataType(), b.length()), k -> new ArrayDeque<>()).addLast(new Idle(b, pass));
             bytes += b.length() * b.getElementSize();
         }
 
         /** Frees the buffers released before pass {@code before}. */
-        void evict(long before) {
+        synchronized void evict(long before) {
             for (Iterator<ArrayDeque<Idle>> it = free.values().iterator(); it.hasNext(); ) {
                 ArrayDeque<Idle> q = it.next();
                 // Oldest first: each deque is in release order.

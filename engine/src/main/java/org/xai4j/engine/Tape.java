@@ -53,19 +53,20 @@ public final class Tape implements AutoCloseable {
      */
     static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo, Hooks hooks) {
         Buffers owned = pinFeedsAndParameters(graph, feeds);
+        Passes.begin(); // until close: the tape holds this pass's activations
         Map<String, INDArray> values = new HashMap<>(feeds);
         Map<String, Object> caches = new HashMap<>();
         List<Node> nodes = graph.nodes();
         Acceleration.Stretch stretch = Acceleration.Stretch.NONE;
-        if (backwardTo != null && graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
-            // Gradients at the input only: a plan may run the leading stretch and its backward.
-            stretch = Acceleration.runForBackward(graph, feeds, hooks);
-        } else if (backwardTo != null) {
-            Set<String> recorded = downstreamOf(graph, backwardTo);
-            recorded.removeAll(backwardTo);
-            stretch = Acceleration.run(graph, feeds, backwardTo, recorded, hooks);
-        }
         try {
+            if (backwardTo != null && graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
+                // Gradients at the input only: a plan may run the leading stretch and its backward.
+                stretch = Acceleration.runForBackward(graph, feeds, hooks);
+            } else if (backwardTo != null) {
+                Set<String> recorded = downstreamOf(graph, backwardTo);
+                recorded.removeAll(backwardTo);
+                stretch = Acceleration.run(graph, feeds, backwardTo, recorded, hooks);
+            }
             take(stretch, values, owned);
             for (Node node : nodes.subList(stretch.length(), nodes.size())) {
                 Layer.Forward<?> f = step(hooks, node, values);
@@ -126,6 +127,7 @@ public final class Tape implements AutoCloseable {
             }
         }
         Map<String, INDArray> values = new HashMap<>(feeds);
+        Passes.begin();
         try {
             Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of(), hooks);
             take(stretch, values, owned);
@@ -156,6 +158,7 @@ public final class Tape implements AutoCloseable {
         } finally {
             owned.dropAll();
             Memory.endPass();
+            Passes.end();
         }
     }
 
@@ -438,6 +441,7 @@ public final class Tape implements AutoCloseable {
         owned.dropAll();
         stretch.release();
         Memory.endPass();
+        Passes.end();
         values.clear();
         caches.clear();
     }
