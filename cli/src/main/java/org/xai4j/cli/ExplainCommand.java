@@ -15,21 +15,16 @@ import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.Node;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.explain.BackwardRules;
 import org.xai4j.explain.CamResult;
 import org.xai4j.explain.Explanation;
+import org.xai4j.explain.Head;
 import org.xai4j.explain.IntegratedGradients;
-import org.xai4j.explain.Logits;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Figure;
 import org.xai4j.explain.image.Overlay;
-import org.xai4j.layers.GlobalAvgPool;
-import org.xai4j.layers.GlobalMaxPool;
-import org.xai4j.layers.Sigmoid;
-import org.xai4j.layers.Softmax;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,7 +37,7 @@ import picocli.CommandLine.Spec;
  *
  * <p>Every method explains the same class, chosen once from one forward pass: the predicted one
  * ({@code --target top}) or the one given. The score is the pre-softmax logit; a model that ends
- * in a softmax is explained at the softmax's input ({@link Logits}).
+ * in a softmax is explained at the softmax's input ({@link Head}).
  */
 @Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Explains a model's score for one class on a photo or .npy tensor. Writes DIR/<method>.npy "
@@ -140,7 +135,8 @@ final class ExplainCommand implements Callable<Integer> {
         List<ExplainMethod> methods = method.equals(ALL) ? List.of(ExplainMethod.values()) : List.of(ExplainMethod.parse(method));
         boolean all = methods.size() > 1;
         // Names are checked before any pass through the model, so a typo costs no waiting.
-        LayerChoice layerChoice = methods.stream().anyMatch(ExplainMethod::needsLayer) ? chooseLayer(graph) : null;
+        Head head = Head.of(graph);
+        LayerChoice layerChoice = methods.stream().anyMatch(ExplainMethod::needsLayer) ? chooseLayer(graph, head, methods) : null;
         INDArray x = input.tensor(in);
         if (float64) {
             x = x.castTo(DataType.DOUBLE);
@@ -152,12 +148,11 @@ final class ExplainCommand implements Callable<Integer> {
         boolean photo = !InputOptions.isNpy(input.file());
 
         // One forward pass chooses the class that every method then explains.
-        Logits logits = Logits.of(graph);
-        INDArray z = logits.at(graph, x);
+        INDArray z = head.at(graph, x);
         double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
         int c = target >= 0 ? target : Target.argmax(zs);
         if (c >= zs.length) {
-            throw new IllegalArgumentException("--target " + c + " is out of range: '" + logits.node() + "' has "
+            throw new IllegalArgumentException("--target " + c + " is out of range: '" + head.logits() + "' has "
                     + zs.length + " classes (0.." + (zs.length - 1) + ")");
         }
         String label = labels.forModel(model.file(), zs.length).name(c);
@@ -176,9 +171,9 @@ final class ExplainCommand implements Callable<Integer> {
         o.println("model:  " + model.file());
         o.println("input:  " + input.describe());
         o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", c, label,
-                target >= 0 ? "as asked" : "the predicted class", zs[c], logits.node(), probability);
-        if (!logits.note().isEmpty()) {
-            o.println("note:   " + logits.note());
+                target >= 0 ? "as asked" : "the predicted class", zs[c], head.logits(), probability);
+        if (!head.note().isEmpty()) {
+            o.println("note:   " + head.note());
         }
         if (layerChoice != null) {
             o.println("layer:  " + layerChoice.name() + layerChoice.why());
@@ -186,7 +181,7 @@ final class ExplainCommand implements Callable<Integer> {
         o.println("out:    " + dir);
         o.println();
 
-        Map<String, Object> common = common(graph, logits, x, photo, c, label, zs[c], probability);
+        Map<String, Object> common = common(graph, head, x, photo, c, label, zs[c], probability);
         BufferedImage background = ExplainPictures.background(photo ? input.file() : null, x);
         String title = label.equals("class " + c) ? "input (class " + c + ")" : "input: " + c + " " + label;
         List<Figure.Panel> panels = new ArrayList<>(List.of(new Figure.Panel(title, ExplainPictures.enlarged(background))));
@@ -224,16 +219,15 @@ final class ExplainCommand implements Callable<Integer> {
     /** The layer of the CAM methods and why it was chosen (empty when given). */
     record LayerChoice(String name, String why) {}
 
-    private LayerChoice chooseLayer(Graph graph) {
-        if (layer != null) {
-            try {
-                return new LayerChoice(graph.resolve(layer), "");
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--layer: " + e.getMessage(), e);
-            }
+    private LayerChoice chooseLayer(Graph graph, Head head, List<ExplainMethod> methods) {
+        List<String> names = methods.stream().filter(ExplainMethod::needsLayer).map(ExplainMethod::cliName).toList();
+        String who = names.size() == 1 ? names.get(0) : "the CAM methods";
+        try {
+            String name = head.featureMapsAt(graph, layer, who);
+            return new LayerChoice(name, layer != null ? "" : " (default: the input of global pooling '" + head.pooling() + "')");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((layer == null ? "--layer is needed: " : "--layer " + layer + ": ") + e.getMessage(), e);
         }
-        String pooling = lastGlobalPooling(graph);
-        return new LayerChoice(graph.node(pooling).inputs().get(0), " (default: the input of global pooling '" + pooling + "')");
     }
 
     /** Writes the files of one method and returns the line to print about them. */
@@ -287,7 +281,7 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** What every method's JSON record says: model, input, class, and what the score is. */
-    private Map<String, Object> common(Graph graph, Logits logits, INDArray x, boolean photo, int c, String label,
+    private Map<String, Object> common(Graph graph, Head head, INDArray x, boolean photo, int c, String label,
                                        double logit, double probability) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", model.file().toString());
@@ -300,35 +294,13 @@ final class ExplainCommand implements Callable<Integer> {
         j.put("target_requested", target >= 0 ? Integer.toString(target) : "top");
         String output = graph.outputs().get(0);
         j.put("model_output", output);
-        j.put("logits_node", logits.node());
-        j.put("model_ends_in_softmax", !output.equals(logits.node()));
-        j.put("pre_softmax_logit", isPreActivation(graph, logits.node()));
+        j.put("logits_node", head.logits());
+        j.put("model_ends_in_softmax", head.softmax() != null);
+        j.put("pre_softmax_logit", head.preActivation(graph));
         j.put("logit", logit);
         j.put("probability", probability);
-        j.put("note", logits.note());
+        j.put("note", head.note());
         return j;
-    }
-
-    /** Whether a value is not itself a softmax or sigmoid output: then it is the pre-softmax logit. */
-    private static boolean isPreActivation(Graph graph, String node) {
-        if (graph.isInput(node)) {
-            return true;
-        }
-        Node n = graph.node(node);
-        return !(n.layer() instanceof Softmax || n.layer() instanceof Sigmoid);
-    }
-
-    /** The last global pooling node: the CAM family's default layer is what it reads. */
-    static String lastGlobalPooling(Graph graph) {
-        List<Node> nodes = graph.nodes();
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            Node n = nodes.get(i);
-            if (n.layer() instanceof GlobalAvgPool || n.layer() instanceof GlobalMaxPool) {
-                return n.name();
-            }
-        }
-        throw new IllegalArgumentException("--layer is needed: the model has no global pooling node whose input would "
-                + "be the default layer; pass a node with a 4-D output (`xai4j layers` lists them)");
     }
 
     private static void createDirectories(Path dir) {

@@ -49,7 +49,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
 
     @Override
     public Result explain(Graph graph, INDArray x, Target target) {
-        Logits logits = Logits.of(graph);
+        Head head = Head.of(graph);
         String input = ActivationGradient.inputOf(graph);
         Quadrature.Points q = rule.points(steps);
         int n = (int) x.size(0);
@@ -64,11 +64,11 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             INDArray xn = NdArrays.row(x, row);
             INDArray b = baseline.forInput(xn);
             // Two passes rather than one of [x; b]: a model may fix its batch at 1.
-            INDArray zx = logits.at(graph, xn);
-            INDArray zb = logits.at(graph, b);
+            INDArray zx = head.at(graph, xn);
+            INDArray zb = head.at(graph, b);
             INDArray z = Nd4j.concat(0, zx, zb);
             Target fixed = target.row(row, n).fixedAt(z, 0);
-            Scores s = fixed.seed(z, logits).scores();
+            Scores s = fixed.seed(z, head).scores();
             INDArray diff = xn.sub(b);
             INDArray ig = meanGradient(graph, input, b, diff, fixed, q, rows).muli(diff);
             classes[row] = s.classOf(0);
@@ -81,7 +81,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             // The baseline may be the caller's own array (Baseline.of), so it is left to the GC.
             NdArrays.close(zx, zb, z, diff, exact == ig ? null : exact, xn == x ? null : xn);
         }
-        return new Result(NdArrays.stack(maps), new Scores(logits.node(), note, target.score(), classes, values), gaps, atBaseline);
+        return new Result(NdArrays.stack(maps), new Scores(head.logits(), note, target.score(), classes, values), gaps, atBaseline);
     }
 
     /**

@@ -40,9 +40,9 @@ public final class SmoothGrad implements Explainer<Attribution> {
 
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        Logits logits = Logits.of(graph);
-        INDArray z = logits.at(graph, x);
-        Scores scores = target.seed(z, logits).scores();
+        Head head = Head.of(graph);
+        INDArray z = head.at(graph, x);
+        Scores scores = target.seed(z, head).scores();
         SplittableRandom rng = new SplittableRandom(seed);
         int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> maps = new ArrayList<>();

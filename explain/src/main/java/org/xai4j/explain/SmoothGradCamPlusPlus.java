@@ -40,13 +40,13 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
     @Override
     public CamResult explain(Graph graph, INDArray x, Target target) {
         NdArrays.require4d(x, "an input", "Smooth Grad-CAM++");
-        Logits logits = Logits.of(graph);
-        String name = graph.resolve(layer);
-        Map<String, INDArray> clean = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, logits.node()));
+        Head head = Head.of(graph);
+        String name = head.featureMapsAt(graph, layer, "Smooth Grad-CAM++");
+        Map<String, INDArray> clean = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, head.logits()));
         INDArray A = clean.get(name);
-        INDArray z = clean.get(logits.node());
-        NdArrays.require4d(A, "the activation at '" + layer + "'", "Smooth Grad-CAM++");
-        Scores scores = target.seed(z, logits).scores();
+        INDArray z = clean.get(head.logits());
+        NdArrays.require4d(A, "the activation at '" + name + "'", "Smooth Grad-CAM++");
+        Scores scores = target.seed(z, head).scores();
         SplittableRandom rng = new SplittableRandom(seed);
         int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> weights = new ArrayList<>();
@@ -77,6 +77,6 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
         INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
         INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
         NdArrays.close(A, z);
-        return new CamResult(map, raw, w, layer, scores);
+        return new CamResult(map, raw, w, name, scores);
     }
 }

@@ -4,7 +4,8 @@
  * CAM family (CAM, Grad-CAM and its variants, Guided Grad-CAM, Smooth Grad-CAM++).
  *
  * <p>Read first: {@link org.xai4j.explain.Explainer} (the one interface) and
- * {@link org.xai4j.explain.Target} (what is explained, as a seed gradient at the logits), then
+ * {@link org.xai4j.explain.Target} (what is explained, as a seed gradient at the logits that
+ * {@link org.xai4j.explain.Head} finds), then
  * {@link org.xai4j.explain.ActivationGradient} (one forward, one truncated backward) and
  * {@link org.xai4j.explain.GradCam}, the shortest complete method. Shared steps are final helper
  * classes: {@link org.xai4j.explain.ChannelWeights}, {@link org.xai4j.explain.Upsampling},
