@@ -27,14 +27,21 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
     private final double sigma;
     private final long seed;
     private final int batchSize;
+    private final Progress progress;
 
     public SmoothGradCamPlusPlus(String layer, int samples, double sigma, long seed, int batchSize) {
+        this(layer, samples, sigma, seed, batchSize, Progress.NONE);
+    }
+
+    /** {@code progress} hears of the clean pass and of each batch of noisy copies. */
+    public SmoothGradCamPlusPlus(String layer, int samples, double sigma, long seed, int batchSize, Progress progress) {
         Noise.checkSettings(samples, sigma, batchSize);
         this.layer = layer;
         this.samples = samples;
         this.sigma = sigma;
         this.seed = seed;
         this.batchSize = batchSize;
+        this.progress = progress;
     }
 
     @Override
@@ -45,6 +52,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
         Map<String, INDArray> clean = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, head.logits()));
         INDArray A = clean.get(name);
         INDArray z = clean.get(head.logits());
+        progress.advance(x.size(0));
         NdArrays.require4d(A, "the activation at '" + name + "'", "Smooth Grad-CAM++");
         Scores scores = target.seed(z, head).scores();
         SplittableRandom rng = new SplittableRandom(seed);
@@ -61,6 +69,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             for (int start = 0; start < samples; start += rows) {
                 INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 ActivationGradient r = ActivationGradient.record(graph, noisy, fixed, name);
+                progress.advance(noisy.size(0));
                 double[] g = NdArrays.doubles(r.gradient());
                 for (int i = 0; i < g.length; i++) {
                     double v = g[i];

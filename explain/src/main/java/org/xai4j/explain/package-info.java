@@ -10,6 +10,8 @@
  * {@link org.xai4j.explain.GradCam}, the shortest complete method. Shared steps are final helper
  * classes: {@link org.xai4j.explain.ChannelWeights}, {@link org.xai4j.explain.Upsampling},
  * {@link org.xai4j.explain.BackwardRules} (rectifier rules as backward hooks),
- * {@link org.xai4j.explain.Maps} (display post-processing).
+ * {@link org.xai4j.explain.Maps} (display post-processing). {@link org.xai4j.explain.Methods} is the
+ * catalogue of every method (name, paper, shared {@link org.xai4j.explain.Parameter}s, how to build
+ * it) that front ends such as the command line offer.
  */
 package org.xai4j.explain;
