@@ -14,6 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.xai4j.engine.io.Npy;
+import org.xai4j.explain.Method;
+import org.xai4j.explain.Methods;
+import org.xai4j.explain.Parameter;
+import org.xai4j.importers.Models;
 import org.xai4j.testing.Shared;
 
 /**
@@ -57,6 +61,27 @@ class ExplainErrorsTest {
         explain("--method", "smoothgrad", "--sigma", "-0.1").error("--sigma", ">= 0");
         explain("--method", "ig", "--rule", "trapezoid", "--steps", "1").error("trapezoid", "steps >= 2");
         explain("--method", "ig", "--rule", "simpson").error("--rule", "simpson", "gauss-legendre");
+    }
+
+    /** A count that would run for hours (or until killed) is a bad command line, refused before the model is read. */
+    @Test
+    void absurdCountsAreRefusedWithTheLimit() {
+        Cli.Result steps = explain("--method", "ig", "--steps", "100000000").error("--steps 100000000: at most 100000");
+        assertEquals(2, steps.exit(), "a bad command line");
+        explain("--method", "smoothgrad", "--samples", "99999999999").error("--samples 99999999999: at most 100000");
+        explain("--method", "smoothgrad", "--batch-size", "5000").error("--batch-size 5000: at most 1024");
+        assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
+    }
+
+    /** "--layer input" made a Grad-CAM of the colour channels; now it is refused with the reason. */
+    @Test
+    void theInputIsNoLayerForCamMethods() {
+        String in = Models.load(Path.of(tiny())).inputs().get(0).name();
+        explain("--method", "gradcam", "--layer", in).error("--layer " + in, "is the model's input, not a layer's feature maps",
+                "gradcam", "saliency");
+        explain("--method", "all", "--layer", in).error("--layer " + in, "the CAM methods");
+        explain("--method", "gradcam++", "--layer", "/fc/Gemm").error("--layer /fc/Gemm", "logits");
+        assertTrue(Files.notExists(dir.resolve("out/gradcam.npy")));
     }
 
     @Test
@@ -130,11 +155,36 @@ class ExplainErrorsTest {
         assertTrue(Files.isRegularFile(out.resolve("all.png")));
     }
 
+    /** The help is the catalogue's: every method with what it shows, and which methods read each option. */
     @Test
-    void helpListsTheMethods() {
+    void helpListsTheMethodsFromTheCatalogue() {
         Cli.Result help = Cli.run("explain", "--help").ok();
-        assertTrue(help.out().contains("smooth-gradcam++"), help.out());
+        String text = help.out().replaceAll("\\s+", " ");
+        for (Method m : Methods.ALL) {
+            assertTrue(text.contains(m.name() + " " + m.title() + ": "), m.name() + " in\n" + help.out());
+        }
+        assertTrue(text.contains("--steps=N ig: gradient evaluations"), help.out());
+        assertTrue(text.contains("at most 100000"), help.out());
+        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++: inputs per forward pass"), help.out());
+        assertTrue(text.contains("[--layer --samples --sigma --seed --batch-size]"), "smooth-gradcam++'s options");
         assertTrue(Cli.run("--help").out().contains("explain"));
+    }
+
+    /** Every option a method reads exists on the command line under the parameter's name. */
+    @Test
+    void everySharedParameterIsAnOption() {
+        picocli.CommandLine explain = new picocli.CommandLine(new Main()).getSubcommands().get("explain");
+        for (Parameter p : Parameter.values()) {
+            assertTrue(explain.getCommandSpec().findOption(p.option()) != null, p.option());
+        }
+    }
+
+    /** The root README's list of METHOD values is the catalogue's. */
+    @Test
+    void theReadmeListsTheCataloguesMethods() throws IOException {
+        String readme = Files.readString(Path.of("../README.md")).replaceAll("\\s+", " ");
+        String listed = Methods.ALL.stream().map(m -> "`" + m.name() + "`").collect(java.util.stream.Collectors.joining(", "));
+        assertTrue(readme.contains("METHOD is one of " + listed + " ("), "README.md should say: METHOD is one of " + listed);
     }
 
     /** x [1,3,4,4] -> Relu -> Flatten -> y [1,48]: a model without global pooling. */
