@@ -119,6 +119,21 @@ class ExplainErrorsTest {
                 "--out", dir.resolve("s").toString()).ok();
     }
 
+    /** A model whose reshape fixes the batch at 1 still gets integrated gradients, one path point per pass. */
+    @Test
+    void integratedGradientsOnAModelFixedToOneRow() throws IOException {
+        Path model = dir.resolve("fixed.onnx");
+        Files.write(model, reluThenReshapeToOneRow().toByteArray());
+        Path x = dir.resolve("x.npy");
+        Npy.write(Nd4j.rand(1, 3, 4, 4), x);
+        Cli.Result r = Cli.run("explain", "--model", model.toString(), "--input", x.toString(), "--method", "ig", "--steps", "4",
+                "--target", "5", "--out", dir.resolve("ig").toString()).ok();
+        JsonNode ig = ExplainFiles.json(dir.resolve("ig/ig.json"));
+        assertEquals(1, ig.get("parameters").get("batch_size").asInt(), "one row per pass");
+        // Relu then a reshape: the score is x_5 where positive, so IG from zeros is exactly relu(x_5).
+        assertEquals(0, ig.get("completeness_gap").asDouble(), 1e-6, r.out());
+    }
+
     @Test
     void badBaselines() throws IOException {
         Path wrong = dir.resolve("wrong.npy");
@@ -196,6 +211,21 @@ class ExplainErrorsTest {
                         .addInput(Onnx.ValueInfoProto.newBuilder().setName("x").setType(in))
                         .addNode(Onnx.NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("r"))
                         .addNode(Onnx.NodeProto.newBuilder().setOpType("Flatten").setName("flatten").addInput("r").addOutput("y"))
+                        .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y").setType(tensor(1, 48))))
+                .build();
+    }
+
+    /** x [1,3,4,4] -> Relu -> Reshape to the literal [1,48]: freeing the batch axis breaks it. */
+    private static Onnx.ModelProto reluThenReshapeToOneRow() {
+        Onnx.TensorProto shape = Onnx.TensorProto.newBuilder().setName("shape").setDataType(Onnx.TensorProto.DataType.INT64.getNumber())
+                .addDims(2).addInt64Data(1).addInt64Data(48).build();
+        return Onnx.ModelProto.newBuilder().setIrVersion(7)
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .setGraph(Onnx.GraphProto.newBuilder().setName("fixed")
+                        .addInput(Onnx.ValueInfoProto.newBuilder().setName("x").setType(tensor(1, 3, 4, 4)))
+                        .addInitializer(shape)
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("r"))
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Reshape").setName("reshape").addInput("r").addInput("shape").addOutput("y"))
                         .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y").setType(tensor(1, 48))))
                 .build();
     }
