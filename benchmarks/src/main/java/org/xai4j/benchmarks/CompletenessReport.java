@@ -16,8 +16,8 @@ import java.util.regex.Pattern;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.xai4j.explain.Baseline;
+import org.xai4j.explain.Head;
 import org.xai4j.explain.IntegratedGradients;
-import org.xai4j.explain.Logits;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
 import org.xai4j.importers.ModelFormatException;
@@ -347,9 +347,9 @@ public final class CompletenessReport {
             this.o = o;
             this.precision = precision;
             this.batchSize = batchSize;
-            Logits logits = Logits.of(o.graph());
-            fx = logits.at(o.graph(), o.x()).getDouble(0, o.targetClass());
-            fb = logits.at(o.graph(), Baseline.zero().forInput(o.x())).getDouble(0, o.targetClass());
+            Head head = Head.of(o.graph());
+            fx = head.at(o.graph(), o.x()).getDouble(0, o.targetClass());
+            fb = head.at(o.graph(), Baseline.zero().forInput(o.x())).getDouble(0, o.targetClass());
         }
 
         /** Takes the gaps of this model and precision from an earlier run's stderr. */

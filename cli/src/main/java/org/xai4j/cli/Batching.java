@@ -4,7 +4,7 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
-import org.xai4j.explain.Logits;
+import org.xai4j.explain.Head;
 
 /**
  * Batches for models whose file fixes the batch size at 1. Most ONNX exports do (torch writes a
@@ -31,7 +31,7 @@ final class Batching {
         free[0] = -1;
         Graph copy = new Graph(List.of(new Graph.Input(in.name(), free)), graph.nodes(), graph.outputs(), graph.aliases());
         try {
-            INDArray z2 = Logits.of(copy).at(copy, Nd4j.concat(0, x, x));
+            INDArray z2 = Head.of(copy).at(copy, Nd4j.concat(0, x, x));
             INDArray single = z.reshape(1, z.length());
             INDArray rows = z2.reshape(2, z.length());
             double scale = single.amaxNumber().doubleValue();

@@ -12,44 +12,46 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.DoubleSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.Node;
-import org.xai4j.engine.io.Npy;
 import org.xai4j.explain.BackwardRules;
-import org.xai4j.explain.CamResult;
 import org.xai4j.explain.Explanation;
-import org.xai4j.explain.IntegratedGradients;
-import org.xai4j.explain.Logits;
+import org.xai4j.explain.Head;
+import org.xai4j.explain.Method;
+import org.xai4j.explain.Methods;
+import org.xai4j.explain.Parameter;
+import org.xai4j.explain.Parameters;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Figure;
 import org.xai4j.explain.image.Overlay;
-import org.xai4j.layers.GlobalAvgPool;
-import org.xai4j.layers.GlobalMaxPool;
-import org.xai4j.layers.Sigmoid;
-import org.xai4j.layers.Softmax;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code xai4j explain}: one explanation method (or all of them) for one class on one photo or
- * tensor, written as {@code .npy} arrays, PNG overlays and a JSON record per method.
+ * tensor, written as {@code .npy} arrays, PNG overlays and a JSON record per method
+ * ({@link ExplainRecords}). The methods, their options' help and their records' parameters are
+ * the explain module's catalogue ({@link Methods}); this class parses, checks everything that can
+ * be checked before a pass, and loops.
  *
  * <p>Every method explains the same class, chosen once from one forward pass: the predicted one
  * ({@code --target top}) or the one given. The score is the pre-softmax logit; a model that ends
- * in a softmax is explained at the softmax's input ({@link Logits}).
+ * in a softmax is explained at the softmax's input ({@link Head}).
  */
-@Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true,
+@Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true, resourceBundle = "org.xai4j.cli.ExplainHelp",
         description = {"Explains a model's score for one class on a photo or .npy tensor. Writes DIR/<method>.npy "
                 + "(input-shaped methods: the raw 1xCxHxW attribution; CAM methods: the HxW upsampled map after the "
                 + "ReLU, unnormalised, and DIR/<method>_raw.npy at the layer's h x w), DIR/<method>.png (the map over "
                 + "the input) and DIR/<method>.json (class, score, parameters, milliseconds). --method all writes "
-                + "every method and DIR/all.png, all maps side by side."})
+                + "every method and DIR/all.png, all maps side by side."},
+        footerHeading = "%nMethods (the options each one reads in brackets):%n", footer = "${bundle:methods}")
 final class ExplainCommand implements Callable<Integer> {
     static final String ALL = "all";
 
@@ -60,56 +62,60 @@ final class ExplainCommand implements Callable<Integer> {
     InputOptions input;
 
     @Option(names = "--method", required = true, paramLabel = "METHOD", converter = ExplainConverters.MethodName.class,
-            description = {"saliency, gradxinput, ig, smoothgrad, guided-backprop, deconvnet, cam, gradcam, "
-                    + "gradcam-positive, guided-gradcam, gradcam++, smooth-gradcam++, or all."})
+            description = "${bundle:method.names}, or all (listed below).")
     String method;
 
     @Option(names = "--layer", paramLabel = "NODE",
-            description = {"The layer of the CAM methods and guided-gradcam: a node name or alias as `xai4j layers` "
-                    + "prints. Default: the input of the model's last global pooling node (the last feature maps "
-                    + "before pooling). cam also needs that pooling to feed the classifier (Linear or 1x1 "
-                    + "convolution) giving the logits."})
+            description = {"${bundle:users.layer}: the layer whose feature maps are weighted, a node name or alias as "
+                    + "`xai4j layers` prints. Default: the input of the model's last global pooling node (the last "
+                    + "feature maps before pooling). cam also needs that pooling to feed the classifier (Linear or 1x1 "
+                    + "convolution) giving the logits. The model's input, the logits and anything after the pooling "
+                    + "are refused: they hold no feature maps."})
     String layer;
 
     @Option(names = "--target", paramLabel = "CLASS|top", defaultValue = "top", converter = ExplainConverters.TargetClass.class,
             description = "The class explained: an index from 0, or top (default) for the predicted class.")
     int target;
 
-    @Option(names = "--steps", paramLabel = "N", defaultValue = "32", converter = Converters.Positive.class,
-            description = "ig: gradient evaluations along the path (default: ${DEFAULT-VALUE}).")
-    int steps;
+    @Option(names = "--steps", paramLabel = "N", defaultValue = "32", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.steps}: gradient evaluations along the path (default: ${DEFAULT-VALUE}; at most "
+                    + "${bundle:limit.steps}).")
+    long steps;
 
     @Option(names = "--rule", paramLabel = "RULE", defaultValue = "right", converter = ExplainConverters.Rule.class,
-            description = "ig: right (default: alphas k/N, k = 1..N), left, midpoint, trapezoid or gauss-legendre.")
+            description = "${bundle:users.rule}: right (default: alphas k/N, k = 1..N), left, midpoint, trapezoid or "
+                    + "gauss-legendre.")
     Quadrature rule;
 
     @Option(names = "--baseline", paramLabel = "black|white|noise|blur[:S]|FILE.npy", defaultValue = "black",
-            description = {"ig: the reference input. For a photo, black and white are the black and white photo "
-                    + "through --preprocess; for a tensor, black is zeros and white each channel at its maximum. "
-                    + "noise: uniform over the input's range (--seed); blur: the input blurred by a Gaussian of S "
-                    + "pixels (default 10); FILE.npy: an array shaped like the input. Default: black."})
+            description = {"${bundle:users.baseline}: the reference input. For a photo, black and white are the black and "
+                    + "white photo through --preprocess; for a tensor, black is zeros and white each channel at its "
+                    + "maximum. noise: uniform over the input's range (--seed); blur: the input blurred by a Gaussian of "
+                    + "S pixels (default 10); FILE.npy: an array shaped like the input. Default: black."})
     String baseline;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "25", converter = Converters.Positive.class,
-            description = "smoothgrad, smooth-gradcam++: noisy copies averaged (default: ${DEFAULT-VALUE}).")
-    int samples;
+    @Option(names = "--samples", paramLabel = "N", defaultValue = "25", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.samples}: noisy copies averaged (default: ${DEFAULT-VALUE}; at most "
+                    + "${bundle:limit.samples}).")
+    long samples;
 
     @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.15", converter = ExplainConverters.NonNegative.class,
-            description = "smoothgrad, smooth-gradcam++: noise standard deviation as a fraction of the input's "
-                    + "max - min (default: ${DEFAULT-VALUE}).")
+            description = "${bundle:users.sigma}: noise standard deviation as a fraction of the input's max - min "
+                    + "(default: ${DEFAULT-VALUE}).")
     double sigma;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0",
-            description = "Seed of the noise (smoothgrad, smooth-gradcam++, --baseline noise; default: ${DEFAULT-VALUE}).")
+            description = "Seed of the noise (${bundle:users.seed}, --baseline noise; default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", converter = Converters.Positive.class,
-            description = "ig, smoothgrad, smooth-gradcam++: inputs per forward pass (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.batch_size}: inputs per forward pass (default: ${DEFAULT-VALUE}; at most "
+                    + "${bundle:limit.batch_size}).")
+    long batchSize;
 
     @Option(names = "--relu-only",
-            description = "guided-backprop, deconvnet, guided-gradcam: apply the rule to ReLU only and leave ReLU6 "
-                    + "(Clip(0,6)) its ordinary gradient, as Captum does. Default: ReLU and ReLU6.")
+            description = "${bundle:users.rectifiers}: apply the rule to ReLU only and leave ReLU6 (Clip(0,6)) its "
+                    + "ordinary gradient, as Captum does. Default: ReLU and ReLU6.")
     boolean reluOnly;
 
     @Option(names = "--float64",
@@ -131,88 +137,52 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        checkLimits();
         Graph graph = float64 ? Float64.load(model.file()) : model.graph();
-        if (graph.inputs().size() != 1) {
-            throw new IllegalArgumentException(model.file() + ": the model has " + graph.inputs().size() + " inputs "
-                    + graph.inputs().stream().map(Graph.Input::name).toList() + "; explain takes single-input models");
-        }
-        Graph.Input in = graph.inputs().get(0);
-        List<ExplainMethod> methods = method.equals(ALL) ? List.of(ExplainMethod.values()) : List.of(ExplainMethod.parse(method));
-        boolean all = methods.size() > 1;
+        List<Method> methods = method.equals(ALL) ? Methods.ALL : List.of(Methods.named(method));
         // Names are checked before any pass through the model, so a typo costs no waiting.
-        LayerChoice layerChoice = methods.stream().anyMatch(ExplainMethod::needsLayer) ? chooseLayer(graph) : null;
-        INDArray x = input.tensor(in);
-        if (float64) {
-            x = x.castTo(DataType.DOUBLE);
-        }
-        if (x.rank() != 4 || x.size(0) != 1) {
-            throw new IllegalArgumentException(input.file() + ": explain takes one input [1,C,H,W]; got "
-                    + Converters.shape(x.shape()) + " (explain one row at a time)");
-        }
+        Head head = Head.of(graph);
+        String layerName = takes(methods, Parameter.LAYER) ? chooseLayer(graph, head, methods) : null;
+        INDArray x = tensor(graph);
         boolean photo = !InputOptions.isNpy(input.file());
 
-        // One forward pass chooses the class that every method then explains.
-        Logits logits = Logits.of(graph);
-        INDArray z = logits.at(graph, x);
-        double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
-        int c = target >= 0 ? target : Target.argmax(zs);
-        if (c >= zs.length) {
-            throw new IllegalArgumentException("--target " + c + " is out of range: '" + logits.node() + "' has "
-                    + zs.length + " classes (0.." + (zs.length - 1) + ")");
-        }
-        String label = labels.forModel(model.file(), zs.length).name(c);
-        double probability = Target.softmax(zs)[c];
-        IgBaseline base = methods.contains(ExplainMethod.IG)
-                ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
-        // null: the model takes one row only, so the batched methods go one row at a time and IG cannot run.
-        Graph batched = methods.stream().anyMatch(ExplainMethod::batched) ? Batching.withFreeBatch(graph, x, z) : graph;
-        ExplainMethod.Settings settings = new ExplainMethod.Settings(layerChoice == null ? null : layerChoice.name(), steps,
-                rule, base.baseline(), base.name(), samples, sigma, seed, batched == null ? 1 : batchSize,
-                reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6);
+        // One forward pass chooses the class that every method then explains; its time sizes the estimate.
+        long start = System.nanoTime();
+        INDArray z = head.at(graph, x);
+        double forwardMs = (System.nanoTime() - start) / 1e6;
+        Explained what = explained(head, z);
+        // null: the model takes one row only, so the batched methods go one row at a time.
+        Graph batched = takes(methods, Parameter.BATCH_SIZE) ? Batching.withFreeBatch(graph, x, z) : graph;
+        Parameters parameters = parameters(methods, layerName, x, photo, batched != null);
+        List<Method> runs = applicable(methods, graph, head, parameters);
         Path dir = out != null ? out : Path.of("explanations", stem(input.file()));
         createDirectories(dir);
-
         PrintWriter o = spec.commandLine().getOut();
-        o.println("model:  " + model.file());
-        o.println("input:  " + input.describe());
-        o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", c, label,
-                target >= 0 ? "as asked" : "the predicted class", zs[c], logits.node(), probability);
-        if (!logits.note().isEmpty()) {
-            o.println("note:   " + logits.note());
-        }
-        if (layerChoice != null) {
-            o.println("layer:  " + layerChoice.name() + layerChoice.why());
-        }
-        o.println("out:    " + dir);
-        o.println();
+        printHeader(o, head, what, layerName, dir);
 
-        Map<String, Object> common = common(graph, logits, x, photo, c, label, zs[c], probability);
+        ExplainRecords records = new ExplainRecords(dir, common(graph, head, x, photo, what));
         BufferedImage background = ExplainPictures.background(photo ? input.file() : null, x);
-        String title = label.equals("class " + c) ? "input (class " + c + ")" : "input: " + c + " " + label;
+        String title = what.label().equals("class " + what.c()) ? "input (class " + what.c() + ")" : "input: " + what.c() + " " + what.label();
         List<Figure.Panel> panels = new ArrayList<>(List.of(new Figure.Panel(title, ExplainPictures.enlarged(background))));
-        for (ExplainMethod m : methods) {
-            long start = System.nanoTime();
-            Explanation e;
-            try {
-                if (m == ExplainMethod.IG && batched == null) {
-                    throw new IllegalArgumentException("ig needs the model to take 2 inputs at once, but its input '"
-                            + in.name() + "' is " + Converters.shape(in.shape()) + " and it fails with the batch axis freed");
-                }
-                e = m.explainer(settings).explain(batched == null ? graph : batched, x, Target.of(c));
-            } catch (IllegalArgumentException ex) {
-                if (all && (m == ExplainMethod.CAM || m == ExplainMethod.IG)) {
-                    // "all" means every method that applies; CAM needs a particular head, IG batches.
-                    spec.commandLine().getErr().println("xai4j: note: " + m.cliName() + " skipped: " + ex.getMessage());
-                    continue;
-                }
-                throw ex;
+        DoubleSupplier forwardAgain = () -> {
+            long t = System.nanoTime();
+            head.at(graph, x);
+            return (System.nanoTime() - t) / 1e6;
+        };
+        try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, runs,
+                parameters, forwardMs, forwardAgain)) {
+            for (Method m : runs) {
+                long t0 = System.nanoTime();
+                Explanation e = m.explainer(parameters.withProgress(progress))
+                        .explain(batched == null ? graph : batched, x, Target.of(what.c()));
+                double ms = (System.nanoTime() - t0) / 1e6;
+                progress.finished(m);
+                BufferedImage picture = ExplainPictures.overlay(background, e.map(), m);
+                panels.add(new Figure.Panel(m.name(), picture));
+                progress.println(o, records.write(m, e, picture, parameters, ms));
             }
-            double ms = (System.nanoTime() - start) / 1e6;
-            BufferedImage picture = ExplainPictures.overlay(background, e.map(), m);
-            panels.add(new Figure.Panel(m.cliName(), picture));
-            o.println(write(dir, m, e, picture, settings, common, ms));
         }
-        if (all) {
+        if (methods.size() > 1) {
             Path figure = dir.resolve(ALL + ".png");
             Overlay.writePng(Figure.sideBySide(panels), figure);
             o.println();
@@ -221,114 +191,124 @@ final class ExplainCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The layer of the CAM methods and why it was chosen (empty when given). */
-    record LayerChoice(String name, String why) {}
+    /** The class every method explains, its label, logit and probability. */
+    record Explained(int c, String label, double logit, double probability) {}
 
-    private LayerChoice chooseLayer(Graph graph) {
-        if (layer != null) {
-            try {
-                return new LayerChoice(graph.resolve(layer), "");
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("--layer: " + e.getMessage(), e);
-            }
+    private Explained explained(Head head, INDArray z) {
+        double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
+        int c = target >= 0 ? target : Target.argmax(zs);
+        if (c >= zs.length) {
+            throw new IllegalArgumentException("--target " + c + " is out of range: '" + head.logits() + "' has "
+                    + zs.length + " classes (0.." + (zs.length - 1) + ")");
         }
-        String pooling = lastGlobalPooling(graph);
-        return new LayerChoice(graph.node(pooling).inputs().get(0), " (default: the input of global pooling '" + pooling + "')");
+        return new Explained(c, labels.forModel(model.file(), zs.length).name(c), zs[c], Target.softmax(zs)[c]);
     }
 
-    /** Writes the files of one method and returns the line to print about them. */
-    private String write(Path dir, ExplainMethod m, Explanation e, BufferedImage picture, ExplainMethod.Settings settings,
-                         Map<String, Object> common, double ms) {
-        String name = m.cliName();
-        Map<String, Object> files = new LinkedHashMap<>();
-        INDArray map = e.map();
-        if (e instanceof CamResult cam) {
-            map = map.reshape(map.size(1), map.size(2));
-            INDArray raw = cam.raw().reshape(cam.raw().size(1), cam.raw().size(2));
-            Npy.write(map, dir.resolve(name + ".npy"));
-            Npy.write(raw, dir.resolve(name + "_raw.npy"));
-            files.put("map", name + ".npy");
-            files.put("map_shape", map.shape());
-            files.put("raw", name + "_raw.npy");
-            files.put("raw_shape", raw.shape());
-        } else {
-            Npy.write(map, dir.resolve(name + ".npy"));
-            files.put("map", name + ".npy");
-            files.put("map_shape", map.shape());
+    /** The input as one row [1, C, H, W] of the model's only input. */
+    private INDArray tensor(Graph graph) {
+        if (graph.inputs().size() != 1) {
+            throw new IllegalArgumentException(model.file() + ": the model has " + graph.inputs().size() + " inputs "
+                    + graph.inputs().stream().map(Graph.Input::name).toList() + "; explain takes single-input models");
         }
-        Overlay.writePng(picture, dir.resolve(name + ".png"));
-        files.put("png", name + ".png");
+        INDArray x = input.tensor(graph.inputs().get(0));
+        if (x.rank() != 4 || x.size(0) != 1) {
+            throw new IllegalArgumentException(input.file() + ": explain takes one input [1,C,H,W]; got "
+                    + Converters.shape(x.shape()) + " (explain one row at a time)");
+        }
+        return float64 ? x.castTo(DataType.DOUBLE) : x;
+    }
 
-        Map<String, Object> json = new LinkedHashMap<>(common);
-        json.put("method", name);
-        json.put("score", e.scores().valueOf(0));
-        json.put("parameters", m.parameters(settings));
-        json.put("milliseconds", Math.round(ms * 10) / 10.0);
-        String extra = "";
-        if (e instanceof IntegratedGradients.Result ig) {
-            double sum = ig.map().castTo(DataType.DOUBLE).sumNumber().doubleValue();
-            json.put("completeness_gap", ig.completenessGap()[0]);
-            json.put("attribution_sum", sum);
-            json.put("score_at_baseline", ig.baselineScores()[0]);
-            extra = String.format(Locale.ROOT, "  completeness gap %.2e (sum %.6g, score - score at baseline %.6g)",
-                    ig.completenessGap()[0], sum, e.scores().valueOf(0) - ig.baselineScores()[0]);
+    /** The options as the catalogue's parameters; {@code batches}: whether the model takes several rows per pass. */
+    private Parameters parameters(List<Method> methods, String layerName, INDArray x, boolean photo, boolean batches) {
+        IgBaseline base = takes(methods, Parameter.BASELINE)
+                ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
+        return Parameters.DEFAULT.withLayer(layerName).withSteps((int) steps).withRule(rule)
+                .withBaseline(base.baseline(), base.name()).withSamples((int) samples).withSigma(sigma).withSeed(seed)
+                .withBatchSize(batches ? (int) batchSize : 1)
+                .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6);
+    }
+
+    private void printHeader(PrintWriter o, Head head, Explained what, String layerName, Path dir) {
+        o.println("model:  " + model.file());
+        o.println("input:  " + input.describe());
+        o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", what.c(), what.label(),
+                target >= 0 ? "as asked" : "the predicted class", what.logit(), head.logits(), what.probability());
+        if (!head.note().isEmpty()) {
+            o.println("note:   " + head.note());
         }
-        json.put("files", files);
-        Path record = dir.resolve(name + ".json");
+        if (layerName != null) {
+            o.println("layer:  " + layerName + (layer != null ? "" : " (default: the input of global pooling '" + head.pooling() + "')"));
+        }
+        o.println("out:    " + dir);
+        o.println();
+    }
+
+    /** Absurd counts are a bad command line (exit 2), refused before the model is even read. */
+    private void checkLimits() {
+        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples, Parameter.BATCH_SIZE, batchSize);
+        for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE)) {
+            try {
+                p.check(counts.get(p));
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), e.getMessage(), e, null, Long.toString(counts.get(p)));
+            }
+        }
+    }
+
+    private static boolean takes(List<Method> methods, Parameter p) {
+        return methods.stream().anyMatch(m -> m.takes(p));
+    }
+
+    /** The layer of the CAM methods, refused with the reason when it holds no feature maps. */
+    private String chooseLayer(Graph graph, Head head, List<Method> methods) {
+        List<String> names = methods.stream().filter(m -> m.takes(Parameter.LAYER)).map(Method::name).toList();
         try {
-            Files.writeString(record, Json.write(json) + "\n");
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write " + record + ": " + ex.getMessage(), ex);
+            return head.featureMapsAt(graph, layer, names.size() == 1 ? names.get(0) : "the CAM methods");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException((layer == null ? "--layer is needed: " : "--layer " + layer + ": ") + e.getMessage(), e);
         }
-        return String.format(Locale.ROOT, "%-17s %8.0f ms  %s %s%s, %s, %s%s", name, ms, name + ".npy",
-                Converters.shape(map.shape()), e instanceof CamResult cam ? ", " + name + "_raw.npy "
-                        + Converters.shape(new long[] {cam.raw().size(1), cam.raw().size(2)}) : "",
-                name + ".png", name + ".json", extra);
+    }
+
+    /**
+     * The methods whose own checks pass, before any of them runs. One method asked for is refused
+     * with its reason; "all" means every method that applies (CAM needs a particular head), so
+     * the others are skipped with a note.
+     */
+    private List<Method> applicable(List<Method> methods, Graph graph, Head head, Parameters parameters) {
+        List<Method> runs = new ArrayList<>();
+        for (Method m : methods) {
+            try {
+                m.check().check(graph, head, parameters);
+                runs.add(m);
+            } catch (IllegalArgumentException e) {
+                if (methods.size() == 1) {
+                    throw e;
+                }
+                spec.commandLine().getErr().println("xai4j: note: " + m.name() + " skipped: " + e.getMessage());
+            }
+        }
+        return runs;
     }
 
     /** What every method's JSON record says: model, input, class, and what the score is. */
-    private Map<String, Object> common(Graph graph, Logits logits, INDArray x, boolean photo, int c, String label,
-                                       double logit, double probability) {
+    private Map<String, Object> common(Graph graph, Head head, INDArray x, boolean photo, Explained what) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", model.file().toString());
         j.put("input", input.file().toString());
         j.put("preprocess", photo ? input.preprocess().cliName() : null);
         j.put("input_shape", x.shape());
         j.put("precision", float64 ? "float64" : "float32");
-        j.put("target", c);
-        j.put("label", label);
+        j.put("target", what.c());
+        j.put("label", what.label());
         j.put("target_requested", target >= 0 ? Integer.toString(target) : "top");
-        String output = graph.outputs().get(0);
-        j.put("model_output", output);
-        j.put("logits_node", logits.node());
-        j.put("model_ends_in_softmax", !output.equals(logits.node()));
-        j.put("pre_softmax_logit", isPreActivation(graph, logits.node()));
-        j.put("logit", logit);
-        j.put("probability", probability);
-        j.put("note", logits.note());
+        j.put("model_output", head.output());
+        j.put("logits_node", head.logits());
+        j.put("model_ends_in_softmax", head.softmax() != null);
+        j.put("pre_softmax_logit", head.preActivation(graph));
+        j.put("logit", what.logit());
+        j.put("probability", what.probability());
+        j.put("note", head.note());
         return j;
-    }
-
-    /** Whether a value is not itself a softmax or sigmoid output: then it is the pre-softmax logit. */
-    private static boolean isPreActivation(Graph graph, String node) {
-        if (graph.isInput(node)) {
-            return true;
-        }
-        Node n = graph.node(node);
-        return !(n.layer() instanceof Softmax || n.layer() instanceof Sigmoid);
-    }
-
-    /** The last global pooling node: the CAM family's default layer is what it reads. */
-    static String lastGlobalPooling(Graph graph) {
-        List<Node> nodes = graph.nodes();
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            Node n = nodes.get(i);
-            if (n.layer() instanceof GlobalAvgPool || n.layer() instanceof GlobalMaxPool) {
-                return n.name();
-            }
-        }
-        throw new IllegalArgumentException("--layer is needed: the model has no global pooling node whose input would "
-                + "be the default layer; pass a node with a 4-D output (`xai4j layers` lists them)");
     }
 
     private static void createDirectories(Path dir) {

@@ -1,6 +1,7 @@
 package org.xai4j.cli;
 
 import java.util.Locale;
+import org.xai4j.explain.Methods;
 import org.xai4j.explain.Quadrature;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
@@ -18,9 +19,9 @@ final class ExplainConverters {
                 return v;
             }
             try {
-                return ExplainMethod.parse(v).cliName();
+                return Methods.named(v).name();
             } catch (IllegalArgumentException e) {
-                throw new TypeConversionException("'" + value + "' is not a method; accepted: " + ExplainMethod.names() + ", all");
+                throw new TypeConversionException("'" + value + "' is not a method; accepted: " + Methods.names() + ", all");
             }
         }
     }
@@ -49,10 +50,29 @@ final class ExplainConverters {
         @Override
         public Quadrature convert(String value) {
             try {
-                return ExplainMethod.parseRule(value);
+                return Quadrature.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new TypeConversionException("'" + value + "' is not a rule; accepted: right, left, midpoint, trapezoid, gauss-legendre");
             }
+        }
+    }
+
+    /**
+     * A whole number of at least 1 as a long, so that a huge value reaches the limit check
+     * ({@link org.xai4j.explain.Parameter#check}) and is refused with the limit, not as "not a number".
+     */
+    static final class Count implements ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            try {
+                long n = Long.parseLong(value.trim());
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("expected a whole number of at least 1, got '" + value + "'");
         }
     }
 

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.io.Images;
 import org.xai4j.explain.Maps;
+import org.xai4j.explain.Method;
 import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Normalization;
 import org.xai4j.explain.image.Overlay;
@@ -17,7 +18,7 @@ import org.xai4j.explain.image.Overlay;
  * over what the model saw. For a photo that is the photo resized as the model read it; for a
  * {@code .npy} tensor, the tensor itself min-max scaled (RGB when it has 1 or 3 channels, else the
  * channel mean in gray). Input-shaped attributions are first reduced to one value per pixel
- * ({@link ExplainMethod#display()}) and clamped at their 99th percentile, so that a few extreme
+ * ({@link Method#display()}) and clamped at their 99th percentile, so that a few extreme
  * gradients do not leave the rest dark; CAM maps are min-max scaled. Pictures smaller than
  * {@value #MIN_SIDE} pixels are enlarged by whole factors (nearest neighbour) so they stay readable.
  */
@@ -41,9 +42,10 @@ final class ExplainPictures {
     }
 
     /** The map of one method over the background, enlarged when small. */
-    static BufferedImage overlay(BufferedImage background, INDArray map, ExplainMethod method) {
-        INDArray plane = method.cam() ? map : Maps.aggregate(map, method.display());
-        Normalization normalization = method.cam() ? Normalization.minMax() : Normalization.percentiles(0, 99);
+    static BufferedImage overlay(BufferedImage background, INDArray map, Method method) {
+        boolean cam = method.output() == Method.Output.CAM;
+        INDArray plane = cam ? map : Maps.aggregate(map, method.display());
+        Normalization normalization = cam ? Normalization.minMax() : Normalization.percentiles(0, 99);
         return enlarged(Overlay.over(background, plane, Colormap.JET, ALPHA, normalization));
     }
 

@@ -11,10 +11,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.Node;
 import org.xai4j.engine.io.Labels;
 import org.xai4j.engine.io.Npy;
-import org.xai4j.layers.Softmax;
+import org.xai4j.explain.Head;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -58,9 +57,11 @@ final class PredictCommand implements Callable<Integer> {
         saveActivations.forEach((name, file) -> activations.put(name, graph.resolve(name)));
         INDArray x = input.tensor(in);
 
-        String output = graph.outputs().get(0);
-        String logitsName = preSoftmax(graph, output);
-        boolean endsInSoftmax = !output.equals(logitsName);
+        Head head = Head.of(graph);
+        String output = head.output();
+        boolean endsInSoftmax = head.softmax() != null;
+        // A softmax of the graph input itself leaves no logits to show.
+        String logitsName = endsInSoftmax && graph.isInput(head.logits()) ? null : head.logits();
         Set<String> keep = new LinkedHashSet<>(List.of(output));
         if (logitsName != null) {
             keep.add(logitsName);
@@ -95,19 +96,6 @@ final class PredictCommand implements Callable<Integer> {
             print(out, output, y, logitsName, endsInSoftmax, top, saved);
         }
         return 0;
-    }
-
-    /** The name of the pre-softmax value: the input of a final Softmax node, else the output itself (null if none). */
-    static String preSoftmax(Graph graph, String output) {
-        if (graph.isInput(output)) {
-            return output;
-        }
-        Node last = graph.node(output);
-        if (!(last.layer() instanceof Softmax)) {
-            return output;
-        }
-        String before = last.inputs().get(0);
-        return graph.isInput(before) ? null : before;
     }
 
     private void print(PrintWriter out, String output, INDArray y, String logitsName, boolean endsInSoftmax,

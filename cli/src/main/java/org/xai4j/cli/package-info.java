@@ -3,6 +3,8 @@
  * options, error reporting, the table of subcommands), then {@link org.xai4j.cli.PredictCommand}.
  * Options shared by commands that read a model and run it on an input are the mixins
  * {@link org.xai4j.cli.ModelOptions} and {@link org.xai4j.cli.InputOptions}; a new command is a
- * class of its own added to {@code Main}'s {@code subcommands}.
+ * class of its own added to {@code Main}'s {@code subcommands}. {@link org.xai4j.cli.ExplainCommand}
+ * offers the explain module's method catalogue; its help text comes from it through
+ * {@link org.xai4j.cli.ExplainHelp}.
  */
 package org.xai4j.cli;

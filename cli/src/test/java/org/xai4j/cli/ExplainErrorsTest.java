@@ -14,6 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.xai4j.engine.io.Npy;
+import org.xai4j.explain.Method;
+import org.xai4j.explain.Methods;
+import org.xai4j.explain.Parameter;
+import org.xai4j.importers.Models;
 import org.xai4j.testing.Shared;
 
 /**
@@ -59,6 +63,27 @@ class ExplainErrorsTest {
         explain("--method", "ig", "--rule", "simpson").error("--rule", "simpson", "gauss-legendre");
     }
 
+    /** A count that would run for hours (or until killed) is a bad command line, refused before the model is read. */
+    @Test
+    void absurdCountsAreRefusedWithTheLimit() {
+        Cli.Result steps = explain("--method", "ig", "--steps", "100000000").error("--steps 100000000: at most 100000");
+        assertEquals(2, steps.exit(), "a bad command line");
+        explain("--method", "smoothgrad", "--samples", "99999999999").error("--samples 99999999999: at most 100000");
+        explain("--method", "smoothgrad", "--batch-size", "5000").error("--batch-size 5000: at most 1024");
+        assertTrue(Files.notExists(dir.resolve("out")), "nothing written");
+    }
+
+    /** "--layer input" made a Grad-CAM of the colour channels; now it is refused with the reason. */
+    @Test
+    void theInputIsNoLayerForCamMethods() {
+        String in = Models.load(Path.of(tiny())).inputs().get(0).name();
+        explain("--method", "gradcam", "--layer", in).error("--layer " + in, "is the model's input, not a layer's feature maps",
+                "gradcam", "saliency");
+        explain("--method", "all", "--layer", in).error("--layer " + in, "the CAM methods");
+        explain("--method", "gradcam++", "--layer", "/fc/Gemm").error("--layer /fc/Gemm", "logits");
+        assertTrue(Files.notExists(dir.resolve("out/gradcam.npy")));
+    }
+
     @Test
     void unknownLayerListsCloseMatches() {
         explain("--method", "gradcam", "--layer", "/relu3/Relu_output").error("--layer", "'/relu3/Relu_output'",
@@ -92,6 +117,21 @@ class ExplainErrorsTest {
         // Gradient methods need no layer.
         Cli.run("explain", "--model", model.toString(), "--input", x.toString(), "--method", "saliency",
                 "--out", dir.resolve("s").toString()).ok();
+    }
+
+    /** A model whose reshape fixes the batch at 1 still gets integrated gradients, one path point per pass. */
+    @Test
+    void integratedGradientsOnAModelFixedToOneRow() throws IOException {
+        Path model = dir.resolve("fixed.onnx");
+        Files.write(model, reluThenReshapeToOneRow().toByteArray());
+        Path x = dir.resolve("x.npy");
+        Npy.write(Nd4j.rand(1, 3, 4, 4), x);
+        Cli.Result r = Cli.run("explain", "--model", model.toString(), "--input", x.toString(), "--method", "ig", "--steps", "4",
+                "--target", "5", "--out", dir.resolve("ig").toString()).ok();
+        JsonNode ig = ExplainFiles.json(dir.resolve("ig/ig.json"));
+        assertEquals(1, ig.get("parameters").get("batch_size").asInt(), "one row per pass");
+        // Relu then a reshape: the score is x_5 where positive, so IG from zeros is exactly relu(x_5).
+        assertEquals(0, ig.get("completeness_gap").asDouble(), 1e-6, r.out());
     }
 
     @Test
@@ -130,11 +170,36 @@ class ExplainErrorsTest {
         assertTrue(Files.isRegularFile(out.resolve("all.png")));
     }
 
+    /** The help is the catalogue's: every method with what it shows, and which methods read each option. */
     @Test
-    void helpListsTheMethods() {
+    void helpListsTheMethodsFromTheCatalogue() {
         Cli.Result help = Cli.run("explain", "--help").ok();
-        assertTrue(help.out().contains("smooth-gradcam++"), help.out());
+        String text = help.out().replaceAll("\\s+", " ");
+        for (Method m : Methods.ALL) {
+            assertTrue(text.contains(m.name() + " " + m.title() + ": "), m.name() + " in\n" + help.out());
+        }
+        assertTrue(text.contains("--steps=N ig: gradient evaluations"), help.out());
+        assertTrue(text.contains("at most 100000"), help.out());
+        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++: inputs per forward pass"), help.out());
+        assertTrue(text.contains("[--layer --samples --sigma --seed --batch-size]"), "smooth-gradcam++'s options");
         assertTrue(Cli.run("--help").out().contains("explain"));
+    }
+
+    /** Every option a method reads exists on the command line under the parameter's name. */
+    @Test
+    void everySharedParameterIsAnOption() {
+        picocli.CommandLine explain = new picocli.CommandLine(new Main()).getSubcommands().get("explain");
+        for (Parameter p : Parameter.values()) {
+            assertTrue(explain.getCommandSpec().findOption(p.option()) != null, p.option());
+        }
+    }
+
+    /** The root README's list of METHOD values is the catalogue's. */
+    @Test
+    void theReadmeListsTheCataloguesMethods() throws IOException {
+        String readme = Files.readString(Path.of("../README.md")).replaceAll("\\s+", " ");
+        String listed = Methods.ALL.stream().map(m -> "`" + m.name() + "`").collect(java.util.stream.Collectors.joining(", "));
+        assertTrue(readme.contains("METHOD is one of " + listed + " ("), "README.md should say: METHOD is one of " + listed);
     }
 
     /** x [1,3,4,4] -> Relu -> Flatten -> y [1,48]: a model without global pooling. */
@@ -146,6 +211,21 @@ class ExplainErrorsTest {
                         .addInput(Onnx.ValueInfoProto.newBuilder().setName("x").setType(in))
                         .addNode(Onnx.NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("r"))
                         .addNode(Onnx.NodeProto.newBuilder().setOpType("Flatten").setName("flatten").addInput("r").addOutput("y"))
+                        .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y").setType(tensor(1, 48))))
+                .build();
+    }
+
+    /** x [1,3,4,4] -> Relu -> Reshape to the literal [1,48]: freeing the batch axis breaks it. */
+    private static Onnx.ModelProto reluThenReshapeToOneRow() {
+        Onnx.TensorProto shape = Onnx.TensorProto.newBuilder().setName("shape").setDataType(Onnx.TensorProto.DataType.INT64.getNumber())
+                .addDims(2).addInt64Data(1).addInt64Data(48).build();
+        return Onnx.ModelProto.newBuilder().setIrVersion(7)
+                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(13))
+                .setGraph(Onnx.GraphProto.newBuilder().setName("fixed")
+                        .addInput(Onnx.ValueInfoProto.newBuilder().setName("x").setType(tensor(1, 3, 4, 4)))
+                        .addInitializer(shape)
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Relu").setName("relu").addInput("x").addOutput("r"))
+                        .addNode(Onnx.NodeProto.newBuilder().setOpType("Reshape").setName("reshape").addInput("r").addInput("shape").addOutput("y"))
                         .addOutput(Onnx.ValueInfoProto.newBuilder().setName("y").setType(tensor(1, 48))))
                 .build();
     }

@@ -20,6 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.nd4j.shade.jackson.databind.JsonNode;
+import org.xai4j.explain.Method;
+import org.xai4j.explain.Methods;
 import org.xai4j.testing.Shared;
 
 /**
@@ -139,10 +141,10 @@ class ExplainOracleTest {
         BufferedImage figure = ImageIO.read(all.resolve("all.png").toFile());
         assertTrue(figure.getWidth() > 13 * 224, "13 panels of at least 224 pixels: " + figure.getWidth());
         List<String> missing = new ArrayList<>();
-        for (ExplainMethod m : ExplainMethod.values()) {
-            for (String suffix : m.cam() ? List.of(".npy", "_raw.npy", ".png", ".json") : List.of(".npy", ".png", ".json")) {
-                if (!all.resolve(m.cliName() + suffix).toFile().isFile()) {
-                    missing.add(m.cliName() + suffix);
+        for (Method m : Methods.ALL) {
+            for (String suffix : m.output() == Method.Output.CAM ? List.of(".npy", "_raw.npy", ".png", ".json") : List.of(".npy", ".png", ".json")) {
+                if (!all.resolve(m.name() + suffix).toFile().isFile()) {
+                    missing.add(m.name() + suffix);
                 }
             }
         }

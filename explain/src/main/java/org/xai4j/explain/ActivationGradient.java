@@ -22,14 +22,14 @@ public record ActivationGradient(INDArray activation, INDArray gradient, Scores 
 
     /** As {@link #record(Graph, INDArray, Target, String)}, with {@code hooks} for this pass. */
     public static ActivationGradient record(Graph graph, INDArray x, Target target, String node, Hooks hooks) {
-        Logits logits = Logits.of(graph);
+        Head head = Head.of(graph);
         String name = graph.resolve(node);
         String input = inputOf(graph);
         // Recording only downstream of the node lets the engine run everything before it as
         // plain (accelerated) inference: Grad-CAM at the last block costs about one forward.
         try (Tape tape = graph.forward(Map.of(input, x), List.of(name), hooks)) {
-            Target.Seed seed = target.seed(tape.value(logits.node()), logits);
-            INDArray g = tape.backward(logits.node(), seed.dz(), List.of(name)).get(name);
+            Target.Seed seed = target.seed(tape.value(head.logits()), head);
+            INDArray g = tape.backward(head.logits(), seed.dz(), List.of(name)).get(name);
             INDArray a = name.equals(input) ? x : tape.value(name).dup();
             return new ActivationGradient(a, g, seed.scores());
         }

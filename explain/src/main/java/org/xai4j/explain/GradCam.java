@@ -20,6 +20,7 @@ public final class GradCam implements Explainer<CamResult> {
     private final String layer;
     private final ChannelWeights.Weighting weighting;
 
+    /** {@code layer}: a node name or alias, or null for the input of the last global pooling ({@link Head#featureMaps}). */
     public GradCam(String layer, ChannelWeights.Weighting weighting) {
         this.layer = layer;
         this.weighting = weighting;
@@ -47,13 +48,14 @@ public final class GradCam implements Explainer<CamResult> {
     @Override
     public CamResult explain(Graph graph, INDArray x, Target target) {
         NdArrays.require4d(x, "an input", "Grad-CAM");
-        ActivationGradient r = ActivationGradient.record(graph, x, target, layer);
+        String name = Head.of(graph).featureMapsAt(graph, layer, "Grad-CAM");
+        ActivationGradient r = ActivationGradient.record(graph, x, target, name);
         INDArray A = r.activation();
-        NdArrays.require4d(A, "the activation at '" + layer + "'", "Grad-CAM");
+        NdArrays.require4d(A, "the activation at '" + name + "'", "Grad-CAM");
         INDArray weights = weighting.weights(A, r.gradient());
         INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, weights), false);
         NdArrays.close(A == x ? null : A, r.gradient());
         INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
-        return new CamResult(map, raw, weights, layer, r.scores());
+        return new CamResult(map, raw, weights, name, r.scores());
     }
 }

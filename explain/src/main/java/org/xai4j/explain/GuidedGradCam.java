@@ -33,17 +33,17 @@ public final class GuidedGradCam implements Explainer<Attribution> {
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
         NdArrays.require4d(x, "an input", "Guided Grad-CAM");
-        Logits logits = Logits.of(graph);
+        Head head = Head.of(graph);
         String input = ActivationGradient.inputOf(graph);
-        String name = graph.resolve(layer);
+        String name = head.featureMapsAt(graph, layer, "Guided Grad-CAM");
         try (Tape tape = graph.forward(Map.of(input, x))) {
-            Target.Seed seed = target.seed(tape.value(logits.node()), logits);
-            INDArray g = tape.backward(logits.node(), seed.dz(), List.of(name)).get(name);
+            Target.Seed seed = target.seed(tape.value(head.logits()), head);
+            INDArray g = tape.backward(head.logits(), seed.dz(), List.of(name)).get(name);
             INDArray A = tape.value(name);
-            NdArrays.require4d(A, "the activation at '" + layer + "'", "Guided Grad-CAM");
+            NdArrays.require4d(A, "the activation at '" + name + "'", "Guided Grad-CAM");
             INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, ChannelWeights.meanGradient(A, g)), false);
             INDArray cam = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
-            INDArray guided = tape.backward(logits.node(), seed.dz(), List.of(input),
+            INDArray guided = tape.backward(head.logits(), seed.dz(), List.of(input),
                     BackwardRules.hooks(RectifierRule.GUIDED, activations)).get(input);
             INDArray map = guided.muli(cam.reshape(x.size(0), 1, x.size(2), x.size(3)));
             NdArrays.close(g, raw, cam);

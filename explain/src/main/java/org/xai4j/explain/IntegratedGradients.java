@@ -30,8 +30,14 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
     private final int steps;
     private final Quadrature rule;
     private final int batchSize;
+    private final Progress progress;
 
     public IntegratedGradients(Baseline baseline, int steps, Quadrature rule, int batchSize) {
+        this(baseline, steps, rule, batchSize, Progress.NONE);
+    }
+
+    /** {@code progress} hears of the two score passes and of each batch of path points. */
+    public IntegratedGradients(Baseline baseline, int steps, Quadrature rule, int batchSize, Progress progress) {
         rule.points(steps);
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
@@ -40,6 +46,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
         this.steps = steps;
         this.rule = rule;
         this.batchSize = batchSize;
+        this.progress = progress;
     }
 
     /** The oracle's setting: zero baseline, right Riemann sum, batches of 8. */
@@ -49,7 +56,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
 
     @Override
     public Result explain(Graph graph, INDArray x, Target target) {
-        Logits logits = Logits.of(graph);
+        Head head = Head.of(graph);
         String input = ActivationGradient.inputOf(graph);
         Quadrature.Points q = rule.points(steps);
         int n = (int) x.size(0);
@@ -64,13 +71,14 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             INDArray xn = NdArrays.row(x, row);
             INDArray b = baseline.forInput(xn);
             // Two passes rather than one of [x; b]: a model may fix its batch at 1.
-            INDArray zx = logits.at(graph, xn);
-            INDArray zb = logits.at(graph, b);
+            INDArray zx = head.at(graph, xn);
+            INDArray zb = head.at(graph, b);
+            progress.advance(2);
             INDArray z = Nd4j.concat(0, zx, zb);
             Target fixed = target.row(row, n).fixedAt(z, 0);
-            Scores s = fixed.seed(z, logits).scores();
+            Scores s = fixed.seed(z, head).scores();
             INDArray diff = xn.sub(b);
-            INDArray ig = meanGradient(graph, input, b, diff, fixed, q, rows).muli(diff);
+            INDArray ig = meanGradient(graph, input, b, diff, fixed, q, rows, progress).muli(diff);
             classes[row] = s.classOf(0);
             values[row] = s.valueOf(0);
             atBaseline[row] = s.valueOf(1);
@@ -81,7 +89,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             // The baseline may be the caller's own array (Baseline.of), so it is left to the GC.
             NdArrays.close(zx, zb, z, diff, exact == ig ? null : exact, xn == x ? null : xn);
         }
-        return new Result(NdArrays.stack(maps), new Scores(logits.node(), note, target.score(), classes, values), gaps, atBaseline);
+        return new Result(NdArrays.stack(maps), new Scores(head.logits(), note, target.score(), classes, values), gaps, atBaseline);
     }
 
     /**
@@ -89,7 +97,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
      * of {@code rows}; each batch's weighted sum is one [1, B] x [B, C*H*W] product.
      */
     private static INDArray meanGradient(Graph graph, String input, INDArray b, INDArray diff, Target fixed,
-                                         Quadrature.Points q, int rows) {
+                                         Quadrature.Points q, int rows, Progress progress) {
         INDArray sum = Nd4j.zerosLike(diff);
         int steps = q.alphas().length;
         for (int start = 0; start < steps; start += rows) {
@@ -102,6 +110,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
             INDArray weighted = w.mmul(g.reshape(count, diff.length()));
             sum.addi(weighted.reshape(diff.shape()));
             NdArrays.close(path, g, w, weighted);
+            progress.advance(count);
         }
         return sum;
     }

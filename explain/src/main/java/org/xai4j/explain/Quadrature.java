@@ -16,6 +16,27 @@ package org.xai4j.explain;
 public enum Quadrature {
     LEFT_RIEMANN, RIGHT_RIEMANN, MIDPOINT_RIEMANN, TRAPEZOID, GAUSS_LEGENDRE;
 
+    /** The rule's name on the command line and in JSON records: right, left, midpoint, trapezoid, gauss-legendre. */
+    public String label() {
+        return switch (this) {
+            case RIGHT_RIEMANN -> "right";
+            case LEFT_RIEMANN -> "left";
+            case MIDPOINT_RIEMANN -> "midpoint";
+            case TRAPEZOID -> "trapezoid";
+            case GAUSS_LEGENDRE -> "gauss-legendre";
+        };
+    }
+
+    /** The rule named {@code label} (any case). */
+    public static Quadrature parse(String label) {
+        for (Quadrature q : values()) {
+            if (q.label().equalsIgnoreCase(label.trim())) {
+                return q;
+            }
+        }
+        throw new IllegalArgumentException("unknown rule '" + label + "'; accepted: right, left, midpoint, trapezoid, gauss-legendre");
+    }
+
     /** Nodes in [0, 1] (ascending) and their weights. */
     public record Points(double[] alphas, double[] weights) {}
 

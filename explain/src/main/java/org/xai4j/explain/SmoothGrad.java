@@ -23,14 +23,21 @@ public final class SmoothGrad implements Explainer<Attribution> {
     private final double sigma;
     private final long seed;
     private final int batchSize;
+    private final Progress progress;
 
     public SmoothGrad(Explainer<?> method, int samples, double sigma, long seed, int batchSize) {
+        this(method, samples, sigma, seed, batchSize, Progress.NONE);
+    }
+
+    /** {@code progress} hears of the clean pass and of each batch of noisy copies. */
+    public SmoothGrad(Explainer<?> method, int samples, double sigma, long seed, int batchSize, Progress progress) {
         Noise.checkSettings(samples, sigma, batchSize);
         this.method = method;
         this.samples = samples;
         this.sigma = sigma;
         this.seed = seed;
         this.batchSize = batchSize;
+        this.progress = progress;
     }
 
     /** Seed 0, batches of 8. */
@@ -40,9 +47,10 @@ public final class SmoothGrad implements Explainer<Attribution> {
 
     @Override
     public Attribution explain(Graph graph, INDArray x, Target target) {
-        Logits logits = Logits.of(graph);
-        INDArray z = logits.at(graph, x);
-        Scores scores = target.seed(z, logits).scores();
+        Head head = Head.of(graph);
+        INDArray z = head.at(graph, x);
+        progress.advance(x.size(0));
+        Scores scores = target.seed(z, head).scores();
         SplittableRandom rng = new SplittableRandom(seed);
         int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> maps = new ArrayList<>();
@@ -54,6 +62,7 @@ public final class SmoothGrad implements Explainer<Attribution> {
             for (int start = 0; start < samples; start += rows) {
                 INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 INDArray m = method.explain(graph, noisy, fixed).map();
+                progress.advance(noisy.size(0));
                 INDArray s = m.sum(true, 0);
                 sum = sum == null ? s : sum.addi(s);
                 NdArrays.close(noisy, m, s == sum ? null : s);

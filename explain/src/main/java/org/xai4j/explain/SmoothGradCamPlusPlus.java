@@ -27,26 +27,34 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
     private final double sigma;
     private final long seed;
     private final int batchSize;
+    private final Progress progress;
 
     public SmoothGradCamPlusPlus(String layer, int samples, double sigma, long seed, int batchSize) {
+        this(layer, samples, sigma, seed, batchSize, Progress.NONE);
+    }
+
+    /** {@code progress} hears of the clean pass and of each batch of noisy copies. */
+    public SmoothGradCamPlusPlus(String layer, int samples, double sigma, long seed, int batchSize, Progress progress) {
         Noise.checkSettings(samples, sigma, batchSize);
         this.layer = layer;
         this.samples = samples;
         this.sigma = sigma;
         this.seed = seed;
         this.batchSize = batchSize;
+        this.progress = progress;
     }
 
     @Override
     public CamResult explain(Graph graph, INDArray x, Target target) {
         NdArrays.require4d(x, "an input", "Smooth Grad-CAM++");
-        Logits logits = Logits.of(graph);
-        String name = graph.resolve(layer);
-        Map<String, INDArray> clean = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, logits.node()));
+        Head head = Head.of(graph);
+        String name = head.featureMapsAt(graph, layer, "Smooth Grad-CAM++");
+        Map<String, INDArray> clean = graph.run(Map.of(ActivationGradient.inputOf(graph), x), List.of(name, head.logits()));
         INDArray A = clean.get(name);
-        INDArray z = clean.get(logits.node());
-        NdArrays.require4d(A, "the activation at '" + layer + "'", "Smooth Grad-CAM++");
-        Scores scores = target.seed(z, logits).scores();
+        INDArray z = clean.get(head.logits());
+        progress.advance(x.size(0));
+        NdArrays.require4d(A, "the activation at '" + name + "'", "Smooth Grad-CAM++");
+        Scores scores = target.seed(z, head).scores();
         SplittableRandom rng = new SplittableRandom(seed);
         int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         List<INDArray> weights = new ArrayList<>();
@@ -61,6 +69,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             for (int start = 0; start < samples; start += rows) {
                 INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 ActivationGradient r = ActivationGradient.record(graph, noisy, fixed, name);
+                progress.advance(noisy.size(0));
                 double[] g = NdArrays.doubles(r.gradient());
                 for (int i = 0; i < g.length; i++) {
                     double v = g[i];
@@ -77,6 +86,6 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
         INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
         INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
         NdArrays.close(A, z);
-        return new CamResult(map, raw, w, layer, scores);
+        return new CamResult(map, raw, w, name, scores);
     }
 }

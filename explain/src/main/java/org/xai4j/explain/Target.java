@@ -1,14 +1,18 @@
 package org.xai4j.explain;
 
 import java.util.Arrays;
+import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * What to explain in each row of a batch: a class (the predicted one by default), one class per
- * row, or a weighted set of classes; and which score of it: the pre-softmax logit (default), the
- * softmax probability or its logarithm.
+ * What to explain in each row of a batch: the predicted class (the default), given classes (one
+ * for every row or one per row), or a weighted set of classes; and which score of it: the
+ * pre-softmax logit (default), the softmax probability or its logarithm. Sealed: the kinds are
+ * the records below and no others, so the few places that treat them differently ({@link #row},
+ * {@link #fixedAt}, {@link #seed}) are all there is to extend for a new kind (next: any scalar of
+ * a node).
  *
  * <p>A target turns the logits {@code z [N, K]} into the seed gradient {@code d score / d z}
  * that backward starts from:
@@ -19,76 +23,123 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * and a weighted set scores {@code sum_c w_c score_c}. Immutable.
  */
-public final class Target {
+public sealed interface Target permits Target.Predicted, Target.Classes, Target.Weighted {
 
     /** Which function of the logits is explained. */
-    public enum Score { LOGIT, PROBABILITY, LOG_PROBABILITY }
+    enum Score { LOGIT, PROBABILITY, LOG_PROBABILITY }
 
-    private final int[] classes;    // null: the predicted class of each row; length 1: every row
-    private final double[] weights; // null unless a weighted set (then shared by every row)
-    private final Score score;
+    /** The top class of each row (argmax of the logits). */
+    record Predicted(Score score) implements Target {
+        @Override
+        public Target withScore(Score s) {
+            return new Predicted(s);
+        }
 
-    private Target(int[] classes, double[] weights, Score score) {
-        this.classes = classes;
-        this.weights = weights;
-        this.score = score;
+        @Override
+        public String toString() {
+            return "predicted class, " + Target.name(score);
+        }
     }
 
-    /** The top class of each row (argmax of the logits), the default. */
-    public static Target predicted() {
-        return new Target(null, null, Score.LOGIT);
+    /** One class for every row ({@code classes.length == 1}) or one class per row. */
+    record Classes(int[] classes, Score score) implements Target {
+        public Classes {
+            if (classes.length == 0) {
+                throw new IllegalArgumentException("a target needs at least one class");
+            }
+            for (int c : classes) {
+                if (c < 0) {
+                    throw new IllegalArgumentException("target class " + c + " is out of range: classes start at 0");
+                }
+            }
+            classes = classes.clone();
+        }
+
+        @Override
+        public int[] classes() {
+            return classes.clone();
+        }
+
+        @Override
+        public Target withScore(Score s) {
+            return new Classes(classes, s);
+        }
+
+        @Override
+        public String toString() {
+            return "class " + (classes.length == 1 ? Integer.toString(classes[0]) : Arrays.toString(classes)) + ", " + Target.name(score);
+        }
+    }
+
+    /** {@code sum_i weights[i] * score(classes[i])}, the same in every row. */
+    record Weighted(int[] classes, double[] weights, Score score) implements Target {
+        public Weighted {
+            if (classes.length == 0 || classes.length != weights.length) {
+                throw new IllegalArgumentException("a weighted target needs as many weights as classes (got "
+                        + classes.length + " classes, " + weights.length + " weights)");
+            }
+            classes = new Classes(classes, score).classes();
+            weights = weights.clone();
+        }
+
+        @Override
+        public int[] classes() {
+            return classes.clone();
+        }
+
+        @Override
+        public double[] weights() {
+            return weights.clone();
+        }
+
+        @Override
+        public Target withScore(Score s) {
+            return new Weighted(classes, weights, s);
+        }
+
+        @Override
+        public String toString() {
+            return "classes " + Arrays.toString(classes) + " weighted " + Arrays.toString(weights) + ", " + Target.name(score);
+        }
+    }
+
+    /** The top class of each row, the default. */
+    static Target predicted() {
+        return new Predicted(Score.LOGIT);
     }
 
     /** Class {@code c} in every row. */
-    public static Target of(int c) {
+    static Target of(int c) {
         return perRow(c);
     }
 
     /** One class per row of the batch (or one class for every row). */
-    public static Target perRow(int... classes) {
-        if (classes.length == 0) {
-            throw new IllegalArgumentException("a target needs at least one class");
-        }
-        for (int c : classes) {
-            if (c < 0) {
-                throw new IllegalArgumentException("target class " + c + " is out of range: classes start at 0");
-            }
-        }
-        return new Target(classes.clone(), null, Score.LOGIT);
+    static Target perRow(int... classes) {
+        return new Classes(classes, Score.LOGIT);
     }
 
     /** {@code sum_i weights[i] * score(classes[i])} in every row. */
-    public static Target weighted(int[] classes, double[] weights) {
-        if (classes.length == 0 || classes.length != weights.length) {
-            throw new IllegalArgumentException("a weighted target needs as many weights as classes (got "
-                    + classes.length + " classes, " + weights.length + " weights)");
-        }
-        perRow(classes);
-        return new Target(classes.clone(), weights.clone(), Score.LOGIT);
+    static Target weighted(int[] classes, double[] weights) {
+        return new Weighted(classes, weights, Score.LOGIT);
     }
+
+    Score score();
 
     /** The same classes, explained through another score. */
-    public Target withScore(Score s) {
-        return new Target(classes, weights, s);
-    }
-
-    public Score score() {
-        return score;
-    }
+    Target withScore(Score s);
 
     /**
      * The part of this target that concerns row {@code n} of a batch of {@code rows}, to be
      * explained on its own (integrated gradients takes one row at a time).
      */
-    Target row(int n, int rows) {
-        if (classes == null || weights != null || classes.length == 1) {
-            return this;
+    default Target row(int n, int rows) {
+        if (this instanceof Classes c && c.classes.length > 1) {
+            if (c.classes.length != rows) {
+                throw perRowMismatch(c.classes.length, rows);
+            }
+            return new Classes(new int[] {c.classes[n]}, score());
         }
-        if (classes.length != rows) {
-            throw new IllegalArgumentException("the target names " + classes.length + " classes (one per row) for a batch of "
-                    + rows + " rows");
-        }
-        return new Target(new int[] {classes[n]}, null, score);
+        return this;
     }
 
     /**
@@ -96,68 +147,62 @@ public final class Target {
      * of a batch of perturbed copies of that row: integrated gradients and SmoothGrad must
      * explain the class predicted for the clean input, not a class re-predicted per copy.
      */
-    Target fixedAt(INDArray logits, int n) {
-        if (weights != null) {
-            return this;
+    default Target fixedAt(INDArray logits, int n) {
+        if (this instanceof Classes c) {
+            return new Classes(new int[] {c.classes[c.classes.length == 1 ? 0 : n]}, score());
         }
-        int c = classes == null ? argmax(matrix(logits)[n]) : classes[classes.length == 1 ? 0 : n];
-        return new Target(new int[] {c}, null, score);
+        return this instanceof Predicted ? new Classes(new int[] {argmax(matrix(logits)[n])}, score()) : this;
     }
 
     /** The seed {@code d score / d logits} (same shape as {@code logits}) and the scores. */
-    Seed seed(INDArray logits, Logits node) {
+    default Seed seed(INDArray logits, Head head) {
         double[][] z = matrix(logits);
         int n = z.length;
         int k = z[0].length;
-        if (classes != null && weights == null && classes.length != 1 && classes.length != n) {
-            throw new IllegalArgumentException("the target names " + classes.length + " classes (one per row) for a batch of "
-                    + n + " rows");
+        if (this instanceof Classes c && c.classes.length != 1 && c.classes.length != n) {
+            throw perRowMismatch(c.classes.length, n);
         }
+        Score score = score();
         double[][] dz = new double[n][k];
         int[] explained = new int[n];
         double[] values = new double[n];
         for (int row = 0; row < n; row++) {
             double[] p = score == Score.LOGIT ? null : softmax(z[row]);
-            int[] cs = classes == null ? new int[] {argmax(z[row])}
-                    : weights != null || classes.length == 1 ? classes : new int[] {classes[row]};
+            int[] cs = this instanceof Weighted w ? w.classes
+                    : this instanceof Classes c ? new int[] {c.classes[c.classes.length == 1 ? 0 : row]}
+                    : new int[] {argmax(z[row])};
+            double[] ws = this instanceof Weighted w ? w.weights : new double[] {1};
             for (int i = 0; i < cs.length; i++) {
                 int c = cs[i];
                 if (c >= k) {
-                    throw new IllegalArgumentException("target class " + c + " is out of range: '" + node.node() + "' has "
+                    throw new IllegalArgumentException("target class " + c + " is out of range: '" + head.logits() + "' has "
                             + k + " classes (0.." + (k - 1) + ")");
                 }
-                double w = weights == null ? 1 : weights[i];
-                values[row] += w * switch (score) {
+                values[row] += ws[i] * switch (score) {
                     case LOGIT -> z[row][c];
                     case PROBABILITY -> p[c];
                     case LOG_PROBABILITY -> z[row][c] - logSumExp(z[row]);
                 };
                 for (int j = 0; j < k; j++) {
                     double delta = j == c ? 1 : 0;
-                    dz[row][j] += w * switch (score) {
+                    dz[row][j] += ws[i] * switch (score) {
                         case LOGIT -> delta;
                         case PROBABILITY -> p[c] * (delta - p[j]);
                         case LOG_PROBABILITY -> delta - p[j];
                     };
                 }
             }
-            explained[row] = weights == null ? cs[0] : -1;
+            explained[row] = this instanceof Weighted ? -1 : cs[0];
         }
         INDArray seed = Nd4j.create(dz).castTo(logits.dataType()).reshape(logits.shape());
-        return new Seed(seed, new Scores(node.node(), node.note(), score, explained, values));
+        return new Seed(seed, new Scores(head.logits(), head.note(), score, explained, values));
     }
 
     /** A seed gradient at the logits node and what it explains. */
     record Seed(INDArray dz, Scores scores) {}
 
-    /** The logits as {@code [N][K]} doubles (a classifier head may keep trailing 1x1 axes). */
-    static double[][] matrix(INDArray logits) {
-        long n = logits.size(0);
-        return logits.castTo(DataType.DOUBLE).reshape('c', n, logits.length() / n).toDoubleMatrix();
-    }
-
     /** The index of the largest value, the first one on ties: the predicted class of a row of logits. */
-    public static int argmax(double[] v) {
+    static int argmax(double[] v) {
         int best = 0;
         for (int j = 1; j < v.length; j++) {
             if (v[j] > v[best]) {
@@ -168,7 +213,7 @@ public final class Target {
     }
 
     /** {@code p_j = exp(z_j - max z) / sum_i exp(z_i - max z)}: shifting by the max keeps exp from overflowing. */
-    public static double[] softmax(double[] z) {
+    static double[] softmax(double[] z) {
         double max = Arrays.stream(z).max().orElse(0);
         double[] p = new double[z.length];
         double sum = 0;
@@ -182,6 +227,12 @@ public final class Target {
         return p;
     }
 
+    /** The logits as {@code [N][K]} doubles (a classifier head may keep trailing 1x1 axes). */
+    private static double[][] matrix(INDArray logits) {
+        long n = logits.size(0);
+        return logits.castTo(DataType.DOUBLE).reshape('c', n, logits.length() / n).toDoubleMatrix();
+    }
+
     // log sum_j exp z_j without overflow; log(p_c) itself would be -inf once p_c underflows.
     private static double logSumExp(double[] z) {
         double max = Arrays.stream(z).max().orElse(0);
@@ -192,11 +243,11 @@ public final class Target {
         return max + Math.log(sum);
     }
 
-    @Override
-    public String toString() {
-        String which = classes == null ? "predicted class"
-                : weights == null ? "class " + (classes.length == 1 ? classes[0] : Arrays.toString(classes))
-                : "classes " + Arrays.toString(classes) + " weighted " + Arrays.toString(weights);
-        return which + ", " + score.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    private static IllegalArgumentException perRowMismatch(int classes, int rows) {
+        return new IllegalArgumentException("the target names " + classes + " classes (one per row) for a batch of " + rows + " rows");
+    }
+
+    private static String name(Score s) {
+        return s.name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

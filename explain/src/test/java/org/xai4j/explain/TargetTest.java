@@ -12,7 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 
 class TargetTest {
-    private static final Logits NODE = new Logits("z", "");
+    private static final Head NODE = new Head("z", "z", null, null, null, null, "");
     private static final INDArray Z = Nd4j.create(new double[][] {{0.3, -1.2, 2.0, 0.5}, {1.5, 0.1, -0.4, 0.2}});
 
     @Test
@@ -80,14 +80,14 @@ class TargetTest {
     void aSoftmaxOutputIsExplainedThroughItsInput() {
         INDArray W = TestNets.uniform(1, 1, 4, 3);
         Graph withSoftmax = TestNets.linear(W, null, true);
-        Logits logits = Logits.of(withSoftmax);
-        assertEquals("logits", logits.node());
+        Head logits = Head.of(withSoftmax);
+        assertEquals("logits", logits.logits());
         assertTrue(logits.note().contains("softmax"), logits.note());
         INDArray x = TestNets.input(2, DataType.DOUBLE, 2, 3);
         Attribution a = new Saliency().explain(withSoftmax, x, Target.of(2));
         Attribution b = new Saliency().explain(TestNets.linear(W, null, false), x, Target.of(2));
         assertEquals(b.map(), a.map());
         assertEquals("logits", a.scores().logitNode());
-        assertEquals("", Logits.of(TestNets.linear(W, null, false)).note());
+        assertEquals("", Head.of(TestNets.linear(W, null, false)).note());
     }
 }

@@ -13,9 +13,6 @@ import org.xai4j.engine.Graph;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Node;
 import org.xai4j.importers.ModelFormatException;
-import org.xai4j.layers.Flatten;
-import org.xai4j.layers.Reshape;
-import org.xai4j.layers.Softmax;
 
 /**
  * Walks a Keras {@code model_config} (Sequential, Functional, and models nested in models) and
@@ -231,54 +228,8 @@ final class KerasModel {
                 throw new ModelFormatException(h5.file() + ": the model's output '" + o.name() + "' is a flattened image; "
                         + "supported: flattened images consumed by a Dense layer");
             }
-            names.add(softmaxLast(o.name()));
+            names.add(o.name());
         }
         return new Graph(inputs, nodes, names, aliases);
-    }
-
-    /**
-     * Keras MobileNet v1 ends in softmax over [1, 1, K] and then a Reshape to [K]. Explainers look
-     * for a final Softmax and take its input as the logits, so the two are swapped: the reshape
-     * of the logits becomes {@code <softmax>.preact}, the softmax keeps its name and the reshape's
-     * name becomes an alias of it. Values and gradients are unchanged (dropping unit axes
-     * commutes with a softmax over the channel axis).
-     */
-    private String softmaxLast(String output) {
-        Node r = find(output);
-        if (r == null || !(r.layer() instanceof Reshape || r.layer() instanceof Flatten) || values.get(output).rank() != 1) {
-            return output;
-        }
-        Node s = find(r.inputs().get(0));
-        if (s == null || !(s.layer() instanceof Softmax sm) || sm.axis() != 1 || readers(s.name()) != 1) {
-            return output;
-        }
-        long[] before = values.get(s.name()).shape();
-        if (!values.get(s.name()).isImage() || before[0] != 1 || before[1] != 1) {
-            return output;
-        }
-        nodes.remove(r);
-        nodes.remove(s);
-        String logits = s.name() + ".preact";
-        nodes.add(new Node(logits, r.layer(), s.inputs()));
-        nodes.add(Node.of(s.name(), new Softmax(1), logits));
-        aliases.put(r.name(), s.name());
-        return s.name();
-    }
-
-    private Node find(String name) {
-        for (Node n : nodes) {
-            if (n.name().equals(name)) {
-                return n;
-            }
-        }
-        return null;
-    }
-
-    private int readers(String name) {
-        int n = 0;
-        for (Node node : nodes) {
-            n += node.inputs().contains(name) ? 1 : 0;
-        }
-        return n;
     }
 }

@@ -1,0 +1,114 @@
+package org.xai4j.explain;
+
+import static org.xai4j.explain.Parameter.BASELINE;
+import static org.xai4j.explain.Parameter.BATCH_SIZE;
+import static org.xai4j.explain.Parameter.LAYER;
+import static org.xai4j.explain.Parameter.RECTIFIERS;
+import static org.xai4j.explain.Parameter.RULE;
+import static org.xai4j.explain.Parameter.SAMPLES;
+import static org.xai4j.explain.Parameter.SEED;
+import static org.xai4j.explain.Parameter.SIGMA;
+import static org.xai4j.explain.Parameter.STEPS;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The method catalogue: every explanation method once, in the order the command line runs them
+ * for {@code --method all}. The command line's {@code --method} values, its help, the
+ * {@code parameters} of the JSON records and the method table of the module README all come from
+ * here. A new method is its class, its test, one entry below and one README row
+ * ({@link #markdownTable}; a test keeps the README equal to it).
+ */
+public final class Methods {
+    private Methods() {}
+
+    public static final List<Method> ALL = List.of(
+            Method.inputShaped("saliency", "Saliency", "Saliency",
+                    "dScore/dx: which input values the score is most sensitive to",
+                    "Simonyan et al., ICLR 2014 workshop", "F + B", Maps.Aggregation.ABS_MAX, List.of(),
+                    p -> new Saliency()),
+            Method.inputShaped("gradxinput", "Gradient x input", "GradientTimesInput",
+                    "x * dScore/dx: first-order contribution of each value",
+                    "Shrikumar et al., 2016", "F + B", Maps.Aggregation.ABS_SUM, List.of(),
+                    p -> new GradientTimesInput()),
+            Method.inputShaped("ig", "Integrated gradients", "IntegratedGradients",
+                    "gradient averaged on the path from a baseline, times x - b; sums to f(x) - f(b) (gap reported)",
+                    "Sundararajan et al., ICML 2017", "2 F + steps x (F + B)", Maps.Aggregation.ABS_SUM,
+                    List.of(STEPS, RULE, BASELINE, BATCH_SIZE),
+                    p -> new IntegratedGradients(p.baseline(), p.steps(), p.rule(), p.batchSize(), p.progress()))
+                    .withRows(p -> 2L + p.steps()),
+            Method.inputShaped("smoothgrad", "SmoothGrad", "SmoothGrad(Saliency)",
+                    "the saliency map averaged over noisy copies (SmoothGrad wraps any explainer)",
+                    "Smilkov et al., 2017", "F + samples x (F + B)", Maps.Aggregation.ABS_MAX,
+                    List.of(SAMPLES, SIGMA, SEED, BATCH_SIZE),
+                    p -> new SmoothGrad(new Saliency(), p.samples(), p.sigma(), p.seed(), p.batchSize(), p.progress()))
+                    .withFixed("wrapped", "saliency").withRows(p -> 1L + p.samples()),
+            Method.inputShaped("guided-backprop", "Guided backprop", "GuidedBackprop",
+                    "gradient with rectifiers passing only positive signal where active: sharp edges",
+                    "Springenberg et al., ICLR 2015 workshop", "F + B", Maps.Aggregation.ABS_MAX, List.of(RECTIFIERS),
+                    p -> new GuidedBackprop(p.rectifiers())),
+            Method.inputShaped("deconvnet", "Deconvnet", "Deconvnet",
+                    "signal rectified at every rectifier, unpooled through max-pool switches",
+                    "Zeiler and Fergus, ECCV 2014", "F + B", Maps.Aggregation.ABS_MAX, List.of(RECTIFIERS),
+                    p -> new Deconvnet(p.rectifiers())),
+            Method.cam("cam", "CAM", "Cam",
+                    "classifier weights applied to the feature maps before GAP + linear (or 1x1 conv)",
+                    "Zhou et al., CVPR 2016", "F", List.of(LAYER),
+                    p -> Cam.of(p.layer()))
+                    .withCheck((graph, head, p) -> head.classifierAt(graph, head.featureMapsAt(graph, p.layer(), "cam"))),
+            Method.cam("gradcam", "Grad-CAM", "GradCam.of",
+                    "feature maps weighted by their mean gradient, ReLU, upsampled",
+                    "Selvaraju et al., ICCV 2017", "F + B_L", List.of(LAYER),
+                    p -> GradCam.of(p.layer())),
+            Method.cam("gradcam-positive", "Grad-CAM, positive gradients", "GradCam.positiveGradients",
+                    "the same with each channel weighted by its mean positive gradient",
+                    "(variant)", "F + B_L", List.of(LAYER),
+                    p -> GradCam.positiveGradients(p.layer())),
+            Method.inputShaped("guided-gradcam", "Guided Grad-CAM", "GuidedGradCam",
+                    "guided backprop masked by upsampled Grad-CAM",
+                    "Selvaraju et al., ICCV 2017", "F + B_L + B", Maps.Aggregation.ABS_MAX, List.of(LAYER, RECTIFIERS),
+                    p -> new GuidedGradCam(p.layer(), p.rectifiers())),
+            Method.cam("gradcam++", "Grad-CAM++", "GradCam.plusPlus",
+                    "pixel-weighted positive gradients (closed form, eps 1e-6)",
+                    "Chattopadhay et al., WACV 2018", "F + B_L", List.of(LAYER),
+                    p -> GradCam.plusPlus(p.layer())),
+            Method.cam("smooth-gradcam++", "Smooth Grad-CAM++", "SmoothGradCamPlusPlus",
+                    "Grad-CAM++ from gradient powers averaged over noisy copies",
+                    "Omeiza et al., 2019", "F + samples x (F + B_L)", List.of(LAYER, SAMPLES, SIGMA, SEED, BATCH_SIZE),
+                    p -> new SmoothGradCamPlusPlus(p.layer(), p.samples(), p.sigma(), p.seed(), p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.samples()));
+
+    /** The method called {@code name} (any case), or a one-line error listing them all. */
+    public static Method named(String name) {
+        for (Method m : ALL) {
+            if (m.name().equalsIgnoreCase(name.trim())) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("unknown method '" + name + "'; accepted: " + names());
+    }
+
+    /** "saliency, gradxinput, ..., smooth-gradcam++". */
+    public static String names() {
+        return ALL.stream().map(Method::name).collect(Collectors.joining(", "));
+    }
+
+    /** The methods that take {@code p}, e.g. "ig, smoothgrad, smooth-gradcam++" for BATCH_SIZE. */
+    public static List<Method> taking(Parameter p) {
+        return ALL.stream().filter(m -> m.takes(p)).toList();
+    }
+
+    /** The module README's method table, one row per entry. */
+    public static String markdownTable() {
+        StringBuilder s = new StringBuilder("| `--method` | method | class | what it shows | paper | cost | parameters |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Method m : ALL) {
+            String parameters = m.parameters().stream().map(p -> "`" + p.key() + "`").collect(Collectors.joining(", "));
+            s.append(String.format(Locale.ROOT, "| `%s` | %s | `%s` | %s | %s | %s | %s |\n", m.name(), m.title(), m.api(),
+                    m.summary(), m.paper(), m.cost(), parameters.isEmpty() ? "-" : parameters));
+        }
+        return s.toString();
+    }
+}
