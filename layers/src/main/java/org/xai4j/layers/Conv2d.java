@@ -22,7 +22,8 @@ import org.xai4j.engine.Need;
  * Backward: dx is the transposed convolution of dy with W, dW correlates x with dy, db sums dy.
  * LeCun et al. 1998; groups: Krizhevsky et al. 2012; depthwise (G = C): Howard et al. 2017.
  *
- * <p>Runs on ND4J's kernels ({@link ConvKernels}); the test tree holds a plain-loop reference.
+ * <p>Runs on ND4J's kernels ({@link ConvKernels}); {@link org.xai4j.layers.loops.Loops#conv} is the
+ * same formula as plain loops, and the tests hold the two equal.
  */
 public final class Conv2d implements Layer<Conv2d.Cache> {
     private final INDArray weight;

@@ -1,5 +1,6 @@
 package org.xai4j.layers;
 
+import org.xai4j.layers.loops.Loops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -81,7 +82,7 @@ class Conv2dTest {
     private static INDArray reference(Conv2d conv, INDArray x) {
         Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
         ConvSpec s = conv.spec();
-        return Reference.conv(x, conv.weight(), conv.bias(), s.strideH(), s.strideW(),
+        return Loops.conv(x, conv.weight(), conv.bias(), s.strideH(), s.strideW(),
                 new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
     }
 
@@ -104,7 +105,7 @@ class Conv2dTest {
         INDArray dx = conv.backward(conv.forward(x).cache(), dy, Need.INPUT).dx()[0];
         Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
         ConvSpec s = c.spec();
-        INDArray dxRef = Reference.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(),
+        INDArray dxRef = Loops.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(),
                 new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
         assertEquals(DataType.DOUBLE, dx.dataType());
         assertTrue(dx.sub(dxRef).amaxNumber().doubleValue() < 1e-12, c + ": max dx error " + dx.sub(dxRef).amaxNumber());
@@ -153,8 +154,8 @@ class Conv2dTest {
         Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
         ConvSpec s = c.spec();
         int[] pads = {p.top(), p.left(), p.bottom(), p.right()};
-        INDArray ref = Reference.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(), pads, s.dilationH(), s.dilationW(), s.groups());
-        INDArray magnitude = Reference.convInputGradient(Transforms.abs(dy.castTo(DataType.DOUBLE)), Transforms.abs(conv.weight().castTo(DataType.DOUBLE)),
+        INDArray ref = Loops.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(), pads, s.dilationH(), s.dilationW(), s.groups());
+        INDArray magnitude = Loops.convInputGradient(Transforms.abs(dy.castTo(DataType.DOUBLE)), Transforms.abs(conv.weight().castTo(DataType.DOUBLE)),
                 x.shape(), s.strideH(), s.strideW(), pads, s.dilationH(), s.dilationW(), s.groups());
         // Same gamma_n bound as the forward: each dx sums at most K/G * R * S products.
         long n = c.w()[0] / s.groups() * c.w()[2] * c.w()[3];

@@ -1,5 +1,6 @@
 package org.xai4j.layers;
 
+import org.xai4j.layers.loops.Loops;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,7 @@ import org.xai4j.testing.GradientCheck;
 
 /**
  * The matrix-product path of 1x1 convolutions ({@link ConvKernels#pointwise}) against the
- * plain loops of {@link Reference}: forward, dx alone (the explainers' call), and dx, dW, db
+ * plain loops of {@link Loops}: forward, dx alone (the explainers' call), and dx, dW, db
  * together, in float32 and float64.
  */
 class PointwiseConvTest {
@@ -94,18 +95,18 @@ class PointwiseConvTest {
 
         // Each reference is also run on |x|, |W|, |b|, |dy|: that is sum|terms| of every sum, for the bound.
         INDArray absX = abs(x), absW = abs(w), absDy = abs(dy);
-        close("y", c, type, f.y(), Reference.conv(x, w, conv.bias(), 1, 1, NO_PADS, 1, 1, 1),
-                Reference.conv(absX, absW, conv.bias() == null ? null : abs(conv.bias()), 1, 1, NO_PADS, 1, 1, 1), c.C() + 1);
-        INDArray dxRef = Reference.convInputGradient(dy, w, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
-        INDArray dxAbs = Reference.convInputGradient(absDy, absW, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
+        close("y", c, type, f.y(), Loops.conv(x, w, conv.bias(), 1, 1, NO_PADS, 1, 1, 1),
+                Loops.conv(absX, absW, conv.bias() == null ? null : abs(conv.bias()), 1, 1, NO_PADS, 1, 1, 1), c.C() + 1);
+        INDArray dxRef = Loops.convInputGradient(dy, w, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
+        INDArray dxAbs = Loops.convInputGradient(absDy, absW, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
         close("dx (input only)", c, type, only.dx()[0], dxRef, dxAbs, c.K());
         close("dx", c, type, all.dx()[0], dxRef, dxAbs, c.K());
         long pixels = c.N() * c.H() * c.W();
-        close("dW", c, type, all.dParameters().get("weight"), Reference.convWeightGradient(x, dy, w.shape(), 1, 1, NO_PADS, 1, 1, 1),
-                Reference.convWeightGradient(absX, absDy, w.shape(), 1, 1, NO_PADS, 1, 1, 1), pixels);
+        close("dW", c, type, all.dParameters().get("weight"), Loops.convWeightGradient(x, dy, w.shape(), 1, 1, NO_PADS, 1, 1, 1),
+                Loops.convWeightGradient(absX, absDy, w.shape(), 1, 1, NO_PADS, 1, 1, 1), pixels);
         assertTrue(only.dParameters().isEmpty(), "no parameter gradients when not asked");
         if (c.bias()) {
-            close("db", c, type, all.dParameters().get("bias"), Reference.convBiasGradient(dy), Reference.convBiasGradient(absDy), pixels);
+            close("db", c, type, all.dParameters().get("bias"), Loops.convBiasGradient(dy), Loops.convBiasGradient(absDy), pixels);
         } else {
             assertNull(all.dParameters().get("bias"));
         }
@@ -140,8 +141,8 @@ class PointwiseConvTest {
             Layer.Forward<Conv2d.Cache> f = conv.forward(x);
             INDArray dy = TestData.uniform(25, -1, 1, f.y().shape()).castTo(type);
             INDArray dx = conv.backward(f.cache(), dy, Need.INPUT).dx()[0];
-            close("dx", c, type, dx, Reference.convInputGradient(dy, conv.weight(), x.shape(), 2, 2, NO_PADS, 1, 1, 1),
-                    Reference.convInputGradient(abs(dy), abs(conv.weight()), x.shape(), 2, 2, NO_PADS, 1, 1, 1), c.K());
+            close("dx", c, type, dx, Loops.convInputGradient(dy, conv.weight(), x.shape(), 2, 2, NO_PADS, 1, 1, 1),
+                    Loops.convInputGradient(abs(dy), abs(conv.weight()), x.shape(), 2, 2, NO_PADS, 1, 1, 1), c.K());
         }
     }
 

@@ -1,18 +1,23 @@
-package org.xai4j.layers;
+package org.xai4j.layers.loops;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Slow implementations straight from the definitions, in double, with explicit pads: the
- * ND4J-backed layers are tested equal to these. Pads are {top, left, bottom, right}.
+ * Convolution and pooling as plain loops straight from their definitions, in double, with
+ * explicit pads {top, left, bottom, right}: the clearest statement of backprop to the input in
+ * the project, and the reference the fast layers ({@code Conv2d}, {@code MaxPool2d},
+ * {@code AvgPool2d}, the compiled plans) are tested against. Each gradient follows from one
+ * sentence: every product {@code W[k,c,r,s] x[...]} in the forward sum sends {@code W dy} back to
+ * its {@code x} and {@code x dy} to its {@code W}. Far too slow for real networks (seven nested
+ * loops); read them, and test against them.
  */
-final class Reference {
-    private Reference() {}
+public final class Loops {
+    private Loops() {}
 
     /** y[n,k,i,j] = b[k] + sum_{c,r,s} W[k,c,r,s] x[n, g*Cg + c, i sH - top + r dH, j sW - left + s dW]. */
-    static INDArray conv(INDArray x, INDArray w, INDArray b, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+    public static INDArray conv(INDArray x, INDArray w, INDArray b, int sH, int sW, int[] pads, int dH, int dW, int groups) {
         long N = x.size(0), H = x.size(2), W = x.size(3);
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
         long OH = (H + pads[0] + pads[2] - ((R - 1) * dH + 1)) / sH + 1;
@@ -34,7 +39,7 @@ final class Reference {
     }
 
     /** dx = dL/dx of {@link #conv} for dy = dL/dy: every product W[k,c,r,s] x[...] sends W dy back to its x. */
-    static INDArray convInputGradient(INDArray dy, INDArray w, long[] xShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+    public static INDArray convInputGradient(INDArray dy, INDArray w, long[] xShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
         long N = xShape[0], H = xShape[2], W = xShape[3];
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
         long OH = dy.size(2), OW = dy.size(3);
@@ -54,7 +59,7 @@ final class Reference {
     }
 
     /** dW = dL/dW of {@link #conv}: every product W[k,c,r,s] x[...] sends x dy to its weight. */
-    static INDArray convWeightGradient(INDArray x, INDArray dy, long[] wShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
+    public static INDArray convWeightGradient(INDArray x, INDArray dy, long[] wShape, int sH, int sW, int[] pads, int dH, int dW, int groups) {
         long N = x.size(0), H = x.size(2), W = x.size(3);
         long K = wShape[0], Cg = wShape[1], R = wShape[2], S = wShape[3], Kg = K / groups;
         long OH = dy.size(2), OW = dy.size(3);
@@ -74,7 +79,7 @@ final class Reference {
     }
 
     /** db = dL/db of {@link #conv}: b[k] is added to every y[n,k,i,j]. */
-    static INDArray convBiasGradient(INDArray dy) {
+    public static INDArray convBiasGradient(INDArray dy) {
         long N = dy.size(0), K = dy.size(1), P = dy.size(2) * dy.size(3);
         double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         double[] db = new double[(int) K];
@@ -85,12 +90,12 @@ final class Reference {
     }
 
     /** Max over the window's in-image taps; OH, OW given (ceil mode is the layer's business). */
-    static INDArray maxPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW) {
+    public static INDArray maxPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, int dH, int dW, long OH, long OW) {
         return pool(x, kH, kW, sH, sW, pads, dH, dW, OH, OW, 0);
     }
 
     /** Average with the divisor of {@code mode}: 1 = taps in the padded input, 2 = taps in the image. */
-    static INDArray avgPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, long OH, long OW, boolean includePad) {
+    public static INDArray avgPool(INDArray x, int kH, int kW, int sH, int sW, int[] pads, long OH, long OW, boolean includePad) {
         return pool(x, kH, kW, sH, sW, pads, 1, 1, OH, OW, includePad ? 1 : 2);
     }
 
