@@ -5,8 +5,10 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
+import org.xai4j.engine.Memory;
 import org.xai4j.importers.ModelFormatException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -47,6 +49,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // The command line's memory policy: one collection every 10 s of passes frees the native
+        // memory ND4J ties to dead Java objects (Memory says why); the property overrides it.
+        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
+            Memory.setCollectionInterval(Duration.ofSeconds(10));
+        }
         System.exit(run(args, System.out, System.err));
     }
 

@@ -33,11 +33,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * the GC collects their Java owners (measured without a GC: about 20 KB per conv2d call, 3 KB per
  * deconv2d, 0.5-1 KB per matmul or view). The Java heap sees only the small Java objects, so with
  * a roomy heap a collection can be thousands of passes away and resident memory climbs meanwhile
- * (about 0.7 MB per ResNet-18 pass). So at the end of a pass, once {@link #collectionInterval()}
- * has gone by since the last one, the engine asks the JVM for a collection ({@code System.gc()}).
- * A full collection of a small heap takes tens of milliseconds, under 1% of the default 10 s.
- * {@link #setCollectionInterval} changes or disables it (as does the system property
- * {@code xai4j.gc.interval.seconds}, 0 for never, or the JVM's {@code -XX:+DisableExplicitGC}).
+ * (about 0.7 MB per ResNet-18 pass). Whether to ask the JVM for a collection then is the
+ * application's policy, not the engine's: with {@link #setCollectionInterval} (or the system
+ * property {@code xai4j.gc.interval.seconds}) set, a pass that ends once that interval has gone by
+ * since the last collection asks for one ({@code System.gc()}: tens of milliseconds on a small
+ * heap, under 1% of 10 s). The command line chooses 10 s; a service that collects often anyway, or
+ * has a heap too large for full collections, chooses none (the default), and the JVM's
+ * {@code -XX:+DisableExplicitGC} overrides either.
  */
 public final class Memory {
     /** Passes (of any thread) a pooled buffer may sit unused before it is freed: two per pass running at once. */
@@ -46,7 +48,7 @@ public final class Memory {
     private static final Pool POOL = new Pool();
 
     private static volatile long collectionIntervalNanos =
-            Duration.ofSeconds(Long.getLong("xai4j.gc.interval.seconds", 10)).toNanos();
+            Duration.ofSeconds(Long.getLong("xai4j.gc.interval.seconds", 0)).toNanos();
     private static final AtomicLong LAST_COLLECTION = new AtomicLong(System.nanoTime());
     private static final AtomicLong PASSES_SINCE_COLLECTION = new AtomicLong();
 
