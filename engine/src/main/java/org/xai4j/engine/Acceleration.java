@@ -136,6 +136,24 @@ public final class Acceleration {
     }
 
     /**
+     * The accelerated stretch of a pass that records for a backward to {@code backwardTo} (null:
+     * to anything, so every node is recorded and nothing is accelerated). A backward to the graph
+     * input alone may run the leading stretch and its backward as one plan; a backward to inner
+     * values runs, unrecorded, what lies before them.
+     */
+    static Stretch forRecord(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo, Hooks hooks) {
+        if (backwardTo == null) {
+            return Stretch.NONE;
+        }
+        if (graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
+            return runForBackward(graph, feeds, hooks);
+        }
+        Set<String> recorded = Tape.downstreamOf(graph, backwardTo);
+        recorded.removeAll(backwardTo);
+        return run(graph, feeds, backwardTo, recorded, hooks);
+    }
+
+    /**
      * Runs the accelerated stretch of a pass, if any.
      *
      * @param keep values the caller asked for by name

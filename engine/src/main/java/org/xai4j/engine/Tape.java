@@ -59,14 +59,8 @@ public final class Tape implements AutoCloseable {
         List<Node> nodes = graph.nodes();
         Acceleration.Stretch stretch = Acceleration.Stretch.NONE;
         try {
-            if (backwardTo != null && graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
-                // Gradients at the input only: a plan may run the leading stretch and its backward.
-                stretch = Acceleration.runForBackward(graph, feeds, hooks);
-            } else if (backwardTo != null) {
-                Set<String> recorded = downstreamOf(graph, backwardTo);
-                recorded.removeAll(backwardTo);
-                stretch = Acceleration.run(graph, feeds, backwardTo, recorded, hooks);
-            }
+            // The one seam: an accelerator may run the leading stretch that this pass need not record.
+            stretch = Acceleration.forRecord(graph, feeds, backwardTo, hooks);
             take(stretch, values, owned);
             for (Node node : nodes.subList(stretch.length(), nodes.size())) {
                 Layer.Forward<?> f = step(hooks, node, values);
