@@ -216,6 +216,42 @@ public final class Graph {
         return Tape.record(this, feeds, targets);
     }
 
+    /**
+     * The shape of every value for inputs of {@code inputShapes}, from {@link Layer#outputShape}
+     * alone: nothing runs and nothing is allocated. A value below a layer that cannot tell is
+     * absent. Throws, naming the node, where a layer refuses its input shapes.
+     */
+    public Map<String, long[]> shapes(Map<String, long[]> inputShapes) {
+        Map<String, long[]> shapes = new LinkedHashMap<>(inputShapes);
+        for (Node node : nodes) {
+            long[][] x = new long[node.inputs().size()][];
+            boolean known = true;
+            for (int k = 0; k < x.length; k++) {
+                x[k] = shapes.get(node.inputs().get(k));
+                known &= x[k] != null;
+            }
+            if (!known) {
+                continue;
+            }
+            long[] y;
+            try {
+                y = node.layer().outputShape(x);
+            } catch (RuntimeException e) {
+                // The words the forward pass would have used, before anything is allocated.
+                List<String> in = new ArrayList<>();
+                for (long[] s : x) {
+                    in.add(java.util.Arrays.toString(s));
+                }
+                throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input "
+                        + "shapes " + in + ": " + e.getMessage(), e);
+            }
+            if (y != null) {
+                shapes.put(node.name(), y);
+            }
+        }
+        return shapes;
+    }
+
     /** Inference on the single input: the first graph output. */
     public INDArray predict(INDArray x) {
         return run(Map.of(singleInput(), x), List.of(outputs.get(0))).get(outputs.get(0));

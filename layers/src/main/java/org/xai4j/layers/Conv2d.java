@@ -92,6 +92,15 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length != 4 || x[0][1] != weight.size(1) * spec.groups()) {
+            throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * spec.groups() + ", H, W], got "
+                    + Arrays.toString(x[0]));
+        }
+        return outputShape(x[0]);
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray x = cache.x();
         Plan plan = cache.plan();
