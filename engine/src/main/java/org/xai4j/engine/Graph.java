@@ -224,32 +224,34 @@ public final class Graph {
     public Map<String, long[]> shapes(Map<String, long[]> inputShapes) {
         Map<String, long[]> shapes = new LinkedHashMap<>(inputShapes);
         for (Node node : nodes) {
-            long[][] x = new long[node.inputs().size()][];
-            boolean known = true;
-            for (int k = 0; k < x.length; k++) {
-                x[k] = shapes.get(node.inputs().get(k));
-                known &= x[k] != null;
-            }
-            if (!known) {
-                continue;
-            }
-            long[] y;
-            try {
-                y = node.layer().outputShape(x);
-            } catch (RuntimeException e) {
-                // The words the forward pass would have used, before anything is allocated.
-                List<String> in = new ArrayList<>();
-                for (long[] s : x) {
-                    in.add(java.util.Arrays.toString(s));
-                }
-                throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input "
-                        + "shapes " + in + ": " + e.getMessage(), e);
-            }
+            long[] y = outputShape(node, shapes);
             if (y != null) {
                 shapes.put(node.name(), y);
             }
         }
         return shapes;
+    }
+
+    /** The output shape of {@code node} given the shapes known so far; null when an input's or its own is unknown. */
+    static long[] outputShape(Node node, Map<String, long[]> shapes) {
+        long[][] x = new long[node.inputs().size()][];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = shapes.get(node.inputs().get(k));
+            if (x[k] == null) {
+                return null;
+            }
+        }
+        try {
+            return node.layer().outputShape(x);
+        } catch (RuntimeException e) {
+            // The words the forward pass would have used, before anything is allocated.
+            List<String> in = new ArrayList<>();
+            for (long[] s : x) {
+                in.add(java.util.Arrays.toString(s));
+            }
+            throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input "
+                    + "shapes " + in + ": " + e.getMessage(), e);
+        }
     }
 
     /** Inference on the single input: the first graph output. */

@@ -36,6 +36,14 @@ public interface Layer<C> {
         return null;
     }
 
+    /**
+     * Values of scratch the forward may hold while it runs, beside its inputs and output (a
+     * convolution's unfolded columns); counted by the memory budget at this node only.
+     */
+    default long scratchValues(long[]... x) {
+        return 0;
+    }
+
     /** Named parameters (weights, biases, statistics); empty for parameter-free layers. */
     default Map<String, INDArray> parameters() {
         return Map.of();

@@ -24,9 +24,10 @@ import java.util.Set;
  *
  * <p>The budget: the system property {@value #PROPERTY} or the environment variable
  * {@value #ENVIRONMENT} ({@code 8g}, {@code 512m}, plain bytes), else {@link #machineDefault()}.
- * What is counted: the feeds and every node output (a reshape's view as if it were a copy). Not
- * counted: weights (already in memory when the model loaded) and the scratch of ND4J's and
- * oneDNN's kernels; the default's headroom is for those.
+ * What is counted: the feeds, every node output (a reshape's view as if it were a copy) and,
+ * at its node only, a layer's declared scratch ({@link Layer#scratchValues}: a convolution's
+ * unfolded columns). Not counted: weights (in memory since the model loaded) and other kernel
+ * temporaries; the default's headroom is for those.
  */
 public final class MemoryBudget {
     public static final String PROPERTY = "xai4j.memoryBudget";
@@ -55,17 +56,19 @@ public final class MemoryBudget {
     }
 
     /**
-     * 80% of physical memory (the container's limit inside one) minus the Java heap's maximum, at
+     * Half of physical memory (the container's limit inside one) minus the Java heap's maximum, at
      * least 256 MB. The heap is subtracted because it can grow to its maximum beside the arrays
-     * (ND4J's buffers live outside it); the other 20% is for the native libraries (about 0.5 GB
-     * mapped), the kernels' scratch, the page cache and the rest of the machine. On a 23 GB
-     * machine with the default quarter-of-memory heap that is about 13 GB.
+     * (ND4J's buffers live outside it). Half, because the plan counts only the arrays it knows
+     * of: compiled plans' blocked layouts, kernel temporaries other than convolution columns and
+     * the native libraries come on top (the Teachable Machine model at 9999x9999, planned at under
+     * 11 GiB before convolution columns were counted, was killed by the kernel at 23.9 GB resident).
+     * On a 23 GB machine with the default quarter-of-memory heap: 5.9 GiB.
      */
     public static long machineDefault() {
         long physical = physicalMemory();
         long heap = Runtime.getRuntime().maxMemory();
         long floor = 256L << 20;
-        return physical <= 0 ? 4L << 30 : Math.max(floor, (long) (0.8 * physical) - heap);
+        return physical <= 0 ? 4L << 30 : Math.max(floor, physical / 2 - heap);
     }
 
     private static long physicalMemory() {
@@ -133,7 +136,8 @@ public final class MemoryBudget {
             }
             live.put(in.getKey(), size);
         }
-        Map<String, long[]> shapes = graph.shapes(inputShapes);
+        // Shapes node by node, so that a node over the budget is named before a later one fails on its shapes.
+        Map<String, long[]> shapes = new HashMap<>(inputShapes);
         List<Node> nodes = graph.nodes();
         Map<String, Integer> lastUse = new HashMap<>();
         for (int i = 0; i < nodes.size(); i++) {
@@ -143,14 +147,22 @@ public final class MemoryBudget {
         }
         for (int i = 0; i < nodes.size(); i++) {
             Node node = nodes.get(i);
-            long[] y = shapes.get(node.name());
+            long[] y = Graph.outputShape(node, shapes);
             if (y == null) {
                 continue;
             }
+            shapes.put(node.name(), y);
             long size = size(y, bytesPerValue);
             // A recorded pass keeps every value, and its backward holds a gradient of each until it ends.
             long planned = recorded ? add(size, size) : size;
             held = add(held, planned);
+            long scratch = Math.max(0, node.layer().scratchValues(x(node, shapes)));
+            long peak = add(held, scratch > Long.MAX_VALUE / bytesPerValue ? Long.MAX_VALUE : scratch * bytesPerValue);
+            if (peak > budget) {
+                throw new Exceeded("node '" + node.name() + "' (" + node.layer().describe() + ") would output "
+                        + Arrays.toString(y) + ", " + format(size) + ", and with its kernel's scratch the pass would hold "
+                        + format(peak) + " at that point; that is over the memory budget of " + format(budget) + howToSet());
+            }
             if (held > budget) {
                 throw new Exceeded("node '" + node.name() + "' (" + node.layer().describe() + ") would output "
                         + Arrays.toString(y) + ", " + format(size)
@@ -170,6 +182,14 @@ public final class MemoryBudget {
                 }
             }
         }
+    }
+
+    private static long[][] x(Node node, Map<String, long[]> shapes) {
+        long[][] x = new long[node.inputs().size()][];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = shapes.get(node.inputs().get(k));
+        }
+        return x;
     }
 
     /** Bytes of an array of {@code shape}; Long.MAX_VALUE when the count overflows (or a dimension is negative). */
@@ -207,7 +227,7 @@ public final class MemoryBudget {
     }
 
     private static String howToSet() {
-        return " (set by -D" + PROPERTY + "=SIZE or " + ENVIRONMENT + "=SIZE, e.g. 16g; default: 80% of physical memory"
+        return " (set by -D" + PROPERTY + "=SIZE or " + ENVIRONMENT + "=SIZE, e.g. 16g; default: half of physical memory"
                 + " minus the Java heap)";
     }
 }

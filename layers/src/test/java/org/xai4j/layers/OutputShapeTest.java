@@ -82,5 +82,9 @@ class OutputShapeTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> g.shapes(Map.of("x", new long[] {1, 3, 8, 8})));
         assertTrue(e.getMessage().startsWith("node 'conv' (Conv2d 5->4"), e.getMessage());
         assertEquals(2, g.shapes(Map.of("x", new long[] {1, 5, 8, 8})).size());
+        // Unfolded columns: N x C x R x S x OH x OW = 1 x 5 x 9 x 6 x 6; none for a 1x1 kernel.
+        Conv2d conv = (Conv2d) g.nodes().get(0).layer();
+        assertEquals(1620, conv.scratchValues(new long[] {1, 5, 8, 8}));
+        assertEquals(0, new Conv2d(Nd4j.ones(DataType.FLOAT, 4, 5, 1, 1), null, ConvSpec.DEFAULT).scratchValues(new long[] {1, 5, 8, 8}));
     }
 }
