@@ -110,7 +110,8 @@ public final class OnnxImporter {
         }
         try {
             converter.convert(n, cx);
-        } catch (IllegalArgumentException | OnnxTensors.Unsupported e) {
+        } catch (IllegalArgumentException | ArithmeticException | OnnxTensors.Unsupported e) {
+            // ArithmeticException: exact arithmetic on sizes the file declares (an overflow is its fault).
             throw n.error(e.getMessage());
         }
         List<String> unread = n.attributes().unread();

@@ -36,7 +36,10 @@ final class OnnxTensors {
             if (d < 0) {
                 throw new Unsupported("negative dimension in " + java.util.Arrays.toString(shape));
             }
-            count = Math.multiplyExact(count, d);
+            if (d != 0 && count > Integer.MAX_VALUE / d) {
+                throw new Unsupported("dims " + java.util.Arrays.toString(shape) + " hold more than 2^31 values");
+            }
+            count *= d;
         }
         if (count > Integer.MAX_VALUE) {
             throw new Unsupported("tensor of " + count + " elements is too large");

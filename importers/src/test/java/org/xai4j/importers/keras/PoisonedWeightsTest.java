@@ -50,4 +50,17 @@ class PoisonedWeightsTest {
         refused(model("var.h5", kernel, Nd4j.createFromArray(1f, -2f), 1e-3), "layer 'bn'", "variance of channel 1 is -2.0");
         refused(model("eps.h5", kernel, var, -1e-3), "layer 'bn'", "epsilon is -0.001");
     }
+
+    /** Dataset sizes are read from the dataspace and checked before Hdf5Archive allocates them. */
+    @Test
+    void aDatasetOverTheBudgetIsRefusedBeforeReading() {
+        Path f = model("sizes.h5", Nd4j.ones(DataType.FLOAT, 1, 1, 3, 2), Nd4j.ones(DataType.FLOAT, 2), 1e-3);
+        System.setProperty("xai4j.memoryBudget", "20");
+        try {
+            // The kernel is 6 floats, 24 bytes: over a 20-byte budget.
+            refused(f, "weight model_weights/conv/conv/kernel:0", "[1, 1, 3, 2]", "memory budget");
+        } finally {
+            System.clearProperty("xai4j.memoryBudget");
+        }
+    }
 }
