@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Finite;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Images;
@@ -60,6 +61,8 @@ public final class InputOptions {
                 throw new IllegalArgumentException(file + ": tensor of shape " + Converters.shape(x.shape())
                         + " does not fit model input '" + input.name() + "' " + Converters.shape(expected));
             }
+            // The engine refuses it too, by the graph input's name; here the user learns which file.
+            Finite.check(x, file.toString(), "inputs must be finite numbers");
             described = file + " " + Converters.shape(x.shape()) + " as is";
             return x;
         }

@@ -85,7 +85,7 @@ class HostileInputTest {
         x.putScalar(new long[] {0, 1, 2, 3}, Float.NaN);
         Path nan = dir.resolve("nan.npy");
         Npy.write(x, nan);
-        Cli.run("predict", "--model", tiny().toString(), "--input", nan.toString()).error("1 NaN of 3072 values", "finite");
+        Cli.run("predict", "--model", tiny().toString(), "--input", nan.toString()).error("nan.npy holds 1 NaN of 3072 values", "finite");
         x.putScalar(new long[] {0, 1, 2, 3}, Float.POSITIVE_INFINITY);
         Npy.write(x, nan);
         Cli.run("predict", "--model", tiny().toString(), "--input", nan.toString()).error("1 infinite of 3072 values");
