@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Finite;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Images;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.engine.io.Preprocess;
@@ -59,6 +61,8 @@ public final class InputOptions {
                 throw new IllegalArgumentException(file + ": tensor of shape " + Converters.shape(x.shape())
                         + " does not fit model input '" + input.name() + "' " + Converters.shape(expected));
             }
+            // The engine refuses it too, by the graph input's name; here the user learns which file.
+            Finite.check(x, file.toString(), "inputs must be finite numbers");
             described = file + " " + Converters.shape(x.shape()) + " as is";
             return x;
         }
@@ -66,18 +70,40 @@ public final class InputOptions {
             throw new IllegalArgumentException("model input '" + input.name() + "' " + Converters.shape(expected)
                     + " is not an RGB image [N,3,H,W]; pass a .npy tensor of that shape instead of " + file);
         }
-        int h = side(expected, 2);
-        int w = side(expected, 3);
+        long h = side(expected, 2);
+        long w = side(expected, 3);
         if (size != null && ((expected != null && expected[2] > 0 && expected[2] != size)
                 || (expected != null && expected[3] > 0 && expected[3] != size))) {
             throw new IllegalArgumentException("--size " + size + " does not fit model input '" + input.name() + "' "
                     + Converters.shape(expected) + "; leave --size out");
         }
+        MemoryBudget.checkArray("model input '" + input.name() + "'", new long[] {1, 3, h, w}, Float.BYTES);
+        if (3 * h * w > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("model input '" + input.name() + "' of " + h + "x" + w + " pixels is larger than "
+                    + "a photo can be resized to (2^31 values); pass a .npy tensor");
+        }
         java.awt.image.BufferedImage image = Images.read(file);
-        INDArray rgb = Images.resize(Images.rgb(image), h, w);
+        INDArray rgb = Images.resize(Images.rgb(image), (int) h, (int) w);
         described = file + " (" + image.getWidth() + "x" + image.getHeight() + ", resized to " + w + "x" + h + ", "
                 + preprocess.cliName() + ")";
         return preprocess.apply(rgb);
+    }
+
+    /** The shape {@link #tensor} will return, from the .npy header or the model's input size, without reading pixels. */
+    public long[] shape(Graph.Input input) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("input file not found: " + file
+                    + (Files.isDirectory(file) ? " (it is a directory)" : ""));
+        }
+        if (isNpy(file)) {
+            return Npy.header(file).shape();
+        }
+        long[] expected = input.shape();
+        if (expected != null && (expected.length != 4 || expected[1] != 3)) {
+            throw new IllegalArgumentException("model input '" + input.name() + "' " + Converters.shape(expected)
+                    + " is not an RGB image [N,3,H,W]; pass a .npy tensor of that shape instead of " + file);
+        }
+        return new long[] {1, 3, side(expected, 2), side(expected, 3)};
     }
 
     /** One line saying what {@link #tensor} made (after it ran). */
@@ -85,11 +111,11 @@ public final class InputOptions {
         return described;
     }
 
-    private int side(long[] expected, int axis) {
+    private long side(long[] expected, int axis) {
         if (size != null) {
             return size;
         }
-        return expected != null && expected[axis] > 0 ? (int) expected[axis] : DEFAULT_SIZE;
+        return expected != null && expected[axis] > 0 ? expected[axis] : DEFAULT_SIZE;
     }
 
     private static boolean fits(long[] actual, long[] expected) {

@@ -13,6 +13,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Hooks;
+import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.Node;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -39,6 +40,8 @@ final class LayersCommand implements Callable<Integer> {
         Graph.Input in = model.input();
         long[] shape = inputShape != null ? inputShape.values() : defaultShape(in);
         Map<String, long[]> shapes = new HashMap<>();
+        // Checked before the zeros exist: a shape declared in the file may be far too large to allocate.
+        MemoryBudget.checkInference(graph, Map.of(in.name(), shape), graph.outputs(), Float.BYTES);
         INDArray zeros = Nd4j.zeros(DataType.FLOAT, shape);
         graph.run(Map.of(in.name(), zeros), graph.outputs(), Hooks.NONE.forward(n -> true, (node, y) -> {
             shapes.put(node.name(), y.shape());

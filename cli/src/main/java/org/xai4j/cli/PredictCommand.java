@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Labels;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.explain.Head;
@@ -55,8 +56,6 @@ final class PredictCommand implements Callable<Integer> {
         // Names are checked before the forward pass, so a typo costs no waiting.
         Map<String, String> activations = new LinkedHashMap<>();
         saveActivations.forEach((name, file) -> activations.put(name, graph.resolve(name)));
-        INDArray x = input.tensor(in);
-
         Head head = Head.of(graph);
         String output = head.output();
         boolean endsInSoftmax = head.softmax() != null;
@@ -67,6 +66,9 @@ final class PredictCommand implements Callable<Integer> {
             keep.add(logitsName);
         }
         keep.addAll(activations.values());
+        // Before the photo is decoded and resized: a model may declare an input far too large.
+        MemoryBudget.checkInference(graph, Map.of(in.name(), input.shape(in)), keep, Float.BYTES);
+        INDArray x = input.tensor(in);
         Map<String, INDArray> values = graph.run(Map.of(in.name(), x), keep);
         INDArray y = values.get(output);
         INDArray logits = logitsName == null ? null : values.get(logitsName);

@@ -227,6 +227,44 @@ public final class Graph {
         return Tape.record(this, feeds, targets, hooks);
     }
 
+    /**
+     * The shape of every value for inputs of {@code inputShapes}, from {@link Layer#outputShape}
+     * alone: nothing runs and nothing is allocated. A value below a layer that cannot tell is
+     * absent. Throws, naming the node, where a layer refuses its input shapes.
+     */
+    public Map<String, long[]> shapes(Map<String, long[]> inputShapes) {
+        Map<String, long[]> shapes = new LinkedHashMap<>(inputShapes);
+        for (Node node : nodes) {
+            long[] y = outputShape(node, shapes);
+            if (y != null) {
+                shapes.put(node.name(), y);
+            }
+        }
+        return shapes;
+    }
+
+    /** The output shape of {@code node} given the shapes known so far; null when an input's or its own is unknown. */
+    static long[] outputShape(Node node, Map<String, long[]> shapes) {
+        long[][] x = new long[node.inputs().size()][];
+        for (int k = 0; k < x.length; k++) {
+            x[k] = shapes.get(node.inputs().get(k));
+            if (x[k] == null) {
+                return null;
+            }
+        }
+        try {
+            return node.layer().outputShape(x);
+        } catch (RuntimeException e) {
+            // The words the forward pass would have used, before anything is allocated.
+            List<String> in = new ArrayList<>();
+            for (long[] s : x) {
+                in.add(java.util.Arrays.toString(s));
+            }
+            throw new IllegalStateException("node '" + node.name() + "' (" + node.layer().describe() + ") failed on input "
+                    + "shapes " + in + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Inference on the single input: the first graph output. */
     public INDArray predict(INDArray x) {
         return run(Map.of(singleInput(), x), List.of(outputs.get(0))).get(outputs.get(0));

@@ -26,6 +26,24 @@ public interface Layer<C> {
      */
     Backward backward(C cache, INDArray dy, Need need);
 
+    /**
+     * The shape forward would return for inputs of shapes {@code x}, computed without touching
+     * any array: the engine checks a pass against its {@link MemoryBudget} before allocating it.
+     * Throws what forward would throw on shapes it refuses; null when the layer cannot tell, and
+     * then the check stops at this node.
+     */
+    default long[] outputShape(long[]... x) {
+        return null;
+    }
+
+    /**
+     * Values of scratch the forward may hold while it runs, beside its inputs and output (a
+     * convolution's unfolded columns); counted by the memory budget at this node only.
+     */
+    default long scratchValues(long[]... x) {
+        return 0;
+    }
+
     /** Named parameters (weights, biases, statistics); empty for parameter-free layers. */
     default Map<String, INDArray> parameters() {
         return Map.of();

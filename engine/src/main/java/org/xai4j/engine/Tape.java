@@ -52,6 +52,8 @@ public final class Tape implements AutoCloseable {
      * the nodes downstream of those values, and the stretch before them may run accelerated.
      */
     static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo, Hooks hooks) {
+        Feeds.check(graph, feeds);
+        MemoryBudget.checkRecorded(graph, Feeds.shapes(feeds), Feeds.bytesPerValue(feeds));
         Buffers owned = pinFeedsAndParameters(graph, feeds);
         Passes.begin(); // until close: the tape holds this pass's activations
         Map<String, INDArray> values = new HashMap<>(feeds);
@@ -112,6 +114,8 @@ public final class Tape implements AutoCloseable {
 
     /** Inference only: no caches, each activation freed after its last reader ran. */
     static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Hooks hooks) {
+        Feeds.check(graph, feeds);
+        MemoryBudget.checkInference(graph, Feeds.shapes(feeds), keep, Feeds.bytesPerValue(feeds));
         Buffers owned = pinFeedsAndParameters(graph, feeds);
         Map<String, Integer> lastUse = new HashMap<>();
         List<Node> nodes = graph.nodes();
@@ -145,6 +149,7 @@ public final class Tape implements AutoCloseable {
             Map<String, INDArray> kept = new LinkedHashMap<>();
             for (String k : keep) {
                 INDArray v = values.get(k);
+                nonFinite(k, v, "value");
                 kept.put(k, v);
                 owned.pin(v);
             }
@@ -156,8 +161,19 @@ public final class Tape implements AutoCloseable {
         }
     }
 
+    /**
+     * Inputs are checked finite before a pass; a NaN or infinity in what the pass hands back then
+     * comes from the model itself (an overflow, a division by zero) and must not become an answer.
+     */
+    private static void nonFinite(String name, INDArray v, String what) {
+        String problem = Finite.describe(v);
+        if (problem != null) {
+            throw new IllegalStateException("the " + what + " at '" + name + "' holds " + problem + ", computed from finite "
+                    + "inputs: the model overflows or divides by zero on this input, so there is no answer to give");
+        }
+    }
+
     private static Buffers pinFeedsAndParameters(Graph graph, Map<String, INDArray> feeds) {
-        Feeds.check(graph, feeds);
         Buffers owned = new Buffers();
         feeds.values().forEach(owned::pin);
         for (Node n : graph.nodes()) {
@@ -333,15 +349,19 @@ public final class Tape implements AutoCloseable {
             planBackward(grads, summedHere, scratch, parameters);
         }
         Map<String, INDArray> result = new LinkedHashMap<>();
-        for (String t : targets) {
-            INDArray g = grads.get(t);
-            if (g == null) {
-                g = Nd4j.zerosLike(values.get(t));
+        try {
+            for (String t : targets) {
+                INDArray g = grads.get(t);
+                if (g == null) {
+                    g = Nd4j.zerosLike(values.get(t));
+                }
+                nonFinite(t, g, "gradient");
+                scratch.pin(g);
+                result.put(t, g);
             }
-            scratch.pin(g);
-            result.put(t, g);
+        } finally {
+            scratch.dropAll();
         }
-        scratch.dropAll();
         return new Gradients(graph, result, paramGrads);
     }
 

@@ -50,6 +50,11 @@ public final class Add implements Layer<Add.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return Broadcast.shape(x);
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         long[][] shapes = cache.xShapes();
         INDArray[] dx = new INDArray[shapes.length];

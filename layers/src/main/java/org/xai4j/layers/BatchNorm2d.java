@@ -35,7 +35,30 @@ public final class BatchNorm2d implements Layer<BatchNorm2d.Cache> {
             throw new IllegalArgumentException("BatchNorm2d: gamma, beta, mean, var must all have C entries, got "
                     + Arrays.toString(new long[] {C, beta.length(), mean.length(), var.length()}));
         }
+        checkStatistics(var, eps);
         this.gamma = gamma; this.beta = beta; this.mean = mean; this.var = var; this.eps = eps;
+    }
+
+    /**
+     * A variance is a mean of squares and epsilon a guard against dividing by zero: a negative one
+     * makes {@code sqrt(var + eps)} NaN for that channel, and a zero sum makes it divide by zero.
+     * Either came from a corrupt file, never from training.
+     */
+    private static void checkStatistics(INDArray var, double eps) {
+        if (!(eps >= 0) || Double.isInfinite(eps)) {
+            throw new IllegalArgumentException("BatchNorm2d epsilon is " + eps + "; accepted: a finite number >= 0");
+        }
+        double[] v = var.isEmpty() ? new double[0] : var.reshape(var.length()).toDoubleVector();
+        for (int c = 0; c < v.length; c++) {
+            if (!(v[c] >= 0) || Double.isInfinite(v[c])) {
+                throw new IllegalArgumentException("BatchNorm2d variance of channel " + c + " is " + v[c]
+                        + "; accepted: finite numbers >= 0");
+            }
+            if (v[c] + eps <= 0) {
+                throw new IllegalArgumentException("BatchNorm2d variance of channel " + c + " and epsilon are both 0,"
+                        + " a division by zero; accepted: variance + epsilon > 0");
+            }
+        }
     }
 
     public INDArray gamma() { return gamma; }
@@ -56,6 +79,14 @@ public final class BatchNorm2d implements Layer<BatchNorm2d.Cache> {
                 .addInputs(x, vector(mean, x), vector(var, x), vector(gamma, x), vector(beta, x))
                 .addOutputs(y).addFloatingPointArguments(eps).addIntegerArguments(1, 1, 1).build());
         return Forward.of(y, new Cache(x));
+    }
+
+    @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length < 2 || x[0][1] != gamma.length()) {
+            throw new IllegalArgumentException("BatchNorm2d expects x [N, " + gamma.length() + ", ...], got " + Arrays.toString(x[0]));
+        }
+        return x[0];
     }
 
     @Override

@@ -50,6 +50,29 @@ public final class Concat implements Layer<Concat.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        int rank = x[0].length;
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException("Concat axis " + axis + " is out of range for rank " + rank);
+        }
+        long[] y = x[0].clone();
+        y[a] = 0;
+        for (int i = 0; i < x.length; i++) {
+            long[] s = x[i].clone();
+            if (s.length == rank) {
+                s[a] = x[0][a];
+            }
+            if (!Arrays.equals(s, x[0])) {
+                throw new IllegalArgumentException("Concat along axis " + a + ": input " + i + " has shape "
+                        + Arrays.toString(x[i]) + ", input 0 has " + Arrays.toString(x[0]));
+            }
+            y[a] += x[i][a];
+        }
+        return y;
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         long[] sizes = cache.sizes();
         INDArray[] dx = new INDArray[sizes.length];

@@ -31,6 +31,11 @@ public final class Constant implements Layer<Void> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return value.shape();
+    }
+
+    @Override
     public Backward backward(Void cache, INDArray dy, Need need) {
         // A copy: dy may be another value's gradient, and parameter gradients belong to the caller.
         return Backward.of(new INDArray[0], need.parameters() ? Map.of("value", dy.dup()) : Map.of());

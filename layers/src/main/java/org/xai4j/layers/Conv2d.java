@@ -92,6 +92,35 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         return Forward.of(y, new Cache(x, plan));
     }
 
+    /**
+     * ND4J's own kernels (dilated, grouped or unblocked calls) unfold the input into columns of
+     * N x C/G x R x S x OH x OW values; oneDNN's need less, but which one runs is not known when
+     * the pass is planned. Measured: the Teachable Machine model at 9999x9999, planned without
+     * this at under 11 GiB, was killed by the kernel at 23.9 GB resident.
+     */
+    @Override
+    public long scratchValues(long[]... x) {
+        long[] y = outputShape(x);
+        long rs = weight.size(2) * weight.size(3);
+        if (rs == 1) {
+            return 0;
+        }
+        long columns = y[0] * weight.size(1) * (isDepthwise() ? spec.groups() : 1);
+        for (long f : new long[] {rs, y[2], y[3]}) {
+            columns = f != 0 && columns > Long.MAX_VALUE / f ? Long.MAX_VALUE : columns * f;
+        }
+        return columns;
+    }
+
+    @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length != 4 || x[0][1] != weight.size(1) * spec.groups()) {
+            throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * spec.groups() + ", H, W], got "
+                    + Arrays.toString(x[0]));
+        }
+        return outputShape(x[0]);
+    }
+
     @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray x = cache.x();

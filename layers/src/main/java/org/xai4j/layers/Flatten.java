@@ -36,6 +36,25 @@ public final class Flatten implements Layer<Flatten.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        long[] s = x[0];
+        int a = axis < 0 ? axis + s.length : axis;
+        if (a < 0 || a > s.length) {
+            throw new IllegalArgumentException("Flatten axis " + axis + " is out of range for rank " + s.length);
+        }
+        long outer = 1;
+        long inner = 1;
+        for (int i = 0; i < s.length; i++) {
+            if (i < a) {
+                outer *= s[i];
+            } else {
+                inner *= s[i];
+            }
+        }
+        return new long[] {outer, inner};
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         return Backward.of(need.input(0) ? dy.reshape('c', cache.xShape()) : null);
     }

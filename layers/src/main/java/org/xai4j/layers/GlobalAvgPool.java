@@ -32,6 +32,14 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length != 4) {
+            throw new IllegalArgumentException("GlobalAvgPool expects x [N, C, H, W], got " + Arrays.toString(x[0]));
+        }
+        return new long[] {x[0][0], x[0][1], 1, 1};
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

@@ -32,6 +32,14 @@ public final class GlobalMaxPool implements Layer<GlobalMaxPool.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length != 4) {
+            throw new IllegalArgumentException("GlobalMaxPool expects x [N, C, H, W], got " + Arrays.toString(x[0]));
+        }
+        return new long[] {x[0][0], x[0][1], 1, 1};
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         return cache.pool().backward(cache.cache(), dy, need);
     }

@@ -19,6 +19,11 @@ public final class Identity implements Layer<Void> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return x[0];
+    }
+
+    @Override
     public Backward backward(Void cache, INDArray dy, Need need) {
         return Backward.of(need.input(0) ? dy : null);
     }

@@ -26,6 +26,11 @@ public final class LeakyReLU implements Layer<LeakyReLU.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return x[0];
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

@@ -54,6 +54,15 @@ public final class Linear implements Layer<Linear.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        if (x[0].length != 2 || x[0][1] != weight.size(1)) {
+            throw new IllegalArgumentException("Linear with weight " + Arrays.toString(weight.shape())
+                    + " expects input [N, " + weight.size(1) + "], got " + Arrays.toString(x[0]));
+        }
+        return new long[] {x[0][0], weight.size(0)};
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray dx = null;
         if (need.input(0)) {

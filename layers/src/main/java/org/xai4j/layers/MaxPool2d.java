@@ -45,6 +45,12 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        PoolGeometry g = PoolGeometry.of(spec, x[0]);
+        return new long[] {x[0][0], x[0][1], g.OH(), g.OW()};
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

@@ -27,6 +27,11 @@ public final class Mul implements Layer<Mul.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return Broadcast.shape(x);
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray da = need.input(0) ? Broadcast.reduceTo(dy.mul(cache.b()), cache.a().shape()) : null;
         INDArray db = need.input(1) ? Broadcast.reduceTo(dy.mul(cache.a()), cache.b().shape()) : null;

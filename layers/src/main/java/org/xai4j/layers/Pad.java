@@ -37,6 +37,15 @@ public final class Pad implements Layer<Pad.Cache> {
     @Override
     public Forward<Cache> forward(INDArray... x) {
         long[] in = x[0].shape();
+        long[] out = outputShape(in);
+        INDArray y = Nd4j.valueArrayOf(out, value, x[0].dataType());
+        y.get(region(out, true)).assign(x[0].get(region(in, false)));
+        return Forward.of(y, new Cache(in));
+    }
+
+    @Override
+    public long[] outputShape(long[]... x) {
+        long[] in = x[0];
         int rank = in.length;
         if (pads.length != 2 * rank) {
             throw new IllegalArgumentException("Pad " + Arrays.toString(pads) + " needs " + 2 * rank
@@ -50,9 +59,7 @@ public final class Pad implements Layer<Pad.Cache> {
                         + Arrays.toString(in) + " away entirely");
             }
         }
-        INDArray y = Nd4j.valueArrayOf(out, value, x[0].dataType());
-        y.get(region(out, true)).assign(x[0].get(region(in, false)));
-        return Forward.of(y, new Cache(in));
+        return out;
     }
 
     @Override

@@ -27,6 +27,11 @@ public final class ReLU implements Layer<ReLU.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return x[0];
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

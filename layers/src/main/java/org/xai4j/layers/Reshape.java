@@ -41,6 +41,15 @@ public final class Reshape implements Layer<Reshape.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        long length = 1;
+        for (long d : x[0]) {
+            length *= d;
+        }
+        return outputShape(x[0], length);
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         return Backward.of(need.input(0) ? dy.reshape('c', cache.xShape()) : null);
     }

@@ -35,6 +35,16 @@ public final class Softmax implements Layer<Softmax.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        int rank = x[0].length;
+        int a = axis < 0 ? axis + rank : axis;
+        if (a < 0 || a >= rank) {
+            throw new IllegalArgumentException("Softmax axis " + axis + " is out of range for rank " + rank);
+        }
+        return x[0];
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

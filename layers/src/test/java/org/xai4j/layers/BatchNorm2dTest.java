@@ -30,6 +30,27 @@ class BatchNorm2dTest {
     }
 
     @Test
+    void statisticsThatMakeNaNAreRefused() {
+        INDArray one = Nd4j.ones(DataType.FLOAT, 3);
+        INDArray zero = Nd4j.zeros(DataType.FLOAT, 3);
+        Object[][] cases = {
+            {Nd4j.createFromArray(1f, -0.5f, 1f), 1e-5, "variance of channel 1 is -0.5"},
+            {Nd4j.createFromArray(1f, 1f, Float.NaN), 1e-5, "variance of channel 2 is NaN"},
+            {Nd4j.createFromArray(Float.POSITIVE_INFINITY, 1f, 1f), 1e-5, "variance of channel 0 is Infinity"},
+            {one, -1e-3, "epsilon is -0.001"},
+            {one, Double.NaN, "epsilon is NaN"},
+            {Nd4j.createFromArray(1f, 0f, 1f), 0.0, "channel 1 and epsilon are both 0"},
+        };
+        for (Object[] c : cases) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new BatchNorm2d(one, zero, zero, (INDArray) c[0], (double) c[1]));
+            assertTrue(e.getMessage().contains((String) c[2]), e.getMessage());
+        }
+        // A zero variance is what a dead channel has; epsilon keeps it finite.
+        new BatchNorm2d(one, zero, zero, zero, 1e-5);
+    }
+
+    @Test
     void forwardIsTheAffineMapPerChannel() {
         BatchNorm2d bn = bn(3, DataType.DOUBLE, 1);
         INDArray x = x(DataType.DOUBLE);

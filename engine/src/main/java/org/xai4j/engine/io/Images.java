@@ -10,7 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.TreeSet;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -53,27 +58,56 @@ public final class Images {
     }
 
     /**
-     * Decodes an image file.
+     * Decodes an image file, refusing a damaged one: a JPEG cut short or a PNG whose chunk
+     * checksums fail decode without an error in ImageIO (the missing part comes out grey or as
+     * garbage), and the model would then explain a picture nobody took.
      *
      * @throws IllegalArgumentException naming the file and the accepted formats when it is
-     *     missing or not an image ImageIO can decode
+     *     missing, not an image ImageIO can decode, damaged, or too large to decode in the heap
      */
     public static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("image file not found: " + file);
         }
-        BufferedImage image;
+        byte[] bytes;
         try {
-            image = ImageIO.read(file.toFile());
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        String damage = ImageChecks.damage(bytes);
+        if (damage != null) {
+            throw new IllegalArgumentException(file + ": the image is damaged (" + damage + "); accepted: complete, "
+                    + "undamaged image files");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = in == null ? null : ImageIO.getImageReaders(in);
+            if (readers == null || !readers.hasNext()) {
+                throw new IllegalArgumentException(file + ": not an image in a known format; accepted: " + formats()
+                        + ", or a .npy tensor");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                ImageChecks.checkSize(file, reader.getWidth(0), reader.getHeight(0));
+                List<String> warnings = new ArrayList<>();
+                reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+                BufferedImage image = reader.read(0);
+                if (!warnings.isEmpty()) {
+                    throw new IllegalArgumentException(file + ": the image is damaged (the decoder says: "
+                            + String.join("; ", warnings) + "); accepted: complete, undamaged image files");
+                }
+                return image;
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null && iae.getMessage().startsWith(file.toString())) {
+                throw iae;
+            }
             throw new IllegalArgumentException(file + ": cannot decode the image (" + e.getMessage() + "); accepted formats: "
                     + formats());
         }
-        if (image == null) {
-            throw new IllegalArgumentException(file + ": not an image in a known format; accepted: " + formats()
-                    + ", or a .npy tensor");
-        }
-        return image;
     }
 
     /** The image formats this JVM decodes, e.g. "bmp, gif, jpeg, jpg, png, wbmp". */

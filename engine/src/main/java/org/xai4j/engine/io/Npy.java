@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.MemoryBudget;
 
 /**
  * NumPy {@code .npy} files (format 1.0, what {@code np.save} writes) as float32 arrays.
@@ -29,12 +30,12 @@ public final class Npy {
     private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
     private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
 
-    /** What the header of a {@code .npy} file says. */
+    /** What the header of a {@code .npy} file says (dimensions checked: none negative, the count fits 64 bits). */
     public record Header(String dtype, boolean fortranOrder, long[] shape, int dataOffset) {
         public long elements() {
             long n = 1;
             for (long d : shape) {
-                n *= d;
+                n = Math.multiplyExact(n, d);
             }
             return n;
         }
@@ -46,7 +47,11 @@ public final class Npy {
      * @throws IllegalArgumentException naming the file and what is accepted, for anything else
      */
     public static INDArray read(Path file) {
-        header(file);
+        Header h = header(file);
+        if (h.elements() == 0) {
+            throw bad(file, "the header's shape " + Arrays.toString(h.shape()) + " holds no values; accepted: arrays of at least one value");
+        }
+        MemoryBudget.checkArray(file + ": the array", h.shape(), h.dtype().equals("<f8") ? 8 : 4);
         INDArray x = Nd4j.createFromNpyFile(file.toFile());
         return x.dataType() == DataType.FLOAT ? x : x.castTo(DataType.FLOAT);
     }
@@ -90,8 +95,21 @@ public final class Npy {
         if (fortran.group(1).equals("True")) {
             throw bad(file, "Fortran-ordered arrays are not supported; save np.ascontiguousarray(x) instead");
         }
-        Header h = new Header(dtype, false, parseShape(file, shape.group(1)), dataOffset);
-        long expected = dataOffset + h.elements() * (dtype.equals("<f4") ? 4 : 8);
+        long[] dims = parseShape(file, shape.group(1));
+        // ND4J trusts the header: a negative dimension aborts in its native code, and a count that
+        // overflows 64 bits wraps around to one that can match the file's size, read as another shape.
+        long count = 1;
+        for (long d : dims) {
+            if (d < 0) {
+                throw bad(file, "the header's shape " + Arrays.toString(dims) + " has a negative dimension; accepted: sizes >= 0");
+            }
+            if (d != 0 && count > Long.MAX_VALUE / 8 / d) {
+                throw bad(file, "the header's shape " + Arrays.toString(dims) + " holds more values than any file can");
+            }
+            count *= d;
+        }
+        Header h = new Header(dtype, false, dims, dataOffset);
+        long expected = dataOffset + count * (dtype.equals("<f4") ? 4 : 8);
         if (size != expected) {
             throw bad(file, "the header announces shape " + Arrays.toString(h.shape()) + " " + dtype + " (" + expected
                     + " bytes) but the file has " + size + " bytes (truncated or corrupt?)");

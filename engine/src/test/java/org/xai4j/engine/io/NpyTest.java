@@ -105,6 +105,19 @@ class NpyTest {
         assertError(dir.resolve("missing.npy"), "missing.npy", "not found");
     }
 
+    @Test
+    void headersThatNd4jWouldMisreadAreRefused() throws IOException {
+        // (-2, -3) announces 6 values, exactly what the file holds: ND4J aborted in native code on it.
+        assertError(npy("neg.npy", "<f4", false, "(-2, -3)", 6 * 4, 1), "neg.npy", "negative dimension");
+        // 3 * 6148914691236517206 = 2^64 + 2: the count wrapped around to the 2 values the file
+        // holds, and ND4J read them as some other shape.
+        assertError(npy("wrap.npy", "<f4", false, "(3, 6148914691236517206)", 2 * 4, 1), "wrap.npy", "more values than");
+        // 2^62 + 6 values of 4 bytes: the byte count wraps to 24, which the file holds.
+        assertError(npy("bytes.npy", "<f4", false, "(4611686018427387910,)", 6 * 4, 1), "bytes.npy", "more values than");
+        assertError(npy("none.npy", "<f4", false, "(0, 3)", 0, 1), "none.npy", "holds no values");
+        assertError(npy("huge.npy", "<f4", false, "(99999999999999999999,)", 8, 1), "huge.npy", "unreadable shape");
+    }
+
     private static void assertError(Path f, String... parts) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Npy.read(f));
         for (String p : parts) {

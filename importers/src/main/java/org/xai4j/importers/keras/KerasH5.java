@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.modelimport.keras.Hdf5Archive;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.MemoryBudget;
 import org.xai4j.importers.ModelFormatException;
 
 /**
@@ -36,6 +37,8 @@ final class KerasH5 implements AutoCloseable {
     private final Map<String, Map<String, Map<String, String[]>>> index = new HashMap<>();
     /** The groups under model_weights (listed once: each listing walks the group natively). */
     private Set<String> topGroups;
+    /** A second handle on the file, for dataset sizes (Hdf5Archive does not expose them). */
+    private org.bytedeco.hdf5.H5File sizes;
 
     private KerasH5(Path file, Hdf5Archive archive) {
         this.file = file;
@@ -77,7 +80,13 @@ final class KerasH5 implements AutoCloseable {
     /** The exact {@code model_config} JSON, or a clear error for a weights-only file. */
     String modelConfig() {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            if (!archive.hasAttribute("model_config")) {
+            boolean has;
+            try {
+                has = archive.hasAttribute("model_config");
+            } catch (RuntimeException e) {
+                throw new ModelFormatException(file + ": HDF5 file is corrupt: cannot read its attributes (" + e.getMessage() + ")", e);
+            }
+            if (!has) {
                 throw new ModelFormatException(file + ": has no model_config attribute: it holds weights only "
                         + "(Keras model.save_weights); save the whole model with model.save(\"model.h5\") "
                         + "or export it to ONNX");
@@ -108,18 +117,52 @@ final class KerasH5 implements AutoCloseable {
      */
     Map<String, INDArray> weights(String top, String layer) {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
-            Map<String, String[]> paths = index.computeIfAbsent(top, this::indexGroup).getOrDefault(layer, Map.of());
+            Map<String, String[]> paths;
+            try {
+                paths = index.computeIfAbsent(top, this::indexGroup).getOrDefault(layer, Map.of());
+            } catch (RuntimeException e) {
+                // The HDF5 library fails on damaged group or object headers with a bare RuntimeException.
+                throw new ModelFormatException(file + ": HDF5 file is corrupt: cannot list the weights of layer '" + layer
+                        + "' (" + e.getMessage() + ")", e);
+            }
             Map<String, INDArray> weights = new LinkedHashMap<>();
             for (Map.Entry<String, String[]> e : paths.entrySet()) {
                 String[] path = e.getValue();
                 try {
+                    checkSize(path, layer);
                     weights.put(e.getKey(), archive.readDataSet(path[path.length - 1], Arrays.copyOf(path, path.length - 1)));
+                } catch (ModelFormatException ex) {
+                    throw ex;
                 } catch (Exception ex) {
                     throw new ModelFormatException(file + ": cannot read weight " + String.join("/", path)
                             + " of layer '" + layer + "' (" + ex.getMessage() + ")", ex);
                 }
             }
             return weights;
+        }
+    }
+
+    /**
+     * Hdf5Archive allocates whatever a dataset's dataspace declares; a damaged or hostile file may
+     * declare billions of values for a kernel of a few hundred, so the count is checked first
+     * against the memory budget (float32 after reading).
+     */
+    private void checkSize(String[] path, String layer) {
+        if (sizes == null) {
+            sizes = new org.bytedeco.hdf5.H5File(file.toString(), org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY);
+        }
+        org.bytedeco.hdf5.DataSet d = sizes.openDataSet(String.join("/", path));
+        try {
+            org.bytedeco.hdf5.DataSpace space = d.getSpace();
+            int rank = space.getSimpleExtentNdims();
+            long[] dims = new long[Math.max(rank, 0)];
+            space.getSimpleExtentDims(dims);
+            space.deallocate();
+            MemoryBudget.checkArray(file + ": weight " + String.join("/", path) + " of layer '" + layer + "'", dims, Float.BYTES);
+        } catch (MemoryBudget.Exceeded ex) {
+            throw new ModelFormatException(ex.getMessage(), ex);
+        } finally {
+            d._close();
         }
     }
 
@@ -158,6 +201,9 @@ final class KerasH5 implements AutoCloseable {
     @Override
     public void close() {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
+            if (sizes != null) {
+                sizes._close();
+            }
             archive.close();
         }
     }

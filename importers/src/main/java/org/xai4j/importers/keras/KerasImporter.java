@@ -5,6 +5,7 @@ import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 import org.xai4j.engine.Graph;
+import org.xai4j.importers.FiniteWeights;
 import org.xai4j.importers.ModelFormatException;
 import org.xai4j.layers.BatchNormFolding;
 
@@ -36,7 +37,7 @@ public final class KerasImporter {
             }
             // Keras keeps batch norm as separate layers; folded into the convolution before it,
             // they cost nothing at inference and leave values and gradients unchanged.
-            return BatchNormFolding.fold(KerasModel.build(h5, config));
+            return BatchNormFolding.fold(FiniteWeights.check(file, KerasModel.build(h5, config)));
         }
     }
 }

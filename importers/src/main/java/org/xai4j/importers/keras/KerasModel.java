@@ -177,7 +177,12 @@ final class KerasModel {
         if (taken.contains(name)) {
             name = scope + name;
         }
-        return List.of(converter.convert(new KerasCall(this, className, kerasName, name, config, in)));
+        try {
+            return List.of(converter.convert(new KerasCall(this, className, kerasName, name, config, in)));
+        } catch (IllegalArgumentException e) {
+            // A layer's own constructor refusing its settings or weights (a negative batch-norm variance, say).
+            throw new ModelFormatException(h5.file() + ": Keras layer '" + kerasName + "' (" + className + ") " + e.getMessage(), e);
+        }
     }
 
     private Value input(String name, JsonNode config) {

@@ -42,6 +42,11 @@ final class ThresholdReLU implements Layer<ThresholdReLU.Cache> {
     }
 
     @Override
+    public long[] outputShape(long[]... x) {
+        return x[0];
+    }
+
+    @Override
     public Backward backward(Cache cache, INDArray dy, Need need) {
         if (!need.input(0)) {
             return Backward.of((INDArray) null);

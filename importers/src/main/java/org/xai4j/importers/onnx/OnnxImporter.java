@@ -22,6 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.protobuf.InvalidProtocolBufferException;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
+import org.xai4j.importers.FiniteWeights;
 import org.xai4j.importers.ModelFormatException;
 import org.xai4j.layers.BatchNormFolding;
 
@@ -82,7 +83,7 @@ public final class OnnxImporter {
         }
         List<Node> nodes = reachable(cx.nodes(), outputs);
         try {
-            Graph graph = new Graph(cx.inputs(), nodes, outputs, aliases(g, nodes));
+            Graph graph = FiniteWeights.check(file, new Graph(cx.inputs(), nodes, outputs, aliases(g, nodes)));
             return options.foldBatchNorm() ? BatchNormFolding.fold(graph) : graph;
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
@@ -109,7 +110,8 @@ public final class OnnxImporter {
         }
         try {
             converter.convert(n, cx);
-        } catch (IllegalArgumentException | OnnxTensors.Unsupported e) {
+        } catch (IllegalArgumentException | ArithmeticException | OnnxTensors.Unsupported e) {
+            // ArithmeticException: exact arithmetic on sizes the file declares (an overflow is its fault).
             throw n.error(e.getMessage());
         }
         List<String> unread = n.attributes().unread();

@@ -36,17 +36,20 @@ final class OnnxTensors {
             if (d < 0) {
                 throw new Unsupported("negative dimension in " + java.util.Arrays.toString(shape));
             }
-            count = Math.multiplyExact(count, d);
+            if (d != 0 && count > Integer.MAX_VALUE / d) {
+                throw new Unsupported("dims " + java.util.Arrays.toString(shape) + " hold more than 2^31 values");
+            }
+            count *= d;
         }
         if (count > Integer.MAX_VALUE) {
             throw new Unsupported("tensor of " + count + " elements is too large");
         }
         int n = (int) count;
-        ByteBuffer raw = rawBytes(t, modelDir);
         DataType type = DataType.forNumber(t.getDataType());
         if (type == null) {
             throw new Unsupported("unknown data_type " + t.getDataType());
         }
+        ByteBuffer raw = rawBytes(t, modelDir, n, type);
         switch (type) {
             case FLOAT -> {
                 float[] v = new float[n];
@@ -108,14 +111,33 @@ final class OnnxTensors {
         }
     }
 
-    private static ByteBuffer rawBytes(TensorProto t, Path modelDir) {
+    /**
+     * The tensor's bytes, checked against its dims before any array is made: a file may declare
+     * 2^31 values and hold a few bytes, and the value array would be allocated for nothing.
+     */
+    private static ByteBuffer rawBytes(TensorProto t, Path modelDir, int n, DataType type) {
+        ByteBuffer raw;
         if (t.getDataLocation() == TensorProto.DataLocation.EXTERNAL) {
-            return external(t, modelDir);
-        }
-        if (t.getRawData().isEmpty()) {
+            raw = external(t, modelDir);
+        } else if (t.getRawData().isEmpty()) {
+            int have = switch (type) {
+                case FLOAT -> t.getFloatDataCount();
+                case DOUBLE -> t.getDoubleDataCount();
+                case INT64 -> t.getInt64DataCount();
+                case INT32 -> t.getInt32DataCount();
+                default -> n;
+            };
+            checkCount(have, n);
             return null;
+        } else {
+            raw = t.getRawData().asReadOnlyByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
         }
-        return t.getRawData().asReadOnlyByteBuffer().slice().order(ByteOrder.LITTLE_ENDIAN);
+        int width = switch (type) {
+            case DOUBLE, INT64 -> 8;
+            default -> 4;
+        };
+        checkSize(raw, n, width);
+        return raw;
     }
 
     // Models over 2 GB keep weights beside the .onnx file: location is relative to its folder.
@@ -126,8 +148,8 @@ final class OnnxTensors {
         for (StringStringEntryProto e : t.getExternalDataList()) {
             switch (e.getKey()) {
                 case "location" -> location = e.getValue();
-                case "offset" -> offset = Long.parseLong(e.getValue());
-                case "length" -> length = Long.parseLong(e.getValue());
+                case "offset" -> offset = number(e.getValue(), "offset");
+                case "length" -> length = number(e.getValue(), "length");
                 default -> { }
             }
         }
@@ -140,7 +162,7 @@ final class OnnxTensors {
         }
         try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
             long size = length >= 0 ? length : f.length() - offset;
-            if (offset + size > f.length() || size > Integer.MAX_VALUE) {
+            if (size < 0 || offset > f.length() || size > f.length() - offset || size > Integer.MAX_VALUE) {
                 throw new Unsupported("external data " + file + " is shorter than offset " + offset + " + length " + size);
             }
             byte[] bytes = new byte[(int) size];
@@ -150,6 +172,18 @@ final class OnnxTensors {
         } catch (IOException e) {
             throw new Unsupported("cannot read external data " + file + ": " + e.getMessage());
         }
+    }
+
+    private static long number(String value, String key) {
+        try {
+            long v = Long.parseLong(value.strip());
+            if (v >= 0) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new Unsupported("external data " + key + " '" + value + "' is not a number >= 0");
     }
 
     private static void checkSize(ByteBuffer raw, int n, int bytesPerValue) {

@@ -1,0 +1,51 @@
+package org.xai4j.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/** A NaN or infinite input is refused before a pass, and a non-finite result of finite inputs is an error, not an answer. */
+class FiniteTest {
+    private static Graph scale(double w) {
+        return new Graph(List.of(Graph.Input.of("x", 1, 4)),
+                List.of(Node.of("y", new ToyLayers.Scale(Nd4j.scalar(DataType.FLOAT, (float) w)), "x")), List.of("y"));
+    }
+
+    @Test
+    void countsNaNAndInfinity() {
+        INDArray x = Nd4j.createFromArray(1f, Float.NaN, Float.POSITIVE_INFINITY, Float.NaN);
+        assertEquals(3, Finite.count(x));
+        assertEquals("2 NaN and 1 infinite of 4 values", Finite.describe(x));
+        assertEquals(null, Finite.describe(Nd4j.createFromArray(1f, -3e38f)));
+        assertEquals(0, Finite.count(Nd4j.createFromArray(1L, 2L)));
+    }
+
+    @Test
+    void nonFiniteInputsAreRefusedBeforeThePass() {
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, Float.NaN, 2, 3}});
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> scale(2).predict(x));
+        assertTrue(e.getMessage().contains("input 'x' holds 1 NaN of 4 values"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> scale(2).forward(x));
+    }
+
+    @Test
+    void anOverflowInsideTheModelIsNoAnswer() {
+        // 3e38 * 10 overflows float32 to infinity: finite input, finite weight, infinite output.
+        INDArray x = Nd4j.createFromArray(new float[][] {{1, 3e38f, 2, 3}});
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> scale(10).run(Map.of("x", x), List.of("y")));
+        assertTrue(e.getMessage().contains("'y' holds 1 infinite of 4 values"), e.getMessage());
+        try (Tape t = scale(10).forward(x)) {
+            IllegalStateException g = assertThrows(IllegalStateException.class,
+                    () -> t.backward("y", Nd4j.ones(DataType.FLOAT, 1, 4).muli(1e38f), List.of("x")));
+            assertTrue(g.getMessage().contains("gradient at 'x'"), g.getMessage());
+        }
+        assertEquals(20f, scale(10).predict(Nd4j.createFromArray(new float[][] {{1, 2, 3, 4}})).getFloat(1));
+    }
+}
