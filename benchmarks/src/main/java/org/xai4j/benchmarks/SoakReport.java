@@ -17,17 +17,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
-import org.xai4j.explain.Cam;
-import org.xai4j.explain.Deconvnet;
 import org.xai4j.explain.Explainer;
 import org.xai4j.explain.GradCam;
-import org.xai4j.explain.GradientTimesInput;
-import org.xai4j.explain.GuidedBackprop;
-import org.xai4j.explain.GuidedGradCam;
 import org.xai4j.explain.IntegratedGradients;
-import org.xai4j.explain.Saliency;
-import org.xai4j.explain.SmoothGrad;
-import org.xai4j.explain.SmoothGradCamPlusPlus;
+import org.xai4j.explain.Method;
+import org.xai4j.explain.Methods;
+import org.xai4j.explain.Parameters;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.ReLU;
 
@@ -92,18 +87,11 @@ public final class SoakReport {
     }
 
     private static void concurrency(Graph graph, INDArray x, String layer, int threads, int repetitions) throws Exception {
+        // Every method of the catalogue with its command-line defaults (IG 32 steps, 25 samples, batches of 8).
         Map<String, Explainer<?>> methods = new LinkedHashMap<>();
-        methods.put("saliency", new Saliency());
-        methods.put("gradxinput", new GradientTimesInput());
-        methods.put("ig", IntegratedGradients.of(32));
-        methods.put("smoothgrad", SmoothGrad.of(new Saliency(), 25, 0.15));
-        methods.put("guided-backprop", new GuidedBackprop());
-        methods.put("deconvnet", new Deconvnet());
-        methods.put("cam", Cam.of(layer));
-        methods.put("gradcam", GradCam.of(layer));
-        methods.put("gradcam++", GradCam.plusPlus(layer));
-        methods.put("guided-gradcam", new GuidedGradCam(layer));
-        methods.put("smooth-gradcam++", new SmoothGradCamPlusPlus(layer, 25, 0.15, 0, 8));
+        for (Method m : Methods.ALL) {
+            methods.put(m.name(), m.explainer(Parameters.DEFAULT.withLayer(layer)));
+        }
         Map<String, float[]> alone = new LinkedHashMap<>();
         for (Map.Entry<String, Explainer<?>> m : methods.entrySet()) {
             try {

@@ -29,19 +29,13 @@ class ConcurrencyTest {
     private static final int THREADS = 16;
     private static final int REPETITIONS = Integer.getInteger("xai4j.concurrency.repetitions", 2);
 
+    /** Every method of the catalogue, with fewer steps and samples than the defaults to keep the test short. */
     static Map<String, Explainer<?>> methods() {
+        Parameters p = Parameters.DEFAULT.withLayer("features").withSteps(8).withSamples(4).withBatchSize(2);
         Map<String, Explainer<?>> m = new LinkedHashMap<>();
-        m.put("saliency", new Saliency());
-        m.put("gradxinput", new GradientTimesInput());
-        m.put("ig", IntegratedGradients.of(8));
-        m.put("smoothgrad", SmoothGrad.of(new Saliency(), 4, 0.15));
-        m.put("guided-backprop", new GuidedBackprop());
-        m.put("deconvnet", new Deconvnet());
-        m.put("cam", Cam.of("features"));
-        m.put("gradcam", GradCam.of("block"));
-        m.put("gradcam++", GradCam.plusPlus("features"));
-        m.put("guided-gradcam", new GuidedGradCam("block"));
-        m.put("smooth-gradcam++", new SmoothGradCamPlusPlus("features", 4, 0.15, 0, 2));
+        for (Method method : Methods.ALL) {
+            m.put(method.name(), method.explainer(p));
+        }
         return m;
     }
 
