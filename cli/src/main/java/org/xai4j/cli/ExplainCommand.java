@@ -16,6 +16,7 @@ import java.util.function.DoubleSupplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.MemoryBudget;
 import org.xai4j.explain.BackwardRules;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Head;
@@ -210,7 +211,11 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException(model.file() + ": the model has " + graph.inputs().size() + " inputs "
                     + graph.inputs().stream().map(Graph.Input::name).toList() + "; explain takes single-input models");
         }
-        INDArray x = input.tensor(graph.inputs().get(0));
+        Graph.Input in = graph.inputs().get(0);
+        // Before the photo is decoded and resized, as predict does: a model may declare an input
+        // far too large, and a recorded pass of one row is the least any method needs.
+        MemoryBudget.checkRecorded(graph, Map.of(in.name(), input.shape(in)), float64 ? Double.BYTES : Float.BYTES);
+        INDArray x = input.tensor(in);
         if (x.rank() != 4 || x.size(0) != 1) {
             throw new IllegalArgumentException(input.file() + ": explain takes one input [1,C,H,W]; got "
                     + Converters.shape(x.shape()) + " (explain one row at a time)");

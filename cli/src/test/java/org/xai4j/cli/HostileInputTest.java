@@ -39,6 +39,9 @@ class HostileInputTest {
         Cli.run("layers", "--model", f.toString()).error("input", "[1, 3, 100000, 100000]", "memory budget", "xai4j.memoryBudget");
         Cli.run("predict", "--model", f.toString(), "--input", Shared.require("assets/images/zebra.jpg").toString())
                 .error("[1, 3, 100000, 100000]", "memory budget");
+        Cli.run("explain", "--model", f.toString(), "--input", Shared.require("assets/images/zebra.jpg").toString(),
+                "--method", "saliency", "--out", f.getParent().resolve("out").toString())
+                .error("[1, 3, 100000, 100000]", "memory budget");
     }
 
     /** Every Conv of tiny.default.onnx padded by 100000 on each side: the first one's output is refused by name. */
