@@ -294,6 +294,8 @@ public final class Acceleration {
         private final Plans pool;
         private final PlanKey key;
         private final Accelerator.Plan plan;
+        /** The thread that leased it (a tape may be closed on another). */
+        private final Thread holder = Thread.currentThread();
         private boolean closed;
 
         Lease(Plans pool, PlanKey key, Accelerator.Plan plan) {
@@ -394,7 +396,7 @@ public final class Acceleration {
             Kind k = kinds.get(lease.key);
             k.leased--;
             if (lease.key.backward()) {
-                holders.computeIfPresent(Thread.currentThread(), (t, n) -> n > 1 ? n - 1 : null);
+                holders.computeIfPresent(lease.holder, (t, n) -> n > 1 ? n - 1 : null);
             }
             if (closed) {
                 lease.plan.close();

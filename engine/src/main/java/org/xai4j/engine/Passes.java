@@ -1,5 +1,7 @@
 package org.xai4j.engine;
 
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -12,25 +14,47 @@ import java.util.concurrent.Semaphore;
  * and sixteen request threads explaining MobileNetV2 at once held sixteen working sets. With the
  * limit, resident memory is bounded by the limit's worth of passes (and the plans, see
  * {@link Acceleration}), whatever the number of threads. A thread already in a pass (a tape open
- * while it runs another) never waits for itself; close a tape on the thread that opened it.
+ * while it runs another) never waits for itself. A pass belongs to the thread that began it,
+ * whichever thread ends it (a tape may be closed elsewhere).
  */
 final class Passes {
     static final int AT_ONCE = Math.max(1, Integer.getInteger("xai4j.passes.concurrent", Runtime.getRuntime().availableProcessors()));
     private static final Semaphore PERMITS = new Semaphore(AT_ONCE, true);
-    private static final ThreadLocal<int[]> HELD = ThreadLocal.withInitial(() -> new int[1]);
+    /** Passes each thread has begun and not ended; a thread holds one permit while it has any. */
+    private static final Map<Thread, Integer> HELD = new HashMap<>();
 
     private Passes() {}
 
-    static void begin() {
-        int[] held = HELD.get();
-        if (held[0]++ == 0) {
+    /** Begins a pass of the current thread, waiting for a permit if it holds none; returns the owner to end it with. */
+    static Thread begin() {
+        Thread me = Thread.currentThread();
+        boolean first;
+        synchronized (HELD) {
+            first = !HELD.containsKey(me);
+            HELD.merge(me, 1, Integer::sum);
+        }
+        if (first) {
             PERMITS.acquireUninterruptibly();
         }
+        return me;
     }
 
-    static void end() {
-        int[] held = HELD.get();
-        if (held[0] > 0 && --held[0] == 0) {
+    /** Ends a pass that {@code owner} began. */
+    static void end(Thread owner) {
+        boolean last;
+        synchronized (HELD) {
+            Integer n = HELD.get(owner);
+            if (n == null) {
+                return;
+            }
+            last = n == 1;
+            if (last) {
+                HELD.remove(owner);
+            } else {
+                HELD.put(owner, n - 1);
+            }
+        }
+        if (last) {
             PERMITS.release();
         }
     }

@@ -35,16 +35,19 @@ public final class Tape implements AutoCloseable {
     private final Acceleration.Stretch stretch;
     /** This pass's hooks: the forward ones ran, the backward ones and the rules apply to backward. */
     private final Hooks hooks;
+    /** The thread whose pass this is ({@link Passes}). */
+    private final Thread owner;
     private boolean closed;
 
     private Tape(Graph graph, Map<String, INDArray> values, Map<String, Object> caches, Buffers owned, Acceleration.Stretch stretch,
-                 Hooks hooks) {
+                 Hooks hooks, Thread owner) {
         this.graph = graph;
         this.values = values;
         this.caches = caches;
         this.owned = owned;
         this.stretch = stretch;
         this.hooks = hooks;
+        this.owner = owner;
     }
 
     /**
@@ -55,7 +58,7 @@ public final class Tape implements AutoCloseable {
         Feeds.check(graph, feeds);
         MemoryBudget.checkRecorded(graph, Feeds.shapes(feeds), Feeds.bytesPerValue(feeds));
         Buffers owned = pinFeedsAndParameters(graph, feeds);
-        Passes.begin(); // until close: the tape holds this pass's activations
+        Thread owner = Passes.begin(); // until close: the tape holds this pass's activations
         Map<String, INDArray> values = new HashMap<>(feeds);
         Map<String, Object> caches = new HashMap<>();
         List<Node> nodes = graph.nodes();
@@ -73,10 +76,10 @@ public final class Tape implements AutoCloseable {
                 }
             }
         } catch (RuntimeException | Error e) {
-            new Tape(graph, values, caches, owned, stretch, hooks).close(); // frees what was made, gives the plan back
+            new Tape(graph, values, caches, owned, stretch, hooks, owner).close(); // frees what was made, gives the plan back
             throw e;
         }
-        return new Tape(graph, values, caches, owned, stretch, hooks);
+        return new Tape(graph, values, caches, owned, stretch, hooks, owner);
     }
 
     /** The values an accelerated stretch handed back join the pass's values, owned by the engine. */
@@ -125,7 +128,7 @@ public final class Tape implements AutoCloseable {
             }
         }
         Map<String, INDArray> values = new HashMap<>(feeds);
-        Passes.begin();
+        Thread owner = Passes.begin();
         try {
             Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of(), hooks);
             take(stretch, values, owned);
@@ -157,7 +160,7 @@ public final class Tape implements AutoCloseable {
         } finally {
             owned.dropAll();
             Memory.endPass();
-            Passes.end();
+            Passes.end(owner);
         }
     }
 
@@ -455,7 +458,7 @@ public final class Tape implements AutoCloseable {
         owned.dropAll();
         stretch.release();
         Memory.endPass();
-        Passes.end();
+        Passes.end(owner);
         values.clear();
         caches.clear();
     }

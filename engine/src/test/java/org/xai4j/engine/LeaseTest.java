@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /** The plans of a graph under threads: bounded in number, shared by leases, closed when released. */
 class LeaseTest {
@@ -111,6 +112,41 @@ class LeaseTest {
         other.join();
         held.forEach(Acceleration.Lease::close);
         plans.close();
+    }
+
+    /** A tape closed on another thread than the one that opened it gives its pass back all the same. */
+    @Test
+    void passesEndWhereverTheirTapeIsClosed() throws Exception {
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, 2)), List.of(Node.of("a", new ToyLayers.Scale(Nd4j.scalar(2.0)), "x")),
+                List.of("a"));
+        INDArray x = Nd4j.ones(org.nd4j.linalg.api.buffer.DataType.DOUBLE, 1, 2);
+        for (int i = 0; i < Passes.AT_ONCE + 2; i++) {
+            Tape t = g.forward(x);
+            Thread closer = new Thread(t::close);
+            closer.start();
+            closer.join();
+        }
+        // Every permit is free again: as many threads as the limit each hold a pass at once.
+        CountDownLatch holding = new CountDownLatch(Passes.AT_ONCE);
+        CountDownLatch release = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < Passes.AT_ONCE; i++) {
+            Thread th = new Thread(() -> {
+                try (Tape t = g.forward(x)) {
+                    holding.countDown();
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            th.start();
+            threads.add(th);
+        }
+        assertTrue(holding.await(10, TimeUnit.SECONDS), "a permit leaked: fewer than " + Passes.AT_ONCE + " passes could run");
+        release.countDown();
+        for (Thread th : threads) {
+            th.join();
+        }
     }
 
     @Test
