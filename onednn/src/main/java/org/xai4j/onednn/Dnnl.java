@@ -62,12 +62,10 @@ final class Dnnl {
         return dnnl_memory_desc_equal(a, b) != 0;
     }
 
-    /** A primitive descriptor for an initialised operation descriptor, under {@code attr}. */
-    static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, String what) {
-        return pd(opDesc, attr, null, what);
-    }
-
-    /** A backward primitive descriptor needs its forward one as a {@code hint}. */
+    /**
+     * A primitive descriptor for an initialised operation descriptor, under {@code attr}; a
+     * backward one needs its forward one as a {@code hint} (else null).
+     */
     static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String what) {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, hint), what);
@@ -129,6 +127,11 @@ final class Dnnl {
         dnnl_stream s = new dnnl_stream();
         check(dnnl_stream_create(s, ENGINE, dnnl_stream_default_flags), "dnnl_stream_create");
         return s;
+    }
+
+    /** Copies {@code bytes} bytes from address {@code from} to address {@code to}. */
+    static void copy(long to, long from, long bytes) {
+        Pointer.memcpy(new Address(to), new Address(from), bytes);
     }
 
     /** A raw address as a JavaCPP pointer (what the C API calls a {@code void *handle}). */

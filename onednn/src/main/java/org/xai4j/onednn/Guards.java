@@ -13,8 +13,8 @@ import org.bytedeco.javacpp.Pointer;
  * outside its buffers fails at once with its name and the bytes it overwrote, instead of
  * corrupting the next buffer on the heap and crashing somewhere else later.
  *
- * <p>Why: oneDNN 2.5.2's AVX-512 binary kernel with an eltwise post-op on nChw8c tensors whose
- * channel count is 8 mod 16 writes up to a third of its destination's size past the end
+ * <p>Why: oneDNN 2.5.2's AVX-512 binary kernel with an eltwise post-op on nChw8c tensors with an
+ * odd number of 8-channel blocks writes up to a third of its destination's size past the end
  * ({@code ../shared/diagnostics/onednn_binary_overrun.c}). Such bugs depend on the host's ISA and
  * on heap layout, so tests stay green where they hide; the plan fuzz runs in this mode at both
  * ISA families. It costs a full canary comparison per primitive: for tests, not for production.

@@ -17,7 +17,6 @@ import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Memory;
@@ -357,7 +356,7 @@ final class OneDnnBackward {
             INDArray dense = OneDnnPlan.dense(grad.dataType() == DataType.FLOAT ? grad : grad.castTo(DataType.FLOAT));
             alive.add(dense);
             if (g.stage() != null) {
-                Pointer.memcpy(new Dnnl.Address(g.stage().address), new Dnnl.Address(OneDnnPlan.address(dense)), g.stage().bytes);
+                Dnnl.copy(g.stage().address, OneDnnPlan.address(dense), g.stage().bytes);
             }
             Dnnl.point(g.plain(), g.stage() != null ? g.stage().address : OneDnnPlan.address(dense));
             contribute(g.into(), has, stream);
@@ -383,7 +382,7 @@ final class OneDnnBackward {
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
         alive.clear();
         if (inputStage != null && has[in]) {
-            Pointer.memcpy(new Dnnl.Address(OneDnnPlan.address(dx)), new Dnnl.Address(inputStage.address), inputStage.bytes);
+            Dnnl.copy(OneDnnPlan.address(dx), inputStage.address, inputStage.bytes);
         }
         if (!has[in]) {
             dx.assign(0);
@@ -398,7 +397,7 @@ final class OneDnnBackward {
             Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
             long to = has[c.target()] ? temp.address : inputAddress;
             for (long n = 0; n < e.images(); n++) {
-                Pointer.memcpy(new Dnnl.Address(to + n * e.keepBytes()), new Dnnl.Address(e.from() + n * e.imageBytes()), e.keepBytes());
+                Dnnl.copy(to + n * e.keepBytes(), e.from() + n * e.imageBytes(), e.keepBytes());
             }
             plan.guard("input gradient copy");
             if (has[c.target()]) {

@@ -572,10 +572,14 @@ final class OneDnnPlan implements Accelerator.Plan {
                 : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
         dnnl_memory_desc_t chosen = Dnnl.query(pd, dnnl_query_weights_md);
         dnnl_memory blocked = memory(chosen, buffer(Dnnl.bytes(chosen)).address);
-        // The plain weights are staged in a plan buffer, so that guarded mode watches this reorder too.
-        Buffer staged = buffer(Dnnl.bytes(plainMd));
-        Pointer.memcpy(new Dnnl.Address(staged.address), new Dnnl.Address(address(w)), Dnnl.bytes(plainMd));
-        dnnl_memory plain = memory(plainMd, staged.address);
+        long from = address(w);
+        if (guarded()) {
+            // Guarded mode stages the plain weights in a plan buffer, so that this reorder is watched too.
+            Buffer staged = buffer(Dnnl.bytes(plainMd));
+            Dnnl.copy(staged.address, from, staged.bytes);
+            from = staged.address;
+        }
+        dnnl_memory plain = memory(plainMd, from);
         dnnl_primitive reorder = primitive(reorderPd(plainMd, chosen));
         execute(reorder, args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, plain, blocked), 2, "weight reorder");
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
@@ -626,7 +630,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         INDArray xd = dense(x);
         runs++;
         if (inputStage != null) {
-            Pointer.memcpy(new Dnnl.Address(inputStage.address), new Dnnl.Address(address(xd)), inputStage.bytes);
+            Dnnl.copy(inputStage.address, address(xd), inputStage.bytes);
         } else {
             Dnnl.point(inputMemory, address(xd));
         }
@@ -639,7 +643,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 Dnnl.point(o.plain(), o.stage() != null ? o.stage().address : address(a));
                 execute(o.reorder(), o.args(), 2, "output " + o.name());
                 if (o.stage() != null) {
-                    Pointer.memcpy(new Dnnl.Address(address(a)), new Dnnl.Address(o.stage().address), o.stage().bytes);
+                    Dnnl.copy(address(a), o.stage().address, o.stage().bytes);
                 }
                 result.put(o.name(), a);
             }
