@@ -121,11 +121,16 @@ public final class Acceleration {
 
     /**
      * What a plan computed: how many leading nodes it ran, the values it handed back, and, for a
-     * plan compiled for backward, the plan, the number of its run and the lease to give back when
-     * the tape closes.
+     * plan compiled for backward, the lease on that plan (given back when the tape closes) and the
+     * number of its run.
      */
-    record Stretch(int length, Map<String, INDArray> values, Accelerator.Plan plan, long run, Lease lease) {
-        static final Stretch NONE = new Stretch(0, Map.of(), null, 0, null);
+    record Stretch(int length, Map<String, INDArray> values, Lease lease, long run) {
+        static final Stretch NONE = new Stretch(0, Map.of(), null, 0);
+
+        /** The plan that takes this stretch's backward, or null. */
+        Accelerator.Plan plan() {
+            return lease == null ? null : lease.plan();
+        }
 
         /** Gives the plan back to the pool (a backward plan's stretch; idempotent). */
         void release() {
@@ -148,7 +153,7 @@ public final class Acceleration {
         if (graph.inputs().size() == 1 && backwardTo.equals(Set.of(graph.inputs().get(0).name()))) {
             return runForBackward(graph, feeds, hooks);
         }
-        Set<String> recorded = Tape.downstreamOf(graph, backwardTo);
+        Set<String> recorded = graph.downstreamOf(backwardTo);
         recorded.removeAll(backwardTo);
         return run(graph, feeds, backwardTo, recorded, hooks);
     }
@@ -214,7 +219,7 @@ public final class Acceleration {
             Accelerator.Plan p = lease.plan();
             Map<String, INDArray> values = p.run(x);
             // The lease is this pass's alone, so runs() is the number of the run just made.
-            return backward ? new Stretch(ran, values, p, p.runs(), lease) : new Stretch(ran, values, null, 0, null);
+            return backward ? new Stretch(ran, values, lease, p.runs()) : new Stretch(ran, values, null, 0);
         } catch (RuntimeException | Error e) {
             lease.close();
             throw e;
