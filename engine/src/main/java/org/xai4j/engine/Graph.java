@@ -1,5 +1,6 @@
 package org.xai4j.engine;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -168,6 +169,33 @@ public final class Graph {
         return n;
     }
 
+    /** {@code starts} (values) and every node that reads one of them, directly or not. */
+    public Set<String> downstreamOf(Collection<String> starts) {
+        Set<String> reached = new HashSet<>(starts);
+        for (Node n : nodes) {
+            for (String in : n.inputs()) {
+                if (reached.contains(in)) {
+                    reached.add(n.name());
+                    break;
+                }
+            }
+        }
+        return reached;
+    }
+
+    /** {@code value} and every value it is computed from, graph inputs included. */
+    public Set<String> upstreamOf(String value) {
+        Set<String> seen = new HashSet<>();
+        ArrayDeque<String> todo = new ArrayDeque<>(List.of(value));
+        while (!todo.isEmpty()) {
+            String v = todo.pop();
+            if (seen.add(v) && !isInput(v)) {
+                todo.addAll(node(v).inputs());
+            }
+        }
+        return seen;
+    }
+
     /** Matches the node {@code name} (or the node an alias names): where a hook applies. */
     public Predicate<Node> named(String name) {
         String resolved = node(name).name();
@@ -243,14 +271,23 @@ public final class Graph {
         return shapes;
     }
 
-    /** The output shape of {@code node} given the shapes known so far; null when an input's or its own is unknown. */
-    static long[] outputShape(Node node, Map<String, long[]> shapes) {
+    /** The shapes of {@code node}'s inputs among those known so far; null when one is unknown. */
+    static long[][] inputShapes(Node node, Map<String, long[]> shapes) {
         long[][] x = new long[node.inputs().size()][];
         for (int k = 0; k < x.length; k++) {
             x[k] = shapes.get(node.inputs().get(k));
             if (x[k] == null) {
                 return null;
             }
+        }
+        return x;
+    }
+
+    /** The output shape of {@code node} given the shapes known so far; null when an input's or its own is unknown. */
+    static long[] outputShape(Node node, Map<String, long[]> shapes) {
+        long[][] x = inputShapes(node, shapes);
+        if (x == null) {
+            return null;
         }
         try {
             return node.layer().outputShape(x);

@@ -52,7 +52,12 @@ public final class MemoryBudget {
         if (e != null && !e.isBlank()) {
             return parse(e, ENVIRONMENT);
         }
-        return machineDefault();
+        return MachineDefault.BYTES;
+    }
+
+    /** Read once: the operating system is asked on the first pass, not on every one. */
+    private static final class MachineDefault {
+        static final long BYTES = machineDefault();
     }
 
     /**
@@ -156,7 +161,7 @@ public final class MemoryBudget {
             // A recorded pass keeps every value, and its backward holds a gradient of each until it ends.
             long planned = recorded ? add(size, size) : size;
             held = add(held, planned);
-            long scratch = Math.max(0, node.layer().scratchValues(x(node, shapes)));
+            long scratch = Math.max(0, node.layer().scratchValues(Graph.inputShapes(node, shapes)));
             long peak = add(held, scratch > Long.MAX_VALUE / bytesPerValue ? Long.MAX_VALUE : scratch * bytesPerValue);
             if (peak > budget) {
                 throw new Exceeded("node '" + node.name() + "' (" + node.layer().describe() + ") would output "
@@ -182,14 +187,6 @@ public final class MemoryBudget {
                 }
             }
         }
-    }
-
-    private static long[][] x(Node node, Map<String, long[]> shapes) {
-        long[][] x = new long[node.inputs().size()][];
-        for (int k = 0; k < x.length; k++) {
-            x[k] = shapes.get(node.inputs().get(k));
-        }
-        return x;
     }
 
     /** Bytes of an array of {@code shape}; Long.MAX_VALUE when the count overflows (or a dimension is negative). */

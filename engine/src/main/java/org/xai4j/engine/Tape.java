@@ -1,6 +1,5 @@
 package org.xai4j.engine;
 
-import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
@@ -99,20 +98,6 @@ public final class Tape implements AutoCloseable {
     private static IllegalArgumentException notKept(String name, String purpose) {
         return new IllegalArgumentException("'" + name + "' ran before the recorded part of this pass and was not kept; "
                 + purpose);
-    }
-
-    /** {@code starts} and every node that reads one of them, directly or not. */
-    static Set<String> downstreamOf(Graph graph, Set<String> starts) {
-        Set<String> reached = new HashSet<>(starts);
-        for (Node n : graph.nodes()) {
-            for (String in : n.inputs()) {
-                if (reached.contains(in)) {
-                    reached.add(n.name());
-                    break;
-                }
-            }
-        }
-        return reached;
     }
 
     /** Inference only: no caches, each activation freed after its last reader ran. */
@@ -282,7 +267,7 @@ public final class Tape implements AutoCloseable {
             }
             targets.add(t);
         }
-        Set<String> onPath = ancestorsOf(seedName);
+        Set<String> onPath = graph.upstreamOf(seedName);
         Set<String> starts = new HashSet<>(targets);
         if (parameters) {
             for (Node n : graph.nodes()) {
@@ -291,7 +276,7 @@ public final class Tape implements AutoCloseable {
                 }
             }
         }
-        Set<String> fromTargets = downstreamOf(graph, starts);
+        Set<String> fromTargets = graph.downstreamOf(starts);
 
         Buffers scratch = new Buffers();
         values.values().forEach(scratch::pin);
@@ -423,18 +408,6 @@ public final class Tape implements AutoCloseable {
             summedHere.add(name);
             scratch.hold(sum);
         }
-    }
-
-    private Set<String> ancestorsOf(String name) {
-        Set<String> seen = new HashSet<>();
-        ArrayDeque<String> todo = new ArrayDeque<>(List.of(name));
-        while (!todo.isEmpty()) {
-            String v = todo.pop();
-            if (seen.add(v) && !graph.isInput(v)) {
-                todo.addAll(graph.node(v).inputs());
-            }
-        }
-        return seen;
     }
 
     private void checkOpen() {

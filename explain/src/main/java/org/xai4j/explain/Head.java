@@ -1,9 +1,7 @@
 package org.xai4j.explain;
 
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Layer;
@@ -102,7 +100,7 @@ public record Head(String output, String logits, String softmax, String pooling,
             throw new IllegalArgumentException("'" + layer + "' is the model's input, not a layer's feature maps: " + method
                     + " would weight the input's colour channels, not features (saliency and gradxinput explain the input)");
         }
-        if (!upstream(graph, logits).contains(name)) {
+        if (!graph.upstreamOf(logits).contains(name)) {
             throw new IllegalArgumentException("'" + layer + "' does not lead to the logits '" + logits + "', so " + method
                     + " has no gradient there; pass a layer between the input and the logits");
         }
@@ -110,11 +108,11 @@ public record Head(String output, String logits, String softmax, String pooling,
             throw new IllegalArgumentException("'" + layer + "' is the logits, which have no spatial extent to map; pass a "
                     + "layer before global pooling" + (featureMaps == null ? "" : ", such as '" + featureMaps + "'"));
         }
-        if (pooling != null && upstream(graph, name).contains(pooling)) {
+        if (pooling != null && graph.upstreamOf(name).contains(pooling)) {
             throw new IllegalArgumentException("'" + layer + "' comes after the last global pooling '" + pooling
                     + "': its values have no spatial extent to map; pass a layer before it, such as '" + featureMaps + "'");
         }
-        if (!downstream(graph).contains(name)) {
+        if (!graph.downstreamOf(graph.inputs().stream().map(Graph.Input::name).toList()).contains(name)) {
             throw new IllegalArgumentException("'" + layer + "' does not depend on the model's input, so " + method
                     + " has nothing to map there");
         }
@@ -194,31 +192,6 @@ public record Head(String output, String logits, String softmax, String pooling,
 
     private static List<Node> readers(Graph graph, String value) {
         return graph.nodes().stream().filter(n -> n.inputs().contains(value)).toList();
-    }
-
-    /** {@code value} and every value it is computed from. */
-    private static Set<String> upstream(Graph graph, String value) {
-        Set<String> seen = new HashSet<>(Set.of(value));
-        List<Node> nodes = graph.nodes();
-        // Nodes are in topological order, so one backward sweep sees every producer after its readers.
-        for (int i = nodes.size() - 1; i >= 0; i--) {
-            if (seen.contains(nodes.get(i).name())) {
-                seen.addAll(nodes.get(i).inputs());
-            }
-        }
-        return seen;
-    }
-
-    /** The graph's input and every value computed from it. */
-    private static Set<String> downstream(Graph graph) {
-        Set<String> seen = new HashSet<>();
-        graph.inputs().forEach(in -> seen.add(in.name()));
-        for (Node n : graph.nodes()) {
-            if (n.inputs().stream().anyMatch(seen::contains)) {
-                seen.add(n.name());
-            }
-        }
-        return seen;
     }
 
     private static String describe(List<Node> nodes) {

@@ -92,15 +92,8 @@ final class ImageChecks {
     }
 
     private static boolean startsWith(byte[] b, byte[] prefix) {
-        if (b.length < prefix.length) {
-            return false;
-        }
-        for (int i = 0; i < prefix.length; i++) {
-            if (b[i] != prefix[i]) {
-                return false;
-            }
-        }
-        return true;
+        int n = prefix.length;
+        return b.length >= n && java.util.Arrays.equals(b, 0, n, prefix, 0, n);
     }
 
     private static int readInt(byte[] b, int p) {
