@@ -13,16 +13,21 @@ final class Converters {
     static final class Positive implements ITypeConverter<Integer> {
         @Override
         public Integer convert(String value) {
-            try {
-                int n = Integer.parseInt(value.trim());
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("expected a whole number of at least 1, got '" + value + "'");
+            return (int) atLeastOne(value, Integer.MAX_VALUE);
         }
+    }
+
+    /** {@code value} as a whole number from 1 to {@code most}; else what is accepted. */
+    static long atLeastOne(String value, long most) {
+        try {
+            long n = Long.parseLong(value.trim());
+            if (n >= 1 && n <= most) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new TypeConversionException("expected a whole number of at least 1, got '" + value + "'");
     }
 
     /** torchvision, inception, caffe or none. */

@@ -64,15 +64,7 @@ final class ExplainConverters {
     static final class Count implements ITypeConverter<Long> {
         @Override
         public Long convert(String value) {
-            try {
-                long n = Long.parseLong(value.trim());
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // reported below
-            }
-            throw new TypeConversionException("expected a whole number of at least 1, got '" + value + "'");
+            return Converters.atLeastOne(value, Long.MAX_VALUE);
         }
     }
 

@@ -80,8 +80,8 @@ public final class Models {
     public static final int MAX_STREAM_BYTES = Integer.MAX_VALUE - 8;
 
     private static boolean isHdf5(byte[] head) {
-        return head.length >= HDF5_SIGNATURE.length
-                && java.util.Arrays.equals(java.util.Arrays.copyOf(head, HDF5_SIGNATURE.length), HDF5_SIGNATURE);
+        int n = HDF5_SIGNATURE.length;
+        return head.length >= n && java.util.Arrays.equals(head, 0, n, HDF5_SIGNATURE, 0, n);
     }
 
     static boolean isHdf5(Path file) {
