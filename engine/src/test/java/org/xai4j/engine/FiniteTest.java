@@ -27,6 +27,22 @@ class FiniteTest {
         assertEquals(0, Finite.count(Nd4j.createFromArray(1L, 2L)));
     }
 
+    /** The buffer loop (dense c-order arrays) counts what ND4J's MatchCondition counts, on views and doubles too. */
+    @Test
+    void theFastCountAgreesWithNd4jOnViewsAndDoubles() {
+        INDArray m = Nd4j.createFromArray(new float[][] {{1, Float.NaN, 3}, {Float.NEGATIVE_INFINITY, 5, 6}, {7, Float.NaN, Float.NaN}});
+        INDArray lastRows = m.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray column = m.getColumn(1); // strided: ND4J's path
+        INDArray fOrder = m.dup('f');
+        INDArray doubles = m.castTo(DataType.DOUBLE);
+        for (INDArray a : List.of(m, lastRows, column, fOrder, doubles)) {
+            long nd4j = Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.reduce.longer.MatchCondition(a,
+                    org.nd4j.linalg.indexing.conditions.Conditions.notFinite())).getLong(0);
+            assertEquals(nd4j, Finite.count(a), a.toString());
+        }
+        assertEquals(3, Finite.count(lastRows));
+    }
+
     @Test
     void nonFiniteInputsAreRefusedBeforeThePass() {
         INDArray x = Nd4j.createFromArray(new float[][] {{1, Float.NaN, 2, 3}});
