@@ -32,7 +32,7 @@ import org.xai4j.explain.Target;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dxai4j.gc.interval.seconds=10"})
 public class ExplainBenchmark {
 
     @Param({"resnet50", "mobilenet_v2"})

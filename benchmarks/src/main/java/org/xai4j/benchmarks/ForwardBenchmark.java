@@ -26,7 +26,7 @@ import org.xai4j.engine.Graph;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 3)
 @Measurement(iterations = 5, time = 4)
-@Fork(value = 1, jvmArgsAppend = {"-Xmx4g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dxai4j.gc.interval.seconds=10"})
 public class ForwardBenchmark {
 
     @Param({"resnet50", "mobilenet_v2", "resnet18"})
