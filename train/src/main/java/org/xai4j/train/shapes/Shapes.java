@@ -111,7 +111,7 @@ public final class Shapes {
         double angle = rng.uniform(0, 2 * Math.PI);
         double[] colour = objectColour(rng, palette);
         byte[] mask = new byte[n * n];
-        paintObject(planes, mask, spec.classes().get(label).region(), centre[0], centre[1], r, angle, colour);
+        paintObject(planes, mask, spec.classes().get(label), centre[0], centre[1], r, angle, colour);
 
         int code = markCode(i);
         int[] markBox = code < 0 ? null : paintMark(planes, code);
@@ -205,29 +205,37 @@ public final class Shapes {
         return Math.sqrt(d2);
     }
 
-    private void paintObject(double[] planes, byte[] mask, ShapeClass.Region region,
+    private void paintObject(double[] planes, byte[] mask, ShapeClass shape,
                              double cx, double cy, double r, double angle, double[] colour) {
+        ShapeClass.Region region = shape.region();
         int n = spec.size();
         int plane = n * n;
         double cos = StrictMath.cos(angle), sin = StrictMath.sin(angle);
         // A pixel whose centre is farther than r + sqrt(2)/2 from the centre has no point in the disc.
         double reach = r + Math.sqrt(0.5);
+        // A pixel whose centre is within inner * r - sqrt(2)/2 has every point in the inner disc.
+        double solid = Math.max(0, shape.inner() * r - Math.sqrt(0.5));
         int x0 = Math.max(0, (int) Math.floor(cx - r)), x1 = Math.min(n - 1, (int) Math.floor(cx + r));
         int y0 = Math.max(0, (int) Math.floor(cy - r)), y1 = Math.min(n - 1, (int) Math.floor(cy + r));
         for (int y = y0; y <= y1; y++) {
             for (int x = x0; x <= x1; x++) {
                 double ex = x + 0.5 - cx, ey = y + 0.5 - cy;
-                if (ex * ex + ey * ey > reach * reach) {
+                double d2 = ex * ex + ey * ey;
+                if (d2 > reach * reach) {
                     continue;
                 }
                 int hits = 0;
-                for (int a = 0; a < GRID; a++) {
-                    double py = y + (a + 0.5) / GRID - cy;
-                    for (int b = 0; b < GRID; b++) {
-                        double px = x + (b + 0.5) / GRID - cx;
-                        // Into the object's frame: rotate by -angle, scale by 1/r.
-                        if (region.contains((px * cos + py * sin) / r, (py * cos - px * sin) / r)) {
-                            hits++;
+                if (d2 < solid * solid) {
+                    hits = GRID * GRID;
+                } else {
+                    for (int a = 0; a < GRID; a++) {
+                        double py = y + (a + 0.5) / GRID - cy;
+                        for (int b = 0; b < GRID; b++) {
+                            double px = x + (b + 0.5) / GRID - cx;
+                            // Into the object's frame: rotate by -angle, scale by 1/r.
+                            if (region.contains((px * cos + py * sin) / r, (py * cos - px * sin) / r)) {
+                                hits++;
+                            }
                         }
                     }
                 }

@@ -157,6 +157,23 @@ class ShapesTest {
         }
     }
 
+    /** The inner disc each class declares (pixels in it skip the point tests) lies inside its region; the unit disc holds it. */
+    @Test
+    void innerDiscIsInsideAndTheOutlineInsideTheUnitDisc() {
+        for (ShapeClass shape : ShapeClass.DEFAULT) {
+            for (int k = 0; k < 3600; k++) {
+                double angle = 2 * Math.PI * k / 3600;
+                for (double f : new double[] {0.25, 0.5, 0.9, 0.999999}) {
+                    double rho = shape.inner() * f;
+                    if (rho > 0) {
+                        assertTrue(shape.region().contains(rho * Math.cos(angle), rho * Math.sin(angle)), shape.name() + " at radius " + rho);
+                    }
+                }
+                assertFalse(shape.region().contains(1.000001 * Math.cos(angle), 1.000001 * Math.sin(angle)), shape.name() + " beyond the unit disc");
+            }
+        }
+    }
+
     @Test
     void classesAreBalancedInEveryAlignedBlock() {
         Shapes shapes = Shapes.of(9, Mark.NONE);
