@@ -43,15 +43,17 @@ public final class PointingGame {
 
     /** The share of positive energy inside the box; 0 for a map with no positive value. */
     public static double energy(Plane map, Box box) {
+        return energy(map, mask(box, map.H(), map.W()));
+    }
+
+    /** The share of positive energy on the object's mask (1 = object); 0 for a map with no positive value. */
+    public static double energy(Plane map, Plane objectMask) {
+        objectMask.requireSize(map.H(), map.W(), "the object mask");
         double inside = 0, all = 0;
-        for (int y = 0; y < map.H(); y++) {
-            for (int x = 0; x < map.W(); x++) {
-                double e = Math.max(map.at(y, x), 0);
-                all += e;
-                if (box.contains(x, y)) {
-                    inside += e;
-                }
-            }
+        for (int i = 0; i < map.v().length; i++) {
+            double e = Math.max(map.v()[i], 0);
+            all += e;
+            inside += objectMask.v()[i] > 0 ? e : 0;
         }
         return all > 0 ? inside / all : 0;
     }
