@@ -90,7 +90,7 @@ public record HtmlPage(String title, List<Block> blocks) {
             body{font-family:sans-serif;margin:1.5em auto;max-width:1400px;padding:0 1em;color:#222}
             h1{font-size:1.5em}h2{font-size:1.25em;border-bottom:1px solid #ccc}h3,h4{font-size:1.05em}
             table{border-collapse:collapse;margin:.5em 0}th,td{border:1px solid #ccc;padding:.25em .6em;text-align:left}
-            th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}
+            th{background:#f3f3f3}td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
             .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1em}
             figure{margin:0}img{max-width:100%;height:auto;display:block}figcaption{font-size:.9em;color:#444}
             pre{background:#f6f6f6;padding:.5em;overflow-x:auto}
