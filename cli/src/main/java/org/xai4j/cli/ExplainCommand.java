@@ -52,8 +52,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true, resourceBundle = "org.xai4j.cli.ExplainHelp",
         description = {"Explains a model's score for one class on a photo or .npy tensor. Writes DIR/<method>.npy "
                 + "(input-shaped methods: the raw 1xCxHxW attribution; CAM methods: the HxW upsampled map after the "
-                + "ReLU, unnormalised, and DIR/<method>.png (the map over the photo at the photo's own aspect ratio, "
-                + "with a title and a colour bar), DIR/<method>_raw.npy at the layer's h x w) and DIR/<method>.json "
+                + "ReLU, unnormalised, and DIR/<method>_raw.npy at the layer's h x w), DIR/<method>.png (the map over "
+                + "the photo at the photo's own aspect ratio, with a title and a colour bar) and DIR/<method>.json "
                 + "(class, score, parameters, milliseconds, picture settings, same_as when an earlier method gave the "
                 + "same map up to a positive factor). Then DIR/all.png (the input, the prediction and every distinct "
                 + "map in a grid at most 1600 pixels wide) and DIR/index.html (a self-contained page: the input, the "
