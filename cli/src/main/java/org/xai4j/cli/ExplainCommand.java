@@ -26,8 +26,11 @@ import org.xai4j.explain.Parameter;
 import org.xai4j.explain.Parameters;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
+import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Figure;
+import org.xai4j.explain.image.Normalization;
 import org.xai4j.explain.image.Overlay;
+import org.xai4j.explain.image.Planes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,8 +53,11 @@ import picocli.CommandLine.Spec;
         description = {"Explains a model's score for one class on a photo or .npy tensor. Writes DIR/<method>.npy "
                 + "(input-shaped methods: the raw 1xCxHxW attribution; CAM methods: the HxW upsampled map after the "
                 + "ReLU, unnormalised, and DIR/<method>_raw.npy at the layer's h x w), DIR/<method>.png (the map over "
-                + "the input) and DIR/<method>.json (class, score, parameters, milliseconds). --method all writes "
-                + "every method and DIR/all.png, all maps side by side."},
+                + "the photo at the photo's own aspect ratio, with a title and a colour bar) and DIR/<method>.json "
+                + "(class, score, parameters, milliseconds, picture settings, same_as when an earlier method gave the "
+                + "same map up to a positive factor). Then DIR/all.png (the input, the prediction and every distinct "
+                + "map in a grid at most 1600 pixels wide) and DIR/index.html (a self-contained page: the input, the "
+                + "prediction table, the parameters and every method's picture)."},
         footerHeading = "%nMethods (the options each one reads in brackets):%n", footer = "${bundle:methods}")
 final class ExplainCommand implements Callable<Integer> {
     static final String ALL = "all";
@@ -125,6 +131,31 @@ final class ExplainCommand implements Callable<Integer> {
                     + "Files are still written as float32.")
     boolean float64;
 
+    @Option(names = "--sign", paramLabel = "signed|abs|positive", defaultValue = "signed", converter = ExplainConverters.Sign.class,
+            description = {"What pictures of input-shaped maps show, one value per pixel. signed (default): the sign "
+                    + "kept (sum over channels, or the channel of largest magnitude where the method's own picture is "
+                    + "max_c |a_c|) in a diverging colour map centred at 0; abs: the method's own aggregation of "
+                    + "magnitudes (max_c |a_c| for gradients, |sum_c a_c| for gradient x input and IG); positive: the "
+                    + "signed value where above 0. CAM maps are never negative and are drawn as they are."})
+    Planes.Sign sign;
+
+    @Option(names = "--clip", paramLabel = "LOW,HIGH", converter = ExplainConverters.Clip.class,
+            description = {"Percentiles of each map that bound its colours; values outside take the end colours. "
+                    + "Default: 1,99 for input-shaped maps (a few extreme gradients would leave the rest pale), 0,100 "
+                    + "(minimum to maximum) for CAM maps. Signed maps use [-m, m], m the larger magnitude of the two "
+                    + "percentiles, so 0 stays in the middle."})
+    Normalization clip;
+
+    @Option(names = "--colormap", paramLabel = "NAME", converter = ExplainConverters.ColormapName.class,
+            description = {"Colour map of every picture: jet, turbo, viridis, inferno, gray (sequential) or rdbu_r, "
+                    + "coolwarm (diverging: negative blue, 0 in the middle, positive red). Default: jet for CAM maps "
+                    + "and --sign abs|positive, rdbu_r for signed maps."})
+    Colormap colormap;
+
+    @Option(names = "--alpha", paramLabel = "A", defaultValue = "0.5", converter = ExplainConverters.Alpha.class,
+            description = "Opacity of the map over the photo, from 0 (photo only) to 1 (map only); default: ${DEFAULT-VALUE}.")
+    double alpha;
+
     @Option(names = "--out", paramLabel = "DIR",
             description = "Where the files go (created if needed). Default: explanations/<input file name "
                     + "without extension> in the current directory.")
@@ -162,9 +193,11 @@ final class ExplainCommand implements Callable<Integer> {
         printHeader(o, head, what, layerName, dir);
 
         ExplainRecords records = new ExplainRecords(dir, common(graph, head, x, photo, what));
+        ExplainPictures.Style style = new ExplainPictures.Style(colormap, alpha, sign, clip);
         BufferedImage background = ExplainPictures.background(photo ? input.file() : null, x);
-        String title = what.label().equals("class " + what.c()) ? "input (class " + what.c() + ")" : "input: " + what.c() + " " + what.label();
-        List<Figure.Panel> panels = new ArrayList<>(List.of(new Figure.Panel(title, ExplainPictures.enlarged(background))));
+        String scoreName = head.preActivation(graph) ? "logit" : "score";
+        ExplainFigures figures = new ExplainFigures(background, style,
+                new ExplainFigures.Subject(what.c(), what.label(), scoreName, layerName), inputPanel(background, what));
         DoubleSupplier forwardAgain = () -> {
             long t = System.nanoTime();
             head.at(graph, x);
@@ -178,22 +211,64 @@ final class ExplainCommand implements Callable<Integer> {
                         .explain(batched == null ? graph : batched, x, Target.of(what.c()));
                 double ms = (System.nanoTime() - t0) / 1e6;
                 progress.finished(m);
-                BufferedImage picture = ExplainPictures.overlay(background, e.map(), m);
-                panels.add(new Figure.Panel(m.name(), picture));
-                progress.println(o, records.write(m, e, picture, parameters, ms));
+                ExplainFigures.Shown shown = figures.add(m, e, ms);
+                String line = records.write(m, e, shown.png(), parameters, ms, ExplainFigures.record(shown, style));
+                progress.println(o, line + (shown.sameAs() == null ? "" : "  same map as " + shown.sameAs().name()
+                        + (shown.scale() == 1 ? "" : String.format(Locale.ROOT, " x %.4g", shown.scale()))));
             }
         }
-        if (methods.size() > 1) {
-            Path figure = dir.resolve(ALL + ".png");
-            Overlay.writePng(Figure.sideBySide(panels), figure);
-            o.println();
-            o.println("figure: " + figure);
-        }
+        Path figure = dir.resolve(ALL + ".png");
+        Overlay.writePng(figures.grid(), figure);
+        Path page = dir.resolve("index.html");
+        ExplainPage.of("xai4j explain: " + input.file().getFileName(), background, input.describe(), what.top(),
+                explainedLine(head, what), settings(layerName, parameters, runs), figures.shown()).write(page);
+        o.println();
+        o.println("figure: " + figure);
+        o.println("page:   " + page);
         return 0;
     }
 
-    /** The class every method explains, its label, logit and probability. */
-    record Explained(int c, String label, double logit, double probability) {}
+    /** The class every method explains, its label, logit and probability, and the model's top classes. */
+    record Explained(int c, String label, double logit, double probability, List<Predictions.Entry> top) {}
+
+    /** The grid's first panel: what the model saw and what it said. */
+    private Figure.Panel inputPanel(BufferedImage background, Explained what) {
+        List<String> title = new ArrayList<>(List.of("input: " + input.file().getFileName()));
+        Predictions.Entry best = what.top().get(0);
+        title.add(String.format(Locale.ROOT, "predicted: %d %s, p %.3f", best.index(), best.label(), best.probability()));
+        if (best.index() != what.c()) {
+            title.add(String.format(Locale.ROOT, "explained: %d %s, p %.3f", what.c(), what.label(), what.probability()));
+        }
+        return new Figure.Panel(title, background, null, null);
+    }
+
+    private String explainedLine(Head head, Explained what) {
+        return String.format(Locale.ROOT, "Every map explains class %d (%s), %s: its logit %.4f at '%s', probability %.4f.%s",
+                what.c(), what.label(), target >= 0 ? "as asked" : "the predicted class",
+                what.logit(), head.logits(), what.probability(), head.note().isEmpty() ? "" : " Note: " + head.note() + ".");
+    }
+
+    /** What the page lists under Parameters: where things came from, then every option the methods read. */
+    private Map<String, Object> settings(String layerName, Parameters parameters, List<Method> runs) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("model", model.file());
+        s.put("input", input.describe());
+        s.put("precision", float64 ? "float64" : "float32");
+        s.put("layer", layerName);
+        for (Method m : runs) {
+            m.parametersOf(parameters).forEach((k, v) -> {
+                if (!k.equals("layer")) {
+                    s.putIfAbsent(k, v);
+                }
+            });
+        }
+        s.put("sign", sign.cliName());
+        s.put("clip", clip == null ? "default (1,99 input-shaped maps; 0,100 CAM maps)"
+                : clip.lowPercentile() + "," + clip.highPercentile());
+        s.put("colormap", colormap == null ? "default (jet; rdbu_r for signed maps)" : colormap.cliName());
+        s.put("alpha", alpha);
+        return s;
+    }
 
     private Explained explained(Head head, INDArray z) {
         double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
@@ -202,7 +277,9 @@ final class ExplainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--target " + c + " is out of range: '" + head.logits() + "' has "
                     + zs.length + " classes (0.." + (zs.length - 1) + ")");
         }
-        return new Explained(c, labels.forModel(model.file(), zs.length).name(c), zs[c], Target.softmax(zs)[c]);
+        org.xai4j.engine.io.Labels names = labels.forModel(model.file(), zs.length);
+        List<Predictions.Entry> top = Predictions.top(null, z.castTo(DataType.DOUBLE).reshape(1, zs.length), names, 5).get(0);
+        return new Explained(c, names.name(c), zs[c], Target.softmax(zs)[c], top);
     }
 
     /** The input as one row [1, C, H, W] of the model's only input. */

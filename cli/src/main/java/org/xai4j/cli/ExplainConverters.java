@@ -3,6 +3,9 @@ package org.xai4j.cli;
 import java.util.Locale;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Quadrature;
+import org.xai4j.explain.image.Colormap;
+import org.xai4j.explain.image.Normalization;
+import org.xai4j.explain.image.Planes;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -80,6 +83,66 @@ final class ExplainConverters {
                 // reported below
             }
             throw new TypeConversionException("expected a number >= 0, got '" + value + "'");
+        }
+    }
+
+    static final class ColormapName implements ITypeConverter<Colormap> {
+        @Override
+        public Colormap convert(String value) {
+            try {
+                return Colormap.named(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "' is not a colour map; accepted: " + Colormap.names());
+            }
+        }
+    }
+
+    static final class Sign implements ITypeConverter<Planes.Sign> {
+        @Override
+        public Planes.Sign convert(String value) {
+            for (Planes.Sign s : Planes.Sign.values()) {
+                if (s.cliName().equalsIgnoreCase(value.trim())) {
+                    return s;
+                }
+            }
+            throw new TypeConversionException("'" + value + "' is not a sign; accepted: signed, abs, positive");
+        }
+    }
+
+    /** An opacity from 0 (the photo only) to 1 (the map only). */
+    static final class Alpha implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double d = Double.parseDouble(value.trim());
+                if (d >= 0 && d <= 1) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("expected a number from 0 to 1, got '" + value + "'");
+        }
+    }
+
+    /** {@code LOW,HIGH}: two percentiles with 0 <= LOW < HIGH <= 100. */
+    static final class Clip implements ITypeConverter<Normalization> {
+        @Override
+        public Normalization convert(String value) {
+            String[] parts = value.split(",", -1);
+            if (parts.length == 2) {
+                try {
+                    double low = Double.parseDouble(parts[0].trim());
+                    double high = Double.parseDouble(parts[1].trim());
+                    if (0 <= low && low < high && high <= 100) {
+                        return Normalization.percentiles(low, high);
+                    }
+                } catch (NumberFormatException e) {
+                    // reported below
+                }
+            }
+            throw new TypeConversionException("expected two percentiles LOW,HIGH with 0 <= LOW < HIGH <= 100 (e.g. 1,99), got '"
+                    + value + "'");
         }
     }
 }

@@ -23,12 +23,14 @@ import org.xai4j.explain.image.Overlay;
  * input-shaped attribution, or the upsampled CAM map {@code H x W} with {@code <method>_raw.npy}
  * at the layer), {@code <method>.png} and {@code <method>.json}: what every record says
  * ({@code common}), then the method, its score, its parameters as the catalogue names them, the
- * time, and for integrated gradients the completeness gap.
+ * time, for integrated gradients the completeness gap, then what {@link ExplainFigures#record}
+ * says about the picture ({@code same_as} and {@code same_as_scale} when an earlier method gave the
+ * same map, and {@code picture}: colour map, sign, value range, alpha).
  */
 record ExplainRecords(Path dir, Map<String, Object> common) {
 
     /** Writes the files of one method and returns the line to print about them. */
-    String write(Method m, Explanation e, BufferedImage picture, Parameters parameters, double ms) {
+    String write(Method m, Explanation e, BufferedImage picture, Parameters parameters, double ms, Map<String, Object> pictureRecord) {
         String name = m.name();
         Map<String, Object> files = new LinkedHashMap<>();
         INDArray map = e.map();
@@ -63,6 +65,7 @@ record ExplainRecords(Path dir, Map<String, Object> common) {
             extra = String.format(Locale.ROOT, "  completeness gap %.2e (sum %.6g, score - score at baseline %.6g)",
                     ig.completenessGap()[0], sum, e.scores().valueOf(0) - ig.baselineScores()[0]);
         }
+        json.putAll(pictureRecord);
         json.put("files", files);
         Path record = dir.resolve(name + ".json");
         try {

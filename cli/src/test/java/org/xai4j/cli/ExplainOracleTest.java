@@ -139,7 +139,11 @@ class ExplainOracleTest {
         assertTrue(ig.get("milliseconds").asDouble() > 0);
 
         BufferedImage figure = ImageIO.read(all.resolve("all.png").toFile());
-        assertTrue(figure.getWidth() > 13 * 224, "13 panels of at least 224 pixels: " + figure.getWidth());
+        // A grid that fits one screen: 5 columns of 290-pixel cells, so the input and up to 12 maps take 3 rows.
+        assertTrue(figure.getWidth() <= ExplainFigures.GRID_WIDTH && figure.getHeight() > 2 * ExplainFigures.GRID_CELL,
+                "all.png: a grid at most " + ExplainFigures.GRID_WIDTH + " wide of at least 3 rows, got "
+                        + figure.getWidth() + "x" + figure.getHeight());
+        assertTrue(all.resolve("index.html").toFile().isFile(), "index.html beside all.png");
         List<String> missing = new ArrayList<>();
         for (Method m : Methods.ALL) {
             for (String suffix : m.output() == Method.Output.CAM ? List.of(".npy", "_raw.npy", ".png", ".json") : List.of(".npy", ".png", ".json")) {

@@ -10,39 +10,64 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.io.Resampling;
 
 /**
  * Pictures of maps: a heat map alone, a heat map blended over the input photo, the input tensor
  * itself as a photo, and PNG output.
  * <pre>
- *   pixel = (1 - alpha) * photo + alpha * colormap(normalize(map))
+ *   pixel = (1 - alpha) * photo + alpha * colormap(range.t(map))
  * </pre>
- * Maps are {@code [H, W]} or a single row {@code [1, H, W]}; the photo is drawn scaled to W x H.
+ * Maps are {@code [H, W]} or a single row {@code [1, H, W]}. {@link #onPhoto} keeps the photo as it
+ * is and resizes the map to it (bilinear, half-pixel centres, as the photo was resized for the
+ * model), so a model that read a 640x427 photo squashed to 224x224 is explained on the 640x427
+ * photo, not on the squashed one; {@link #over} draws the photo scaled to the map's W x H.
  */
 public final class Overlay {
     private Overlay() {}
 
     /** The map in colour. */
     public static BufferedImage heatmap(INDArray map, Colormap colormap, Normalization normalization) {
+        return heatmap(map, colormap, normalization.range(map.castTo(DataType.DOUBLE).dup('c').data().asDouble()));
+    }
+
+    /** The map in colour, values placed by {@code range} (the one its colour bar shows). */
+    public static BufferedImage heatmap(INDArray map, Colormap colormap, Normalization.Range range) {
         int[] hw = size(map);
-        double[] t = normalization.apply(map.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+        double[] v = map.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         BufferedImage out = new BufferedImage(hw[1], hw[0], BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < hw[0]; i++) {
             for (int j = 0; j < hw[1]; j++) {
-                out.setRGB(j, i, colormap.rgb(t[i * hw[1] + j]));
+                out.setRGB(j, i, colormap.rgb(range.t(v[i * hw[1] + j])));
             }
         }
         return out;
     }
 
+    /**
+     * The map resized to the photo's own width and height and drawn over it with opacity
+     * {@code alpha} in [0, 1]: the picture is the photo's size, whatever the map's.
+     */
+    public static BufferedImage onPhoto(BufferedImage photo, INDArray map, Colormap colormap, double alpha,
+                                        Normalization.Range range) {
+        int[] hw = size(map);
+        INDArray plane = map.reshape(hw[0], hw[1]);
+        INDArray resized = hw[0] == photo.getHeight() && hw[1] == photo.getWidth()
+                ? plane : Resampling.bilinear(plane.castTo(DataType.DOUBLE), photo.getHeight(), photo.getWidth());
+        return blend(photo, heatmap(resized, colormap, range), alpha);
+    }
+
     /** The map in colour over the photo, with opacity {@code alpha} in [0, 1]. */
     public static BufferedImage over(BufferedImage photo, INDArray map, Colormap colormap, double alpha,
                                      Normalization normalization) {
+        BufferedImage heat = heatmap(map, colormap, normalization);
+        return blend(scaled(photo, heat.getWidth(), heat.getHeight()), heat, alpha);
+    }
+
+    private static BufferedImage blend(BufferedImage base, BufferedImage heat, double alpha) {
         if (!(0 <= alpha && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
-        BufferedImage heat = heatmap(map, colormap, normalization);
-        BufferedImage base = scaled(photo, heat.getWidth(), heat.getHeight());
         BufferedImage out = new BufferedImage(heat.getWidth(), heat.getHeight(), BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < out.getHeight(); i++) {
             for (int j = 0; j < out.getWidth(); j++) {
