@@ -37,9 +37,10 @@ record Augmentation(double angle, double dy, double dx) {
 
     /**
      * For output pixel (i, j) of an H x W image: the source indices {@code index[0..3]} (-1 for a
-     * tap outside the image, which reads 0) and weights {@code weight[0..3]}.
+     * tap outside the image, which reads 0) and weights {@code weight[0..3]}. Returns whether
+     * every tap of nonzero weight lies inside the image.
      */
-    void taps(int i, int j, int H, int W, int[] index, double[] weight) {
+    boolean taps(int i, int j, int H, int W, int[] index, double[] weight) {
         double cy = (H - 1) / 2.0;
         double cx = (W - 1) / 2.0;
         double u = j - cx - dx;
@@ -52,14 +53,17 @@ record Augmentation(double angle, double dy, double dx) {
         int y0 = (int) Math.floor(sy);
         double fx = sx - x0;
         double fy = sy - y0;
+        boolean all = true;
         for (int t = 0; t < 4; t++) {
             int y = y0 + (t >> 1);
             int x = x0 + (t & 1);
             double w = ((t >> 1) == 1 ? fy : 1 - fy) * ((t & 1) == 1 ? fx : 1 - fx);
-            boolean inside = y >= 0 && y < H && x >= 0 && x < W && w != 0;
-            index[t] = inside ? y * W + x : -1;
+            boolean inside = y >= 0 && y < H && x >= 0 && x < W;
+            all &= inside || w == 0;
+            index[t] = inside && w != 0 ? y * W + x : -1;
             weight[t] = inside ? w : 0;
         }
+        return all;
     }
 
     /** This augmentation of every H x W plane of {@code planes} (planes one after another). */

@@ -34,6 +34,9 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
     /** Points of the first rule when refining to a requested gap. */
     public static final int FIRST_STEPS = 4;
 
+    /** The cap front ends use with a gap when no number of steps is given: 1024 forward and backward passes. */
+    public static final int GAP_CAP = 1024;
+
     /**
      * The attribution, the gap per row, the score at the baseline per row, and the gradient
      * evaluations used per row ({@code steps}, or fewer when refining to a gap).
@@ -149,7 +152,7 @@ public final class IntegratedGradients implements Explainer<IntegratedGradients.
 
     /** {@code sum(mean gradient * (x - b)) - (Score(x) - Score(b))}, in double. */
     private static double completeness(INDArray sum, INDArray diff, double change) {
-        INDArray ig = sum.castTo(DataType.DOUBLE).muli(diff.castTo(DataType.DOUBLE));
+        INDArray ig = sum.castTo(DataType.DOUBLE).mul(diff.castTo(DataType.DOUBLE));
         double g = ig.sumNumber().doubleValue() - change;
         NdArrays.close(ig);
         return g;

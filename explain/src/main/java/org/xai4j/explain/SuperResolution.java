@@ -14,7 +14,11 @@ import java.util.List;
  * </pre>
  * with {@code A_l} the augmentation ({@link Augmentation}) and {@code D} the area average onto the
  * h x w grid (each low-resolution cell the mean of the pixels it covers, with fractional weights
- * when H is not a multiple of h). Solved by subgradient descent from {@code h = 0}, as the paper:
+ * when H is not a multiple of h). One change to the sum over cells: a cell of an augmented copy
+ * that covers some of the zeros brought in from outside the image is left out. The network saw
+ * the fill there, not the photo, and its map over the fill need not be 0 as the model says; kept
+ * in, such cells can only be explained by the image's edge pixels, and on MobileNetV2 they put
+ * the map's peak on the top row. Solved by subgradient descent from {@code h = 0}, as the paper:
  * <pre>
  *   G_k     = sum_l (D A_l)^T (D A_l h_k - g_l) + mu h_k + lambda s_k,   s_k in dTV_l1(h_k) (sign(0) = 0)
  *   h_k+1   = h_k - step / sqrt(k + 1) * G_k
@@ -28,8 +32,11 @@ import java.util.List;
 final class SuperResolution {
     private SuperResolution() {}
 
-    /** D A_l as compressed rows: row r's entries are {@code col[start[r]..start[r+1]]}, {@code val[...]}. */
-    record Operator(int[] start, int[] col, double[] val) {
+    /**
+     * D A_l as compressed rows: row r's entries are {@code col[start[r]..start[r+1]]}, {@code val[...]};
+     * {@code seen[r]}: whether every pixel of cell r comes from inside the image.
+     */
+    record Operator(int[] start, int[] col, double[] val, boolean[] seen) {
 
         double[] times(double[] u) {
             double[] y = new double[start.length - 1];
@@ -78,6 +85,7 @@ final class SuperResolution {
         boolean[] touched = new boolean[H * W];
         int[] list = new int[H * W];
         int[] start = new int[h * w + 1];
+        boolean[] seen = new boolean[h * w];
         int[] col = new int[64];
         double[] val = new double[64];
         int nnz = 0;
@@ -86,6 +94,7 @@ final class SuperResolution {
         for (int a = 0; a < h; a++) {
             for (int b = 0; b < w; b++) {
                 int count = 0;
+                boolean inside = true;
                 for (int i = 0; i < H; i++) {
                     if (Ry[a][i] == 0) {
                         continue;
@@ -95,7 +104,7 @@ final class SuperResolution {
                             continue;
                         }
                         double cell = Ry[a][i] * Rx[b][j];
-                        A.taps(i, j, H, W, index, weight);
+                        inside &= A.taps(i, j, H, W, index, weight);
                         for (int t = 0; t < 4; t++) {
                             if (index[t] >= 0) {
                                 if (!touched[index[t]]) {
@@ -120,9 +129,10 @@ final class SuperResolution {
                     touched[list[e]] = false;
                 }
                 start[a * w + b + 1] = nnz;
+                seen[a * w + b] = inside;
             }
         }
-        return new Operator(start, Arrays.copyOf(col, nnz), Arrays.copyOf(val, nnz));
+        return new Operator(start, Arrays.copyOf(col, nnz), Arrays.copyOf(val, nnz), seen);
     }
 
     /** The automatic step: the inverse of a bound on the data term's curvature. */
@@ -142,7 +152,7 @@ final class SuperResolution {
             for (int l = 0; l < M.size(); l++) {
                 double[] r = M.get(l).times(h);
                 for (int c = 0; c < r.length; c++) {
-                    r[c] -= g[l][c];
+                    r[c] = M.get(l).seen()[c] ? r[c] - g[l][c] : 0;
                     objective += 0.5 * r[c] * r[c];
                 }
                 M.get(l).addTransposeTimes(r, G);
