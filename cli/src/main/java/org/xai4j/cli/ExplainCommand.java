@@ -17,9 +17,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.MemoryBudget;
+import org.xai4j.explain.AugmentedGradCam;
 import org.xai4j.explain.BackwardRules;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Head;
+import org.xai4j.explain.IntegratedGradients;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
@@ -125,6 +127,40 @@ final class ExplainCommand implements Callable<Integer> {
                     + "ordinary gradient, as Captum does. Default: ReLU and ReLU6.")
     boolean reluOnly;
 
+    // Integrated gradients to a requested accuracy, and Augmented Grad-CAM (issue 13).
+    @Option(names = "--gap", paramLabel = "F", defaultValue = "0", converter = ExplainConverters.NonNegative.class,
+            description = "${bundle:users.gap}: refine the rule (reusing every point) until the completeness gap is at most F "
+                    + "times |score(x) - score(baseline)|, e.g. 0.01; --steps is then the cap (default "
+                    + IntegratedGradients.GAP_CAP + "), and reaching it is a warning. Default: 0, exactly --steps.")
+    double gap;
+
+    @Option(names = "--augmentations", paramLabel = "L", defaultValue = "" + AugmentedGradCam.AUGMENTATIONS,
+            converter = ExplainConverters.Count.class,
+            description = "${bundle:users.augmentations}: rotated and shifted copies of the input (default: ${DEFAULT-VALUE}; "
+                    + "at most ${bundle:limit.augmentations}).")
+    long augmentations;
+
+    @Option(names = "--lambda", paramLabel = "W", defaultValue = "" + AugmentedGradCam.LAMBDA,
+            converter = ExplainConverters.NonNegative.class,
+            description = "${bundle:users.lambda}: weight of the total variation of the high-resolution map (default: "
+                    + "${DEFAULT-VALUE}, for maps scaled to a largest value of 1).")
+    double lambda;
+
+    @Option(names = "--mu", paramLabel = "W", defaultValue = "" + AugmentedGradCam.MU, converter = ExplainConverters.NonNegative.class,
+            description = "${bundle:users.mu}: weight of the squared norm of the high-resolution map (default: ${DEFAULT-VALUE}).")
+    double mu;
+
+    @Option(names = "--iterations", paramLabel = "N", defaultValue = "" + AugmentedGradCam.ITERATIONS,
+            converter = ExplainConverters.Count.class,
+            description = "${bundle:users.iterations}: subgradient descent iterations (default: ${DEFAULT-VALUE}; at most "
+                    + "${bundle:limit.iterations}).")
+    long iterations;
+
+    @Option(names = "--step", paramLabel = "S", defaultValue = "0", converter = ExplainConverters.NonNegative.class,
+            description = "${bundle:users.step}: subgradient descent step, divided by sqrt(k + 1) at iteration k. Default: 0, "
+                    + "1 / (L h w / (H W) + mu), the inverse of the data term's curvature bound.")
+    double step;
+
     @Option(names = "--float64",
             description = "Compute in float64 (slower), with the file's float32 weights used exactly (ONNX batch norms "
                     + "are kept, not folded): float32 rounding can flip a ReLU kink and switch a whole gradient path. "
@@ -204,7 +240,7 @@ final class ExplainCommand implements Callable<Integer> {
             return (System.nanoTime() - t) / 1e6;
         };
         try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, runs,
-                parameters, forwardMs, forwardAgain)) {
+                graph, x.shape(), parameters, forwardMs, forwardAgain)) {
             for (Method m : runs) {
                 long t0 = System.nanoTime();
                 Explanation e = m.explainer(parameters.withProgress(progress))
@@ -215,6 +251,12 @@ final class ExplainCommand implements Callable<Integer> {
                 String line = records.write(m, e, shown.png(), parameters, ms, ExplainFigures.record(shown, style));
                 progress.println(o, line + (shown.sameAs() == null ? "" : "  same map as " + shown.sameAs().name()
                         + (shown.scale() == 1 ? "" : String.format(Locale.ROOT, " x %.4g", shown.scale()))));
+                if (e instanceof IntegratedGradients.Result ig && parameters.gap() > 0 && !ig.reached(0, parameters.gap())) {
+                    progress.println(spec.commandLine().getErr(), String.format(Locale.ROOT, "xai4j: warning: %s: the completeness gap "
+                            + "is still %.3g of |score(x) - score(baseline)| after %d steps (the cap, --steps), above --gap %s",
+                            m.name(), Math.abs(ig.completenessGap()[0] / (ig.scores().valueOf(0) - ig.baselineScores()[0])),
+                            ig.steps()[0], gap));
+                }
             }
         }
         Path figure = dir.resolve(ALL + ".png");
@@ -304,10 +346,15 @@ final class ExplainCommand implements Callable<Integer> {
     private Parameters parameters(List<Method> methods, String layerName, INDArray x, boolean photo, boolean batches) {
         IgBaseline base = takes(methods, Parameter.BASELINE)
                 ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
-        return Parameters.DEFAULT.withLayer(layerName).withSteps((int) steps).withRule(rule)
+        // With --gap, --steps is the cap; left at its default, a roomier one.
+        boolean stepsGiven = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--steps");
+        int cap = gap > 0 && !stepsGiven ? IntegratedGradients.GAP_CAP : (int) steps;
+        return Parameters.DEFAULT.withLayer(layerName).withSteps(cap).withRule(rule)
                 .withBaseline(base.baseline(), base.name()).withSamples((int) samples).withSigma(sigma).withSeed(seed)
                 .withBatchSize(batches ? (int) batchSize : 1)
-                .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6);
+                .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6)
+                .withGap(gap).withAugmentations((int) augmentations).withLambda(lambda).withMu(mu)
+                .withIterations((int) iterations).withStep(step);
     }
 
     private void printHeader(PrintWriter o, Head head, Explained what, String layerName, Path dir) {
@@ -327,8 +374,10 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** Absurd counts are a bad command line (exit 2), refused before the model is even read. */
     private void checkLimits() {
-        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples, Parameter.BATCH_SIZE, batchSize);
-        for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE)) {
+        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples, Parameter.BATCH_SIZE, batchSize,
+                Parameter.AUGMENTATIONS, augmentations, Parameter.ITERATIONS, iterations);
+        for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE, Parameter.AUGMENTATIONS,
+                Parameter.ITERATIONS)) {
             try {
                 p.check(counts.get(p));
             } catch (IllegalArgumentException e) {

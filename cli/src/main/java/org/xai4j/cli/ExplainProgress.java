@@ -8,13 +8,14 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.xai4j.engine.Graph;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Parameters;
 import org.xai4j.explain.Progress;
 
 /**
  * What {@code explain} shows on stderr while long work runs. The work is counted in rows sent
- * through the network ({@link Method#rowsFor}: IG's steps, SmoothGrad's samples, one per plain
+ * through the network ({@link Method#rowsFor}: IG's steps, SmoothGrad's samples, Score-CAM's channels, one per plain
  * method), its time estimated from a forward pass (a backward costs about two forwards, so a row
  * about three; rows in batches cost less, so this errs long). The first pass also compiles the
  * model's plans, so when it alone predicts long work a second one is timed. Work estimated at over
@@ -29,12 +30,16 @@ final class ExplainProgress implements Progress, AutoCloseable {
     private final ProgressBar bar;
     private final PrintWriter err;
     private final Parameters parameters;
+    private final Graph graph;
+    private final long[] input;
     private long finished;
     private long current;
 
-    private ExplainProgress(ProgressBar bar, PrintWriter err, Parameters parameters) {
+    private ExplainProgress(ProgressBar bar, PrintWriter err, Graph graph, long[] input, Parameters parameters) {
         this.bar = bar;
         this.err = err;
+        this.graph = graph;
+        this.input = input;
         this.parameters = parameters;
     }
 
@@ -43,27 +48,27 @@ final class ExplainProgress implements Progress, AutoCloseable {
      * @param forwardMs times another forward pass, asked for only when the first predicts long work
      * @param terminal whether {@code err} is a terminal (a bar in a log file is a mess of carriage returns)
      */
-    static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Parameters p, double firstMs,
-                                 DoubleSupplier forwardMs) {
-        long rows = methods.stream().mapToLong(m -> m.rowsFor(p)).sum();
+    static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Graph graph, long[] input, Parameters p,
+                                 double firstMs, DoubleSupplier forwardMs) {
+        long rows = methods.stream().mapToLong(m -> m.rowsFor(graph, input, p)).sum();
         double seconds = rows * ROW_IN_FORWARDS * firstMs / 1000;
         if (seconds <= SHOW_AFTER_SECONDS) {
-            return new ExplainProgress(null, err, p);
+            return new ExplainProgress(null, err, graph, input, p);
         }
         double ms = Math.min(firstMs, forwardMs.getAsDouble());
         seconds = rows * ROW_IN_FORWARDS * ms / 1000;
         if (seconds <= SHOW_AFTER_SECONDS) {
-            return new ExplainProgress(null, err, p);
+            return new ExplainProgress(null, err, graph, input, p);
         }
         err.println(String.format(Locale.ROOT, "xai4j: about %s: %d passes of one input (forward and backward), "
                 + "estimated from a forward pass (%.0f ms)", duration(seconds), rows, ms));
         err.flush();
         if (!terminal) {
-            return new ExplainProgress(null, err, p);
+            return new ExplainProgress(null, err, graph, input, p);
         }
         ProgressBar bar = new ProgressBarBuilder().setTaskName("explain").setInitialMax(rows).setStyle(ProgressBarStyle.ASCII)
                 .setUnit(" passes", 1).setUpdateIntervalMillis(500).setConsumer(new Line(err)).build();
-        return new ExplainProgress(bar, err, p);
+        return new ExplainProgress(bar, err, graph, input, p);
     }
 
     @Override
@@ -76,7 +81,7 @@ final class ExplainProgress implements Progress, AutoCloseable {
 
     /** {@code m} has ended: its rows are done whether or not it reported them. */
     void finished(Method m) {
-        finished += m.rowsFor(parameters);
+        finished += m.rowsFor(graph, input, parameters);
         current = 0;
         if (bar != null) {
             bar.stepTo(finished);

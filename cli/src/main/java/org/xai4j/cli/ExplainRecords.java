@@ -62,8 +62,13 @@ record ExplainRecords(Path dir, Map<String, Object> common) {
             json.put("completeness_gap", ig.completenessGap()[0]);
             json.put("attribution_sum", sum);
             json.put("score_at_baseline", ig.baselineScores()[0]);
-            extra = String.format(Locale.ROOT, "  completeness gap %.2e (sum %.6g, score - score at baseline %.6g)",
-                    ig.completenessGap()[0], sum, e.scores().valueOf(0) - ig.baselineScores()[0]);
+            json.put("steps_used", ig.steps()[0]);
+            if (parameters.gap() > 0) {
+                json.put("gap_reached", ig.reached(0, parameters.gap()));
+            }
+            extra = String.format(Locale.ROOT, "  completeness gap %.2e (sum %.6g, score - score at baseline %.6g)%s",
+                    ig.completenessGap()[0], sum, e.scores().valueOf(0) - ig.baselineScores()[0],
+                    parameters.gap() > 0 ? ", " + ig.steps()[0] + " steps" : "");
         }
         json.putAll(pictureRecord);
         json.put("files", files);

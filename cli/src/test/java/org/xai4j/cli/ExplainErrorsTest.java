@@ -180,7 +180,9 @@ class ExplainErrorsTest {
         }
         assertTrue(text.contains("--steps=N ig: gradient evaluations"), help.out());
         assertTrue(text.contains("at most 100000"), help.out());
-        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++: inputs per forward pass"), help.out());
+        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++, scorecam, ablationcam, augmented-gradcam: inputs "
+                + "per forward pass"), help.out());
+        assertTrue(text.contains("--gap=F ig: refine the rule"), help.out());
         assertTrue(text.contains("[--layer --samples --sigma --seed --batch-size]"), "smooth-gradcam++'s options");
         assertTrue(Cli.run("--help").out().contains("explain"));
     }

@@ -18,7 +18,7 @@ class ExplainProgressTest {
     @Test
     void quickWorkShowsNothing() {
         StringWriter err = new StringWriter();
-        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(err), true, Methods.ALL, P, 1, () -> 1)) {
+        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(err), true, Methods.ALL, null, null, P, 1, () -> 1)) {
             p.advance(5);
         }
         assertEquals("", err.toString());
@@ -29,14 +29,14 @@ class ExplainProgressTest {
         List<Method> methods = List.of(Methods.named("ig"), Methods.named("gradcam"));
         // 42 + 1 rows of 3 forwards of 100 ms: 13 s (the first pass took 900 ms: compiling).
         StringWriter log = new StringWriter();
-        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(log), false, methods, P, 900, () -> 100)) {
+        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(log), false, methods, null, null, P, 900, () -> 100)) {
             p.advance(42);
         }
         assertEquals("xai4j: about 13 s: 43 passes of one input (forward and backward), estimated from a forward pass "
                 + "(100 ms)", log.toString().strip(), "one line, no bar, when stderr is not a terminal");
 
         StringWriter terminal = new StringWriter();
-        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(terminal), true, methods, P, 900, () -> 100)) {
+        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(terminal), true, methods, null, null, P, 900, () -> 100)) {
             p.advance(2);
             p.advance(40);
             p.finished(methods.get(0));
@@ -52,7 +52,7 @@ class ExplainProgressTest {
     @Test
     void aSlowFirstPassIsTimedAgain() {
         StringWriter err = new StringWriter();
-        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(err), true, List.of(Methods.named("ig")), P, 900, () -> 10)) {
+        try (ExplainProgress p = ExplainProgress.start(new PrintWriter(err), true, List.of(Methods.named("ig")), null, null, P, 900, () -> 10)) {
             p.advance(42);
         }
         assertEquals("", err.toString());

@@ -80,6 +80,51 @@ public final class ChannelWeights {
         return NdArrays.create(w, new long[] {n, k}, A.dataType());
     }
 
+    /**
+     * XGrad-CAM (Fu et al. 2020, eq. 11): the gradient averaged with the activation as weights,
+     * {@code alpha_k = sum_ij (A_kij / sum_ab A_kab) g_kij}. A channel whose activations sum to 0
+     * gets 0: when it is all zeros (the usual case after a ReLU) its term alpha_k A_k is 0 for
+     * any alpha_k, which is the limit the formula tends to.
+     */
+    public static INDArray xGradCam(INDArray A, INDArray g) {
+        int hw = (int) (A.size(2) * A.size(3));
+        double[] a = NdArrays.doubles(A);
+        double[] d1 = NdArrays.doubles(g);
+        double[] w = new double[(int) (A.size(0) * A.size(1))];
+        for (int c = 0; c < w.length; c++) {
+            double sumA = 0;
+            double sumAg = 0;
+            for (int i = c * hw; i < (c + 1) * hw; i++) {
+                sumA += a[i];
+                sumAg += a[i] * d1[i];
+            }
+            w[c] = sumA == 0 ? 0 : sumAg / sumA;
+        }
+        return NdArrays.create(w, new long[] {A.size(0), A.size(1)}, A.dataType());
+    }
+
+    /**
+     * {@code sum_k G_kij A_kij}, shape {@code [N, h, w]}: a weight per channel and position
+     * (HiResCAM's gradient, LayerCAM's positive gradient) instead of one per channel.
+     */
+    public static INDArray positionWeightedSum(INDArray A, INDArray G) {
+        int n = (int) A.size(0);
+        int k = (int) A.size(1);
+        int hw = (int) (A.size(2) * A.size(3));
+        double[] a = NdArrays.doubles(A);
+        double[] w = NdArrays.doubles(G);
+        double[] cam = new double[n * hw];
+        for (int b = 0; b < n; b++) {
+            for (int c = 0; c < k; c++) {
+                int off = (b * k + c) * hw;
+                for (int i = 0; i < hw; i++) {
+                    cam[b * hw + i] += w[off + i] * a[off + i];
+                }
+            }
+        }
+        return NdArrays.create(cam, new long[] {n, A.size(2), A.size(3)}, A.dataType());
+    }
+
     /** {@code sum_k w_k A_k}, shape {@code [N, h, w]}; no ReLU (CAM keeps the sign). */
     public static INDArray weightedSum(INDArray A, INDArray weights) {
         int n = (int) A.size(0);

@@ -22,7 +22,7 @@ import org.xai4j.engine.Graph;
  */
 public record Method(String name, String title, String api, String summary, String paper, String cost, Output output,
                      Maps.Aggregation display, List<Parameter> parameters, Map<String, String> fixed,
-                     ToLongFunction<Parameters> rows, Check check, Function<Parameters, Explainer<?>> build) {
+                     Rows rows, Check check, Function<Parameters, Explainer<?>> build) {
 
     /** The shape of the map: like the input {@code [N, C, H, W]}, or a CAM map {@code [N, H, W]} (with {@code raw} at the layer). */
     public enum Output { INPUT, CAM }
@@ -33,6 +33,16 @@ public record Method(String name, String title, String api, String summary, Stri
         Check NONE = (graph, head, p) -> {};
 
         void check(Graph graph, Head head, Parameters p);
+    }
+
+    /**
+     * The rows a method sends through the network for one input row of shape {@code input}
+     * ({@code [1, C, H, W]}), for estimates and {@link Progress}; {@code graph} and {@code input}
+     * may be null when unknown, and the count is then a lower bound.
+     */
+    @FunctionalInterface
+    public interface Rows {
+        long of(Graph graph, long[] input, Parameters p);
     }
 
     public Method {
@@ -52,17 +62,24 @@ public record Method(String name, String title, String api, String summary, Stri
     /** An input-shaped method: one row through the network, no check. */
     public static Method inputShaped(String name, String title, String api, String summary, String paper, String cost,
                                      Maps.Aggregation display, List<Parameter> parameters, Function<Parameters, Explainer<?>> build) {
-        return new Method(name, title, api, summary, paper, cost, Output.INPUT, display, parameters, Map.of(), p -> 1, Check.NONE, build);
+        return new Method(name, title, api, summary, paper, cost, Output.INPUT, display, parameters, Map.of(), (g, x, p) -> 1,
+                Check.NONE, build);
     }
 
     /** A CAM method: one row through the network, no check beyond the layer's. */
     public static Method cam(String name, String title, String api, String summary, String paper, String cost,
                              List<Parameter> parameters, Function<Parameters, Explainer<?>> build) {
-        return new Method(name, title, api, summary, paper, cost, Output.CAM, null, parameters, Map.of(), p -> 1, Check.NONE, build);
+        return new Method(name, title, api, summary, paper, cost, Output.CAM, null, parameters, Map.of(), (g, x, p) -> 1,
+                Check.NONE, build);
     }
 
     /** The rows sent through the network for one input row, for estimates and {@link Progress}. */
     public Method withRows(ToLongFunction<Parameters> v) {
+        return withRows((g, x, p) -> v.applyAsLong(p));
+    }
+
+    /** As {@link #withRows(ToLongFunction)}, for counts that depend on the graph (Score-CAM's channels). */
+    public Method withRows(Rows v) {
         return new Method(name, title, api, summary, paper, cost, output, display, parameters, fixed, v, check, build);
     }
 
@@ -94,7 +111,13 @@ public record Method(String name, String title, String api, String summary, Stri
         return m;
     }
 
+    /** The rows without knowing the graph: exact for most methods, a lower bound for those that depend on it. */
     public long rowsFor(Parameters p) {
-        return rows.applyAsLong(p);
+        return rows.of(null, null, p);
+    }
+
+    /** The rows for one input row of shape {@code input} through {@code graph}. */
+    public long rowsFor(Graph graph, long[] input, Parameters p) {
+        return rows.of(graph, input, p);
     }
 }

@@ -1,18 +1,26 @@
 package org.xai4j.explain;
 
+import static org.xai4j.explain.Parameter.AUGMENTATIONS;
 import static org.xai4j.explain.Parameter.BASELINE;
 import static org.xai4j.explain.Parameter.BATCH_SIZE;
+import static org.xai4j.explain.Parameter.GAP;
+import static org.xai4j.explain.Parameter.ITERATIONS;
+import static org.xai4j.explain.Parameter.LAMBDA;
 import static org.xai4j.explain.Parameter.LAYER;
+import static org.xai4j.explain.Parameter.MU;
 import static org.xai4j.explain.Parameter.RECTIFIERS;
 import static org.xai4j.explain.Parameter.RULE;
 import static org.xai4j.explain.Parameter.SAMPLES;
 import static org.xai4j.explain.Parameter.SEED;
 import static org.xai4j.explain.Parameter.SIGMA;
+import static org.xai4j.explain.Parameter.STEP;
 import static org.xai4j.explain.Parameter.STEPS;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.stream.Collectors;
+import org.xai4j.engine.Graph;
 
 /**
  * The method catalogue: every explanation method once, in the order the command line runs them
@@ -36,8 +44,8 @@ public final class Methods {
             Method.inputShaped("ig", "Integrated gradients", "IntegratedGradients",
                     "gradient averaged on the path from a baseline, times x - b; sums to f(x) - f(b) (gap reported)",
                     "Sundararajan et al., ICML 2017", "2 F + steps x (F + B)", Maps.Aggregation.ABS_SUM,
-                    List.of(STEPS, RULE, BASELINE, BATCH_SIZE),
-                    p -> new IntegratedGradients(p.baseline(), p.steps(), p.rule(), p.batchSize(), p.progress()))
+                    List.of(STEPS, RULE, BASELINE, BATCH_SIZE, GAP),
+                    p -> new IntegratedGradients(p.baseline(), p.steps(), p.rule(), p.batchSize(), p.gap(), p.progress()))
                     .withRows(p -> 2L + p.steps()),
             Method.inputShaped("smoothgrad", "SmoothGrad", "SmoothGrad(Saliency)",
                     "the saliency map averaged over noisy copies (SmoothGrad wraps any explainer)",
@@ -78,7 +86,56 @@ public final class Methods {
                     "Grad-CAM++ from gradient powers averaged over noisy copies",
                     "Omeiza et al., 2019", "F + samples x (F + B_L)", List.of(LAYER, SAMPLES, SIGMA, SEED, BATCH_SIZE),
                     p -> new SmoothGradCamPlusPlus(p.layer(), p.samples(), p.sigma(), p.seed(), p.batchSize(), p.progress()))
-                    .withRows(p -> 1L + p.samples()));
+                    .withRows(p -> 1L + p.samples()),
+            // The rest of the CAM family and Augmented Grad-CAM (issue 13).
+            Method.cam("scorecam", "Score-CAM", "ScoreCam",
+                    "feature maps weighted by the class probability of the input masked by each (upsampled, scaled to [0, 1]), "
+                            + "minus that of the zero input",
+                    "Wang et al., CVPR workshops 2020", "(K + 2) F", List.of(LAYER, BATCH_SIZE),
+                    p -> new ScoreCam(p.layer(), p.batchSize(), p.progress()))
+                    .withRows((graph, x, p) -> 2L + channels(graph, x, p)),
+            Method.cam("ablationcam", "Ablation-CAM", "AblationCam",
+                    "feature maps weighted by the fraction of the score lost when each is set to zero",
+                    "Desai and Ramaswamy, WACV 2020", "F + K F_L", List.of(LAYER, BATCH_SIZE),
+                    p -> new AblationCam(p.layer(), p.batchSize(), p.progress()))
+                    .withRows((graph, x, p) -> 1L + channels(graph, x, p)),
+            Method.cam("layercam", "LayerCAM", "LayerCam",
+                    "each position of each feature map weighted by its positive gradient",
+                    "Jiang et al., IEEE TIP 2021", "F + B_L", List.of(LAYER),
+                    p -> new LayerCam(p.layer())),
+            Method.cam("xgradcam", "XGrad-CAM", "XGradCam",
+                    "feature maps weighted by their gradient averaged with the activations as weights",
+                    "Fu et al., BMVC 2020", "F + B_L", List.of(LAYER),
+                    p -> new XGradCam(p.layer())),
+            Method.cam("hirescam", "HiResCAM", "HiResCam",
+                    "gradient times activation at each position, summed over channels",
+                    "Draelos and Carin, 2020", "F + B_L", List.of(LAYER),
+                    p -> new HiResCam(p.layer())),
+            Method.cam("eigencam", "Eigen-CAM", "EigenCam",
+                    "feature maps projected on their first principal component; no gradient, the same for every class",
+                    "Muhammad and Yeasin, IJCNN 2020", "F", List.of(LAYER),
+                    p -> new EigenCam(p.layer())),
+            Method.cam("augmented-gradcam", "Augmented Grad-CAM", "AugmentedGradCam",
+                    "high-resolution map fitted to the Grad-CAMs of rotated and shifted copies, total variation regularised",
+                    "Morbidelli et al., ICASSP 2020", "F + augmentations x (F + B_L)",
+                    List.of(LAYER, SEED, BATCH_SIZE, AUGMENTATIONS, LAMBDA, MU, ITERATIONS, STEP),
+                    p -> new AugmentedGradCam(p.layer(), p.augmentations(), p.lambda(), p.mu(), p.iterations(), p.step(), p.seed(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.augmentations()));
+
+    /** The channels K at the method's layer for one input row of shape {@code x}; 0 when that cannot be known. */
+    private static long channels(Graph graph, long[] x, Parameters p) {
+        if (graph == null || x == null) {
+            return 0;
+        }
+        try {
+            String layer = Head.of(graph).featureMapsAt(graph, p.layer(), "the method");
+            long[] shape = graph.shapes(Map.of(ActivationGradient.inputOf(graph), x)).get(layer);
+            return shape == null || shape.length < 2 ? 0 : shape[1];
+        } catch (RuntimeException e) {
+            return 0;
+        }
+    }
 
     /** The method called {@code name} (any case), or a one-line error listing them all. */
     public static Method named(String name) {

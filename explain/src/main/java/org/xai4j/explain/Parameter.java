@@ -17,7 +17,16 @@ public enum Parameter {
     SEED("seed", "--seed", "seed of the noise", 0, ""),
     BATCH_SIZE("batch_size", "--batch-size", "inputs per forward pass", 1024,
             "a pass keeps every activation of every row until its backward"),
-    RECTIFIERS("rectifiers", "--relu-only", "the rectifiers that get the method's backward rule", 0, "");
+    RECTIFIERS("rectifiers", "--relu-only", "the rectifiers that get the method's backward rule", 0, ""),
+    // Integrated gradients to a requested accuracy, and Augmented Grad-CAM's super-resolution (issue 13).
+    GAP("gap", "--gap", "the completeness gap to reach, as a fraction of |f(x) - f(baseline)|; 0: exactly --steps", 0, ""),
+    AUGMENTATIONS("augmentations", "--augmentations", "rotated and shifted copies of the input", 100_000,
+            "each copy is a forward and a backward pass"),
+    LAMBDA("lambda", "--lambda", "weight of the total variation of the super-resolved map", 0, ""),
+    MU("mu", "--mu", "weight of the squared norm of the super-resolved map", 0, ""),
+    ITERATIONS("iterations", "--iterations", "subgradient descent iterations of the super-resolution", 100_000,
+            "each iteration applies every augmentation's operator twice"),
+    STEP("step", "--step", "subgradient descent step; 0: 1 / (the data term's Lipschitz bound)", 0, "");
 
     private final String key;
     private final String option;
@@ -71,6 +80,12 @@ public enum Parameter {
             case SEED -> p.seed();
             case BATCH_SIZE -> p.batchSize();
             case RECTIFIERS -> p.rectifiers() == BackwardRules.Activations.RELU_ONLY ? "relu" : "relu and relu6";
+            case GAP -> p.gap();
+            case AUGMENTATIONS -> p.augmentations();
+            case LAMBDA -> p.lambda();
+            case MU -> p.mu();
+            case ITERATIONS -> p.iterations();
+            case STEP -> p.step();
         };
     }
 }

@@ -71,6 +71,49 @@ public enum Quadrature {
     }
 
     /**
+     * The rule's next, finer version that keeps every point of this one: {@code sum_next =
+     * keep * sum_this + sum_i w_i g(alpha_i)} over the new points only. {@code steps} is the
+     * number of points evaluated so far.
+     * <pre>
+     *   right, left, trapezoid  n intervals -> 2n: the new points (2i+1)/(2n), i = 0..n-1, w = 1/(2n), keep 1/2
+     *   midpoint                n intervals -> 3n: (j+1/2)/(3n) for j = 3i and 3i+2, w = 1/(3n), keep 1/3
+     * </pre>
+     * (the old midpoints are the middles of the new thirds). Gauss-Legendre nodes do not nest.
+     */
+    public record Refinement(Points added, double keep) {}
+
+    /** Whether {@link #refine} applies: every rule but Gauss-Legendre. */
+    public boolean nests() {
+        return this != GAUSS_LEGENDRE;
+    }
+
+    /** The points that refine the rule of {@code steps} points (see {@link Refinement}). */
+    public Refinement refine(int steps) {
+        if (!nests()) {
+            throw new IllegalArgumentException("Gauss-Legendre nodes do not nest, so a finer rule cannot reuse them; use right, "
+                    + "left, midpoint or trapezoid");
+        }
+        int n = this == TRAPEZOID ? steps - 1 : steps;
+        if (this == MIDPOINT_RIEMANN) {
+            double[] alphas = new double[2 * n];
+            for (int i = 0; i < n; i++) {
+                alphas[2 * i] = (3 * i + 0.5) / (3.0 * n);
+                alphas[2 * i + 1] = (3 * i + 2.5) / (3.0 * n);
+            }
+            double[] weights = new double[2 * n];
+            java.util.Arrays.fill(weights, 1.0 / (3 * n));
+            return new Refinement(new Points(alphas, weights), 1.0 / 3);
+        }
+        double[] alphas = new double[n];
+        double[] weights = new double[n];
+        for (int i = 0; i < n; i++) {
+            alphas[i] = (2 * i + 1) / (2.0 * n);
+            weights[i] = 1.0 / (2 * n);
+        }
+        return new Refinement(new Points(alphas, weights), 0.5);
+    }
+
+    /**
      * Roots of the Legendre polynomial P_n by Newton's method from the usual first guess
      * {@code cos(pi (i + 3/4) / (n + 1/2))}; weights {@code 2 / ((1 - t^2) P_n'(t)^2)}.
      * Mapped from [-1, 1] to [0, 1]: {@code alpha = (1 - t)/2}, {@code w = w_t / 2}.

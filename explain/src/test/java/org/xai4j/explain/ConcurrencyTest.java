@@ -31,7 +31,8 @@ class ConcurrencyTest {
 
     /** Every method of the catalogue, with fewer steps and samples than the defaults to keep the test short. */
     static Map<String, Explainer<?>> methods() {
-        Parameters p = Parameters.DEFAULT.withLayer("features").withSteps(8).withSamples(4).withBatchSize(2);
+        Parameters p = Parameters.DEFAULT.withLayer("features").withSteps(8).withSamples(4).withBatchSize(2).withAugmentations(4)
+                .withIterations(20);
         Map<String, Explainer<?>> m = new LinkedHashMap<>();
         for (Method method : Methods.ALL) {
             m.put(method.name(), method.explainer(p));

@@ -24,7 +24,7 @@ class MethodsTest {
 
     @Test
     void everyEntryBuildsAnExplainerWhoseMapHasTheDeclaredShape() {
-        Parameters p = Parameters.DEFAULT.withSteps(3).withSamples(2).withBatchSize(2);
+        Parameters p = Parameters.DEFAULT.withSteps(3).withSamples(2).withBatchSize(2).withAugmentations(3).withIterations(5);
         for (Method m : Methods.ALL) {
             Explanation e = m.explainer(p).explain(CNN, X, Target.of(1));
             if (m.output() == Method.Output.CAM) {
@@ -43,10 +43,11 @@ class MethodsTest {
     void progressAddsUpToTheEstimatedRows() {
         for (Method m : Methods.ALL) {
             AtomicLong rows = new AtomicLong();
-            Parameters p = Parameters.DEFAULT.withSteps(5).withSamples(3).withBatchSize(2).withProgress(rows::addAndGet);
+            Parameters p = Parameters.DEFAULT.withSteps(5).withSamples(3).withBatchSize(2).withAugmentations(3).withIterations(5)
+                    .withProgress(rows::addAndGet);
             m.explainer(p).explain(CNN, X, Target.of(0));
-            if (m.takes(Parameter.STEPS) || m.takes(Parameter.SAMPLES)) {
-                assertEquals(m.rowsFor(p), rows.get(), m.name());
+            if (m.rowsFor(CNN, X.shape(), p) > 1) {
+                assertEquals(m.rowsFor(CNN, X.shape(), p), rows.get(), m.name());
             } else {
                 assertEquals(0, rows.get(), m.name() + " reports nothing: its one pass is counted when it ends");
                 assertEquals(1, m.rowsFor(p), m.name());
@@ -54,11 +55,19 @@ class MethodsTest {
         }
     }
 
+    /** Score-CAM and Ablation-CAM run a row per channel of their layer: 6 at "features", 4 at "block". */
+    @Test
+    void rowsThatDependOnTheLayerAreCountedFromTheGraph() {
+        assertEquals(8, Methods.named("scorecam").rowsFor(CNN, X.shape(), Parameters.DEFAULT));
+        assertEquals(5, Methods.named("ablationcam").rowsFor(CNN, X.shape(), Parameters.DEFAULT.withLayer("block")));
+        assertEquals(2, Methods.named("scorecam").rowsFor(Parameters.DEFAULT), "without the graph, a lower bound");
+        assertEquals(List.of("steps", "rule", "baseline", "batch_size", "gap"),
+                List.copyOf(Methods.named("ig").parametersOf(Parameters.DEFAULT).keySet()));
+    }
+
     @Test
     void namesAreUniqueAndRecordsNameParametersInOneOrder() {
         assertEquals(Methods.ALL.size(), new HashSet<>(Methods.ALL.stream().map(Method::name).toList()).size());
-        assertEquals(List.of("steps", "rule", "baseline", "batch_size"),
-                List.copyOf(Methods.named("ig").parametersOf(Parameters.DEFAULT).keySet()));
         assertEquals(List.of("wrapped", "samples", "sigma", "seed", "batch_size"),
                 List.copyOf(Methods.named("SmoothGrad").parametersOf(Parameters.DEFAULT).keySet()));
         assertEquals("right", Methods.named("ig").parametersOf(Parameters.DEFAULT).get("rule"));
