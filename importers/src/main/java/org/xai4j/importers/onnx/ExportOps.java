@@ -1,0 +1,303 @@
+package org.xai4j.importers.onnx;
+
+import java.lang.reflect.Method;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import onnx.Onnx.AttributeProto;
+import onnx.Onnx.GraphProto;
+import onnx.Onnx.NodeProto;
+import onnx.Onnx.TensorProto;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.protobuf.ByteString;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.Layer;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.BatchNorm2d;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Concat;
+import org.xai4j.layers.Constant;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.Flatten;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.GlobalMaxPool;
+import org.xai4j.layers.Identity;
+import org.xai4j.layers.LeakyReLU;
+import org.xai4j.layers.Linear;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.Mul;
+import org.xai4j.layers.Pad;
+import org.xai4j.layers.Padding;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Reshape;
+import org.xai4j.layers.Sigmoid;
+import org.xai4j.layers.Softmax;
+import org.xai4j.layers.Tanh;
+
+/**
+ * The exporter's table, keyed by layer class: each entry writes one engine node as ONNX opset-13
+ * nodes, attributes under their spec names. Each layer's semantics match its operator exactly,
+ * which is what makes the round trip through {@link OnnxImporter} lossless: Conv2d's pads
+ * [top, left, bottom, right] are ONNX's {@code pads} order, its "same" modes are {@code auto_pad},
+ * AvgPool2d's divisor is {@code count_include_pad}, Linear's {@code x W^T + b} is Gemm with
+ * {@code transB = 1}, Reshape's 0 and -1 are ONNX's (allowzero 0), Pad crops with negative pads
+ * as ONNX does. Settings ONNX opset 13 cannot express are refused, naming the node.
+ */
+final class ExportOps {
+    private ExportOps() {}
+
+    @FunctionalInterface
+    interface Writer {
+        void write(Node node, Emitter out);
+    }
+
+    private static final Map<Class<?>, Writer> TABLE = table();
+
+    private static Map<Class<?>, Writer> table() {
+        Map<Class<?>, Writer> t = new LinkedHashMap<>();
+        t.put(Conv2d.class, ExportOps::conv);
+        t.put(BatchNorm2d.class, ExportOps::batchNorm);
+        t.put(ReLU.class, (n, out) -> out.node("Relu", n));
+        t.put(LeakyReLU.class, (n, out) -> out.node("LeakyRelu", n).addAttribute(real("alpha", ((LeakyReLU) n.layer()).alpha())));
+        t.put(Clip.class, ExportOps::clip);
+        t.put(Sigmoid.class, (n, out) -> out.node("Sigmoid", n));
+        t.put(Tanh.class, (n, out) -> out.node("Tanh", n));
+        t.put(Add.class, (n, out) -> out.node(n.inputs().size() == 2 ? "Add" : "Sum", n));
+        t.put(Mul.class, (n, out) -> out.node("Mul", n));
+        t.put(Concat.class, (n, out) -> out.node("Concat", n).addAttribute(integer("axis", ((Concat) n.layer()).axis())));
+        t.put(Pad.class, ExportOps::pad);
+        t.put(MaxPool2d.class, ExportOps::maxPool);
+        t.put(AvgPool2d.class, ExportOps::avgPool);
+        t.put(GlobalAvgPool.class, (n, out) -> out.node("GlobalAveragePool", n));
+        t.put(GlobalMaxPool.class, (n, out) -> out.node("GlobalMaxPool", n));
+        t.put(Linear.class, ExportOps::linear);
+        t.put(Flatten.class, (n, out) -> out.node("Flatten", n).addAttribute(integer("axis", ((Flatten) n.layer()).axis())));
+        t.put(Reshape.class, (n, out) -> out.node("Reshape", n, n.inputs().get(0), out.longs(n, "shape", ((Reshape) n.layer()).shape())));
+        t.put(Softmax.class, (n, out) -> out.node("Softmax", n).addAttribute(integer("axis", ((Softmax) n.layer()).axis())));
+        t.put(Identity.class, (n, out) -> out.node("Identity", n));
+        t.put(Constant.class, (n, out) -> out.node("Constant", n)
+                .addAttribute(AttributeProto.newBuilder().setName("value").setType(AttributeProto.AttributeType.TENSOR)
+                        .setT(tensor("value", ((Constant) n.layer()).value()))));
+        return t;
+    }
+
+    static List<String> supported() {
+        return TABLE.keySet().stream().map(Class::getSimpleName).toList();
+    }
+
+    /**
+     * Writes {@code node}. A layer outside the table that names its reference layer (a faster
+     * kernel of the same operation, with a {@code reference()} method) is written as that layer.
+     */
+    static void write(Node node, Emitter out) {
+        Layer<?> layer = node.layer();
+        for (int hop = 0; hop < 4 && !TABLE.containsKey(layer.getClass()); hop++) {
+            Layer<?> ref = reference(layer);
+            if (ref == null) {
+                break;
+            }
+            layer = ref;
+        }
+        Writer w = TABLE.get(layer.getClass());
+        if (w == null) {
+            throw new IllegalArgumentException("node '" + node.name() + "' (" + node.layer().describe() + "): layer "
+                    + node.layer().getClass().getSimpleName() + " cannot be exported to ONNX; supported: "
+                    + String.join(", ", supported()));
+        }
+        w.write(layer == node.layer() ? node : new Node(node.name(), layer, node.inputs()), out);
+    }
+
+    private static Layer<?> reference(Layer<?> layer) {
+        try {
+            Method m = layer.getClass().getMethod("reference");
+            return Layer.class.isAssignableFrom(m.getReturnType()) ? (Layer<?>) m.invoke(layer) : null;
+        } catch (ReflectiveOperationException | SecurityException e) {
+            return null;
+        }
+    }
+
+    // ---- window operators ----
+
+    private static void conv(Node n, Emitter out) {
+        Conv2d c = (Conv2d) n.layer();
+        ConvSpec s = c.spec();
+        INDArray w = c.weight();
+        NodeProto.Builder p = c.bias() == null
+                ? out.node("Conv", n, n.inputs().get(0), out.floats(n, "weight", w))
+                : out.node("Conv", n, n.inputs().get(0), out.floats(n, "weight", w), out.floats(n, "bias", c.bias()));
+        p.addAttribute(ints("kernel_shape", w.size(2), w.size(3)))
+                .addAttribute(ints("strides", s.strideH(), s.strideW()))
+                .addAttribute(ints("dilations", s.dilationH(), s.dilationW()))
+                .addAttribute(integer("group", s.groups()));
+        pads(p, s.padding(), s.padTop(), s.padLeft(), s.padBottom(), s.padRight());
+    }
+
+    private static void batchNorm(Node n, Emitter out) {
+        BatchNorm2d b = (BatchNorm2d) n.layer();
+        out.node("BatchNormalization", n, n.inputs().get(0), out.floats(n, "gamma", b.gamma()), out.floats(n, "beta", b.beta()),
+                        out.floats(n, "mean", b.mean()), out.floats(n, "var", b.var()))
+                .addAttribute(real("epsilon", b.eps()));
+    }
+
+    private static void maxPool(Node n, Emitter out) {
+        PoolSpec s = ((MaxPool2d) n.layer()).spec();
+        window(out.node("MaxPool", n), s).addAttribute(ints("dilations", s.dilationH(), s.dilationW()));
+    }
+
+    private static void avgPool(Node n, Emitter out) {
+        AvgPool2d a = (AvgPool2d) n.layer();
+        PoolSpec s = a.spec();
+        if (s.dilationH() != 1 || s.dilationW() != 1) {
+            throw new IllegalArgumentException("node '" + n.name() + "' (" + a.describe() + "): ONNX AveragePool has no "
+                    + "dilations before opset 19, and the export writes opset " + OnnxExporter.OPSET);
+        }
+        window(out.node("AveragePool", n), s).addAttribute(integer("count_include_pad", a.countIncludePad() ? 1 : 0));
+    }
+
+    private static NodeProto.Builder window(NodeProto.Builder p, PoolSpec s) {
+        p.addAttribute(ints("kernel_shape", s.kernelH(), s.kernelW()))
+                .addAttribute(ints("strides", s.strideH(), s.strideW()))
+                .addAttribute(integer("ceil_mode", s.ceilMode() ? 1 : 0));
+        return pads(p, s.padding(), s.padTop(), s.padLeft(), s.padBottom(), s.padRight());
+    }
+
+    /** Explicit pads in ONNX order (begins, then ends), or the "same" mode, which ONNX computes as Padding does. */
+    private static NodeProto.Builder pads(NodeProto.Builder p, Padding mode, int top, int left, int bottom, int right) {
+        return switch (mode) {
+            case EXPLICIT -> p.addAttribute(ints("pads", top, left, bottom, right));
+            case SAME_UPPER -> p.addAttribute(text("auto_pad", "SAME_UPPER"));
+            case SAME_LOWER -> p.addAttribute(text("auto_pad", "SAME_LOWER"));
+        };
+    }
+
+    // ---- the rest ----
+
+    /** Bounds are inputs since opset 11; an infinite bound is an absent input. */
+    private static void clip(Node n, Emitter out) {
+        Clip c = (Clip) n.layer();
+        String x = n.inputs().get(0);
+        String min = Double.isInfinite(c.min()) ? "" : out.scalar(n, "min", c.min());
+        if (Double.isInfinite(c.max())) {
+            out.node("Clip", n, min.isEmpty() ? new String[] {x} : new String[] {x, min});
+        } else {
+            out.node("Clip", n, x, min, out.scalar(n, "max", c.max()));
+        }
+    }
+
+    private static void pad(Node n, Emitter out) {
+        Pad p = (Pad) n.layer();
+        out.node("Pad", n, n.inputs().get(0), out.longs(n, "pads", p.pads()), out.scalar(n, "value", p.value()))
+                .addAttribute(text("mode", "constant"));
+    }
+
+    private static void linear(Node n, Emitter out) {
+        Linear l = (Linear) n.layer();
+        NodeProto.Builder p = l.bias() == null
+                ? out.node("Gemm", n, n.inputs().get(0), out.floats(n, "weight", l.weight()))
+                : out.node("Gemm", n, n.inputs().get(0), out.floats(n, "weight", l.weight()), out.floats(n, "bias", l.bias()));
+        p.addAttribute(integer("transB", 1));
+    }
+
+    // ---- protobuf pieces ----
+
+    static AttributeProto ints(String name, long... v) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long x : v) {
+            a.addInts(x);
+        }
+        return a.build();
+    }
+
+    static AttributeProto integer(String name, long v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INT).setI(v).build();
+    }
+
+    static AttributeProto real(String name, double v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.FLOAT).setF((float) v).build();
+    }
+
+    static AttributeProto text(String name, String v) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.STRING)
+                .setS(ByteString.copyFromUtf8(v)).build();
+    }
+
+    /** A float32 tensor in little-endian {@code raw_data} (float64 weights are rounded once); int64 for integer arrays. */
+    static TensorProto tensor(String name, INDArray a) {
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name);
+        for (long d : a.shape()) {
+            t.addDims(d);
+        }
+        boolean integral = a.dataType().isIntType();
+        ByteBuffer bytes = ByteBuffer.allocate(Math.toIntExact(a.length() * (integral ? 8 : 4))).order(ByteOrder.LITTLE_ENDIAN);
+        if (integral) {
+            t.setDataType(TensorProto.DataType.INT64_VALUE);
+            bytes.asLongBuffer().put(a.castTo(DataType.LONG).dup('c').data().asLong(), 0, (int) a.length());
+        } else if (a.dataType() == DataType.FLOAT || a.dataType() == DataType.DOUBLE || a.dataType() == DataType.HALF) {
+            t.setDataType(TensorProto.DataType.FLOAT_VALUE);
+            bytes.asFloatBuffer().put(a.castTo(DataType.FLOAT).dup('c').data().asFloat(), 0, (int) a.length());
+        } else {
+            throw new IllegalArgumentException("tensor '" + name + "' has data type " + a.dataType() + "; float and integer tensors are exported");
+        }
+        return t.setRawData(ByteString.copyFrom(bytes.array())).build();
+    }
+
+    /**
+     * The model being written: the graph proto, and every name taken so far (values, nodes,
+     * initializers), so that an initializer never shadows a value.
+     */
+    static final class Emitter {
+        private final GraphProto.Builder graph = GraphProto.newBuilder();
+        private final Set<String> taken = new HashSet<>();
+
+        Emitter(Graph g) {
+            g.inputs().forEach(i -> taken.add(i.name()));
+            g.nodes().forEach(n -> taken.add(n.name()));
+        }
+
+        GraphProto.Builder graph() {
+            return graph;
+        }
+
+        /** The ONNX node computing {@code n}: node name and output are n's name; inputs n's, then {@code extra}. */
+        NodeProto.Builder node(String op, Node n, String... inputs) {
+            NodeProto.Builder p = graph.addNodeBuilder().setOpType(op).setName(n.name()).addOutput(n.name());
+            p.addAllInput(inputs.length == 0 ? n.inputs() : Arrays.asList(inputs));
+            return p;
+        }
+
+        /** A float32 initializer named {@code node.role} (made unique); its name. */
+        String floats(Node n, String role, INDArray a) {
+            String name = unique(n.name() + "." + role);
+            graph.addInitializer(tensor(name, a.castTo(DataType.FLOAT)));
+            return name;
+        }
+
+        String scalar(Node n, String role, double v) {
+            return floats(n, role, org.nd4j.linalg.factory.Nd4j.scalar((float) v));
+        }
+
+        String longs(Node n, String role, long... v) {
+            String name = unique(n.name() + "." + role);
+            graph.addInitializer(tensor(name, org.nd4j.linalg.factory.Nd4j.createFromArray(v)));
+            return name;
+        }
+
+        private String unique(String base) {
+            String name = base;
+            for (int k = 1; !taken.add(name); k++) {
+                name = base + "_" + k;
+            }
+            return name;
+        }
+    }
+}
