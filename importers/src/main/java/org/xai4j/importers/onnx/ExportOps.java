@@ -139,7 +139,8 @@ final class ExportOps {
                 .addAttribute(ints("strides", s.strideH(), s.strideW()))
                 .addAttribute(ints("dilations", s.dilationH(), s.dilationW()))
                 .addAttribute(integer("group", s.groups()));
-        pads(p, s.padding(), s.padTop(), s.padLeft(), s.padBottom(), s.padRight());
+        pads(p, n, out, s.padding(), new int[] {s.padTop(), s.padLeft(), s.padBottom(), s.padRight()},
+                new int[] {(int) w.size(2), (int) w.size(3), s.strideH(), s.strideW(), s.dilationH(), s.dilationW()});
     }
 
     private static void batchNorm(Node n, Emitter out) {
@@ -151,7 +152,7 @@ final class ExportOps {
 
     private static void maxPool(Node n, Emitter out) {
         PoolSpec s = ((MaxPool2d) n.layer()).spec();
-        window(out.node("MaxPool", n), s).addAttribute(ints("dilations", s.dilationH(), s.dilationW()));
+        window(out.node("MaxPool", n), n, out, s).addAttribute(ints("dilations", s.dilationH(), s.dilationW()));
     }
 
     private static void avgPool(Node n, Emitter out) {
@@ -161,23 +162,44 @@ final class ExportOps {
             throw new IllegalArgumentException("node '" + n.name() + "' (" + a.describe() + "): ONNX AveragePool has no "
                     + "dilations before opset 19, and the export writes opset " + OnnxExporter.OPSET);
         }
-        window(out.node("AveragePool", n), s).addAttribute(integer("count_include_pad", a.countIncludePad() ? 1 : 0));
+        window(out.node("AveragePool", n), n, out, s).addAttribute(integer("count_include_pad", a.countIncludePad() ? 1 : 0));
     }
 
-    private static NodeProto.Builder window(NodeProto.Builder p, PoolSpec s) {
+    private static NodeProto.Builder window(NodeProto.Builder p, Node n, Emitter out, PoolSpec s) {
         p.addAttribute(ints("kernel_shape", s.kernelH(), s.kernelW()))
                 .addAttribute(ints("strides", s.strideH(), s.strideW()))
                 .addAttribute(integer("ceil_mode", s.ceilMode() ? 1 : 0));
-        return pads(p, s.padding(), s.padTop(), s.padLeft(), s.padBottom(), s.padRight());
+        return pads(p, n, out, s.padding(), new int[] {s.padTop(), s.padLeft(), s.padBottom(), s.padRight()},
+                new int[] {s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.dilationH(), s.dilationW()});
     }
 
-    /** Explicit pads in ONNX order (begins, then ends), or the "same" mode, which ONNX computes as Padding does. */
-    private static NodeProto.Builder pads(NodeProto.Builder p, Padding mode, int top, int left, int bottom, int right) {
-        return switch (mode) {
-            case EXPLICIT -> p.addAttribute(ints("pads", top, left, bottom, right));
-            case SAME_UPPER -> p.addAttribute(text("auto_pad", "SAME_UPPER"));
-            case SAME_LOWER -> p.addAttribute(text("auto_pad", "SAME_LOWER"));
-        };
+    /**
+     * Explicit pads in ONNX order [top, left, bottom, right]. A "same" mode is written as the
+     * explicit pads it gives at the node's input size when the graph fixes that size, else as
+     * {@code auto_pad}, which ONNX computes as {@link Padding} does. Explicit is preferred: ONNX
+     * Runtime refuses {@code auto_pad} SAME together with dilations ("Dilation not supported for
+     * AutoPadType::SAME_UPPER"), and older runtimes differ in SAME_LOWER.
+     *
+     * @param window kernel H, W, stride H, W, dilation H, W
+     */
+    private static NodeProto.Builder pads(NodeProto.Builder p, Node n, Emitter out, Padding mode, int[] explicit, int[] window) {
+        long[] x = out.inputShape(n);
+        if (mode == Padding.EXPLICIT || x != null && x.length == 4 && x[2] > 0 && x[3] > 0) {
+            int[] ph = mode.pads((int) x(x, 2), window[0], window[2], window[4], explicit[0], explicit[2]);
+            int[] pw = mode.pads((int) x(x, 3), window[1], window[3], window[5], explicit[1], explicit[3]);
+            return p.addAttribute(ints("pads", ph[0], pw[0], ph[1], pw[1]));
+        }
+        if (window[4] != 1 || window[5] != 1) {
+            throw new IllegalArgumentException("node '" + n.name() + "' (" + n.layer().describe() + "): 'same' padding with "
+                    + "dilations on an input of free size would be auto_pad, which ONNX Runtime cannot run with dilations; "
+                    + "give the graph input a fixed height and width");
+        }
+        return p.addAttribute(text("auto_pad", mode.name()));
+    }
+
+    /** Dimension d of a known shape; 0 (unused by explicit pads) when the shape is unknown. */
+    private static long x(long[] shape, int d) {
+        return shape == null ? 0 : shape[d];
     }
 
     // ---- the rest ----
@@ -259,9 +281,17 @@ final class ExportOps {
         private final GraphProto.Builder graph = GraphProto.newBuilder();
         private final Set<String> taken = new HashSet<>();
 
-        Emitter(Graph g) {
+        private final Map<String, long[]> shapes;
+
+        Emitter(Graph g, Map<String, long[]> shapes) {
             g.inputs().forEach(i -> taken.add(i.name()));
             g.nodes().forEach(n -> taken.add(n.name()));
+            this.shapes = shapes;
+        }
+
+        /** The shape of {@code n}'s first input at batch 1; null when the graph does not fix it. */
+        long[] inputShape(Node n) {
+            return n.inputs().isEmpty() ? null : shapes.get(n.inputs().get(0));
         }
 
         GraphProto.Builder graph() {

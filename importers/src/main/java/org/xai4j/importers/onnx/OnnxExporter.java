@@ -48,14 +48,15 @@ public final class OnnxExporter {
 
     /** The model as an ONNX {@code ModelProto}; a one-line error naming the node for a layer ONNX cannot express. */
     public static ModelProto export(Graph graph, Map<String, String> metadata) {
-        ExportOps.Emitter out = new ExportOps.Emitter(graph);
+        Map<String, long[]> atOne = shapes(graph, 1);
+        ExportOps.Emitter out = new ExportOps.Emitter(graph, atOne);
         for (Graph.Input in : graph.inputs()) {
             out.graph().addInput(valueInfo(in.name(), in.shape()));
         }
         for (Node n : graph.nodes()) {
             ExportOps.write(n, out);
         }
-        Map<String, long[]> shapes = outputShapes(graph);
+        Map<String, long[]> shapes = outputShapes(graph, atOne, shapes(graph, 2));
         for (String o : graph.outputs()) {
             out.graph().addOutput(valueInfo(o, shapes.get(o)));
         }
@@ -89,48 +90,48 @@ public final class OnnxExporter {
     }
 
     /**
-     * Output shapes from the layers' shape rules at batch 1 and at batch 2: a dimension that
-     * differs follows the batch and is written symbolic. Absent when a layer cannot tell or an
-     * input has free dimensions besides the batch (ONNX allows an output without a shape).
+     * The shape of every value with free batch dimensions set to {@code batch}, from the layers'
+     * shape rules; empty when an input has no shape or another free dimension, or the rules refuse.
      */
-    private static Map<String, long[]> outputShapes(Graph graph) {
-        Map<String, long[]> one = new HashMap<>();
-        Map<String, long[]> two = new HashMap<>();
+    private static Map<String, long[]> shapes(Graph graph, long batch) {
+        Map<String, long[]> inputs = new HashMap<>();
         for (Graph.Input in : graph.inputs()) {
-            long[] s = in.shape();
-            if (s == null) {
-                return Map.of();
-            }
-            long[] a = s.clone();
-            long[] b = s.clone();
-            for (int d = 0; d < s.length; d++) {
+            long[] s = in.shape() == null ? null : in.shape().clone();
+            for (int d = 0; s != null && d < s.length; d++) {
                 if (s[d] < 0 && d > 0) {
                     return Map.of();
                 }
-                a[d] = s[d] < 0 ? 1 : s[d];
-                b[d] = s[d] < 0 ? 2 : s[d];
+                s[d] = s[d] < 0 ? batch : s[d];
             }
-            one.put(in.name(), a);
-            two.put(in.name(), b);
+            if (s == null) {
+                return Map.of();
+            }
+            inputs.put(in.name(), s);
         }
-        Map<String, long[]> shapes = new HashMap<>();
         try {
-            Map<String, long[]> x = graph.shapes(one);
-            Map<String, long[]> y = graph.shapes(two);
-            for (String o : graph.outputs()) {
-                long[] p = x.get(o);
-                long[] q = y.get(o);
-                if (p != null && q != null && p.length == q.length) {
-                    long[] s = p.clone();
-                    for (int d = 0; d < s.length; d++) {
-                        s[d] = p[d] == q[d] ? p[d] : -1;
-                    }
-                    shapes.put(o, s);
-                }
-            }
+            return graph.shapes(inputs);
         } catch (RuntimeException e) {
             // A graph whose shapes the rules refuse fails when run, not when written.
             return Map.of();
+        }
+    }
+
+    /**
+     * Output shapes from batch 1 and batch 2: a dimension that differs follows the batch and is
+     * written symbolic. Absent where a layer cannot tell (ONNX allows an output without a shape).
+     */
+    private static Map<String, long[]> outputShapes(Graph graph, Map<String, long[]> one, Map<String, long[]> two) {
+        Map<String, long[]> shapes = new HashMap<>();
+        for (String o : graph.outputs()) {
+            long[] p = one.get(o);
+            long[] q = two.get(o);
+            if (p != null && q != null && p.length == q.length) {
+                long[] s = p.clone();
+                for (int d = 0; d < s.length; d++) {
+                    s[d] = p[d] == q[d] ? p[d] : -1;
+                }
+                shapes.put(o, s);
+            }
         }
         return shapes;
     }

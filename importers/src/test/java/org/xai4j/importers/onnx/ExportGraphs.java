@@ -96,6 +96,26 @@ final class ExportGraphs {
         return new Graph(List.of(Graph.Input.of(INPUT, -1, 3, size, size)), nodes, List.of("logits", "probabilities"));
     }
 
+    /**
+     * A graph whose input has a free height and width: its "same" windows can only be written as
+     * {@code auto_pad}, computed by the runtime for each input size.
+     */
+    static Graph freeSize(long seed) {
+        Random rng = new Random(seed);
+        List<Node> nodes = new ArrayList<>();
+        add(nodes, "stem", new Conv2d(gaussian(rng, 0.4, 8, 3, 3, 3), gaussian(rng, 0.1, 8),
+                ConvSpec.DEFAULT.withStride(2).withPadding(Padding.SAME_UPPER)), INPUT);
+        add(nodes, "stem_relu", new ReLU(), "stem");
+        add(nodes, "dw", new Conv2d(gaussian(rng, 0.4, 8, 1, 4, 4), null,
+                ConvSpec.DEFAULT.withGroups(8).withPadding(Padding.SAME_LOWER)), "stem_relu");
+        add(nodes, "max", new MaxPool2d(PoolSpec.of(3).withStride(2).withPadding(Padding.SAME_UPPER)), "dw");
+        add(nodes, "avg", new AvgPool2d(PoolSpec.of(2).withStride(2, 1).withPadding(Padding.SAME_LOWER), false), "max");
+        add(nodes, "gap", new GlobalAvgPool(), "avg");
+        add(nodes, "flatten", new Flatten(1), "gap");
+        add(nodes, "logits", new Linear(gaussian(rng, 0.5, 4, 8), gaussian(rng, 0.1, 4)), "flatten");
+        return new Graph(List.of(Graph.Input.of(INPUT, -1, 3, -1, -1)), nodes, List.of("logits"));
+    }
+
     private static void add(List<Node> nodes, String name, Layer<?> layer, String... inputs) {
         nodes.add(Node.of(name, layer, inputs));
     }
