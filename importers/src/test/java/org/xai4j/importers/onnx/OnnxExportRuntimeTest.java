@@ -29,8 +29,8 @@ import org.xai4j.testing.Shared;
 
 /**
  * Files written by {@link OnnxExporter} run in ONNX Runtime, an independent implementation, and
- * give xai4j's own outputs: the oracle's PyTorch models imported and written again, the zoo's
- * builders, and seeded graphs with every layer type (each at a batch other than 1, through the
+ * give xai4j's own outputs: the oracle's PyTorch models imported and written again, the
+ * pretrained ONNX and Keras models of ../shared/assets, the zoo's builders, and seeded graphs with every layer type (each at a batch other than 1, through the
  * symbolic batch dimension).
  */
 class OnnxExportRuntimeTest {
@@ -68,6 +68,17 @@ class OnnxExportRuntimeTest {
         double rel = Fixtures.rel(ort.get(graph.outputs().get(0)), original.values().iterator().next());
         System.out.printf("ORT exported vs original file %s %s fold=%s: rel %.3g%n", model, variant, fold, rel);
         assertTrue(rel <= TOLERANCE, "ONNX Runtime on the exported file against the original: " + rel);
+    }
+
+    /** The pretrained models of ../shared/assets, Keras files included: xai4j reads them, writes ONNX, ONNX Runtime runs it. */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"models/mobilenet_v1_0.75_224_imagenet.h5", "models/mobilenet_v2_1.0_224_imagenet.h5",
+        "models/teachable_machine_catdog/keras_model.h5", "models/mobilenet_v1_0.75_224_imagenet.onnx"})
+    void pretrainedModels(String model) throws OrtException {
+        Graph graph = org.xai4j.importers.Models.load(Shared.require("assets/" + model));
+        Nd4j.getRandom().setSeed(9);
+        // The range of these models' preprocessing, x / 127.5 - 1.
+        agree(model, graph, Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(2).subi(1));
     }
 
     static Stream<Arguments> zoo() {
