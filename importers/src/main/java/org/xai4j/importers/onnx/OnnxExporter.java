@@ -39,6 +39,8 @@ public final class OnnxExporter {
     public static final int OPSET = 13;
     /** IR version 7 goes with opset 13 (ONNX 1.8); newer runtimes read older IR versions. */
     public static final int IR_VERSION = 7;
+    /** Float32 weights that fit a protobuf message (2 GiB) with 1 MiB to spare for the graph's structure. */
+    static final long MAX_WEIGHTS = (Integer.MAX_VALUE - (1L << 20)) / Float.BYTES;
     /** The metadata key for the preprocessing preset the model expects. */
     public static final String PREPROCESS = "preprocess";
     /** The metadata key for the class names, one per line in output order. */
@@ -48,8 +50,9 @@ public final class OnnxExporter {
 
     /** The model as an ONNX {@code ModelProto}; a one-line error naming the node for a layer ONNX cannot express. */
     public static ModelProto export(Graph graph, Map<String, String> metadata) {
+        checkSize(graph, MAX_WEIGHTS);
         Map<String, long[]> atOne = shapes(graph, 1);
-        ExportOps.Emitter out = new ExportOps.Emitter(graph, atOne);
+        Emitter out = new Emitter(graph, atOne);
         for (Graph.Input in : graph.inputs()) {
             out.graph().addInput(valueInfo(in.name(), in.shape()));
         }
@@ -71,6 +74,24 @@ public final class OnnxExporter {
                 .setGraph(out.graph());
         metadata.forEach((k, v) -> model.addMetadataProps(StringStringEntryProto.newBuilder().setKey(k).setValue(v)));
         return model.build();
+    }
+
+    /**
+     * A protobuf message holds at most 2 GiB; refused before any weight is copied. (ONNX keeps
+     * larger weights in external data files, which this exporter does not write.)
+     */
+    static void checkSize(Graph graph, long maxWeights) {
+        long values = 0;
+        for (Node n : graph.nodes()) {
+            for (var p : n.layer().parameters().values()) {
+                values += p.length();
+            }
+        }
+        if (values > maxWeights) {
+            throw new IllegalArgumentException("the graph holds " + values + " weights, " + String.format("%.1f", values * 4.0 / (1 << 30))
+                    + " GiB as float32; an ONNX file holds at most 2 GiB (larger models keep weights in external data files, "
+                    + "which the export does not write)");
+        }
     }
 
     /** The serialized model, as {@link #export} builds it. */

@@ -224,6 +224,16 @@ class OnnxExporterTest {
     }
 
     @Test
+    void weightsBeyondTwoGibibytesAreRefusedBeforeCopying() {
+        Graph g = ExportGraphs.everyLayer(1);
+        long weights = g.nodes().stream().flatMap(n -> n.layer().parameters().values().stream()).mapToLong(INDArray::length).sum();
+        OnnxExporter.checkSize(g, weights);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> OnnxExporter.checkSize(g, weights - 1));
+        assertTrue(e.getMessage().contains("at most 2 GiB") && e.getMessage().contains(weights + " weights"), e.getMessage());
+        assertEquals(536_608_767L, OnnxExporter.MAX_WEIGHTS);
+    }
+
+    @Test
     void averagePoolingWithDilationIsRefusedAtOpset13() {
         Graph g = new Graph(List.of(Graph.Input.of("x", -1, 1, 8, 8)),
                 List.of(Node.of("pool", new AvgPool2d(PoolSpec.of(2).withDilation(2, 2), false), "x")), List.of("pool"));
