@@ -126,6 +126,18 @@ final class ArithmeticOps {
         }
     }
 
+    /** The variadic sum (one input or more), which the exporter writes for an Add of other than two inputs. */
+    static void sum(OnnxNode n, Conversion cx) {
+        String[] in = new String[n.inputCount()];
+        if (in.length == 0) {
+            throw n.error("Sum needs at least one input");
+        }
+        for (int i = 0; i < in.length; i++) {
+            in[i] = n.input(i);
+        }
+        cx.emit(n, n.output(), new Add(), broadcastRank(cx, in), in);
+    }
+
     static void mul(OnnxNode n, Conversion cx) {
         if (!foldArithmetic(n, cx)) {
             cx.emit(n, n.output(), new Mul(), broadcastRank(cx, n.input(0), n.input(1)), n.input(0), n.input(1));

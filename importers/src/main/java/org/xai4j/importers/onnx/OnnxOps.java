@@ -54,6 +54,7 @@ final class OnnxOps {
         t.put("Gemm", ArithmeticOps::gemm);
         t.put("MatMul", ArithmeticOps::matMul);
         t.put("Add", ArithmeticOps::add);
+        t.put("Sum", ArithmeticOps::sum);
         t.put("Sub", ArithmeticOps::sub);
         t.put("Mul", ArithmeticOps::mul);
         t.put("Div", ArithmeticOps::div);
