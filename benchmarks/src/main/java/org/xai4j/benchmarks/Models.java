@@ -5,12 +5,14 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.MobileNet;
 import org.xai4j.layers.zoo.ResNet;
 
 /**
- * The benchmark models: the zoo architectures with seeded random weights and batch norm folded
- * into the convolutions, as an imported model runs (PyTorch's anchors also use random weights).
+ * The benchmark models: the zoo architectures with seeded random weights, batch norm folded
+ * into the convolutions and the faster layers in place ({@code Specialization}), as an imported
+ * model runs (PyTorch's anchors also use random weights).
  */
 final class Models {
     static final long SEED = 42;
@@ -30,7 +32,7 @@ final class Models {
             default -> throw new IllegalArgumentException("unknown benchmark model '" + name
                     + "'; known: resnet18, resnet50, mobilenet_v2, mobilenet_v1, or the path of an .onnx or .h5 file");
         };
-        return BatchNormFolding.fold(g);
+        return Specialization.apply(BatchNormFolding.fold(g));
     }
 
     /** A seeded standard-normal NCHW batch at 224 x 224. */

@@ -25,6 +25,7 @@ import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameters;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Specialization;
 
 /**
  * Long runs in one JVM, printing resident memory (VmRSS, and the peak VmHWM) as they go:
@@ -52,7 +53,7 @@ public final class SoakReport {
         Nd4j.getRandom().setSeed(7);
         INDArray x = Nd4j.randn(DataType.FLOAT, shape);
         List<String> rectifiers = graph.nodes().stream()
-                .filter(n -> n.layer() instanceof ReLU || n.layer() instanceof Clip).map(Node::name).toList();
+                .filter(n -> Specialization.reference(n.layer()) instanceof ReLU || Specialization.reference(n.layer()) instanceof Clip).map(Node::name).toList();
         String last = rectifiers.get(rectifiers.size() - 1);
         System.out.printf("%s on %s, input %s; start: %s%n", mode, args[1], Arrays.toString(shape), memory());
         switch (mode) {

@@ -7,6 +7,7 @@ import org.xai4j.engine.Node;
 import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Specialization;
 
 /**
  * Modified backward rules for rectifiers, given to one call as {@link Hooks} (the engine's
@@ -45,7 +46,7 @@ public final class BackwardRules {
     }
 
     static boolean rectifies(Node n, Activations activations) {
-        return n.layer() instanceof ReLU
-                || activations == Activations.RELU_AND_RELU6 && n.layer() instanceof Clip c && c.min() == 0;
+        Object layer = Specialization.reference(n.layer());
+        return layer instanceof ReLU || activations == Activations.RELU_AND_RELU6 && layer instanceof Clip c && c.min() == 0;
     }
 }

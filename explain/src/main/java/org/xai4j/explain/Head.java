@@ -15,6 +15,7 @@ import org.xai4j.layers.Linear;
 import org.xai4j.layers.Reshape;
 import org.xai4j.layers.Sigmoid;
 import org.xai4j.layers.Softmax;
+import org.xai4j.layers.Specialization;
 
 /**
  * The head of a classifier graph, read from its nodes by one set of rules that {@code predict},
@@ -166,7 +167,8 @@ public record Head(String output, String logits, String softmax, String pooling,
     }
 
     /** A Linear layer's weight, or a 1x1 convolution's as [K, C] (on a 1x1 input it is linear); else null. */
-    private static INDArray weightsOf(Layer<?> layer) {
+    private static INDArray weightsOf(Layer<?> node) {
+        Layer<?> layer = Specialization.reference(node);
         if (layer instanceof Linear linear) {
             return linear.weight();
         }

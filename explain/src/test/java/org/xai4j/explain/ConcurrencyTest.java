@@ -17,6 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Specialization;
 
 /**
  * Every explainer from sixteen threads on one shared graph gives, bit for bit, what it gives on
@@ -42,7 +43,7 @@ class ConcurrencyTest {
 
     @Test
     void sixteenThreadsGiveWhatOneThreadGives() throws Exception {
-        Graph graph = BatchNormFolding.fold(TestNets.cnn(3, DataType.FLOAT));
+        Graph graph = Specialization.apply(BatchNormFolding.fold(TestNets.cnn(3, DataType.FLOAT)));
         INDArray x = TestNets.input(51, DataType.FLOAT, 2, 3, 12, 12);
         Map<String, Explainer<?>> methods = methods();
         Map<String, float[]> alone = new LinkedHashMap<>();

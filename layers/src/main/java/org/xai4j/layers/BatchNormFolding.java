@@ -46,6 +46,8 @@ public final class BatchNormFolding {
      * A new graph in which every BatchNorm2d node whose only input is a Conv2d node read by
      * nothing else (and not a graph output) is merged with it. The merged node keeps the batch
      * norm's name, the value users see; the convolution's value, and aliases to it, disappear.
+     * A specialized convolution ({@link Specialization}) is folded through its reference and
+     * specialized again.
      */
     public static Graph fold(Graph g) {
         Map<String, Integer> readers = new HashMap<>();
@@ -60,9 +62,9 @@ public final class BatchNormFolding {
         List<Node> nodes = new ArrayList<>();
         for (Node n : g.nodes()) {
             Node conv = n.inputs().size() == 1 ? byName.get(n.inputs().get(0)) : null;
-            if (n.layer() instanceof BatchNorm2d bn && conv != null && conv.layer() instanceof Conv2d c
+            if (n.layer() instanceof BatchNorm2d bn && conv != null && Specialization.reference(conv.layer()) instanceof Conv2d c
                     && readers.get(conv.name()) == 1 && !g.outputs().contains(conv.name())) {
-                nodes.add(new Node(n.name(), fold(c, bn), conv.inputs()));
+                nodes.add(new Node(n.name(), Specialization.like(conv.layer(), fold(c, bn)), conv.inputs()));
                 removed.add(conv.name());
             } else {
                 nodes.add(n);

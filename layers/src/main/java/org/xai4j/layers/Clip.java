@@ -2,18 +2,16 @@ package org.xai4j.layers;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.scalar.Relu6;
 import org.nd4j.linalg.api.ops.impl.transforms.clip.ClipByValue;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.Relu6Derivative;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
-import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
  * Clipping, elementwise: {@code y = min(max(x, min), max)}, {@code dx = dy * [min < x < max]};
  * any shape. The derivative is 0 on both bounds, so ReLU6 = Clip(0, 6) has 0 at x = 0 and
- * x = 6, as in PyTorch's hardtanh. ReLU6: Howard et al., MobileNets, 2017.
+ * x = 6, as in PyTorch's hardtanh. ReLU6: Howard et al., MobileNets, 2017 ({@link ReLU6} is
+ * its faster form).
  */
 public final class Clip implements Layer<Clip.Cache> {
 
@@ -37,15 +35,7 @@ public final class Clip implements Layer<Clip.Cache> {
 
     @Override
     public Forward<Cache> forward(INDArray... x) {
-        INDArray y;
-        if (min == 0 && max == 6) {
-            // ReLU6 runs after every convolution of a MobileNet: libnd4j's scalar relu6 is one
-            // pass, about 2x faster than the clip_by_value custom op.
-            y = Memory.uninitialized(x[0].dataType(), x[0].shape());
-            Nd4j.exec(new Relu6(x[0], y));
-        } else {
-            y = Nd4j.exec(new ClipByValue(x[0], min, max))[0];
-        }
+        INDArray y = Nd4j.exec(new ClipByValue(x[0], min, max))[0];
         return Forward.of(y, new Cache(y));
     }
 
@@ -60,13 +50,6 @@ public final class Clip implements Layer<Clip.Cache> {
             return Backward.of((INDArray) null);
         }
         INDArray y = cache.y();
-        if (min == 0 && max == 6) {
-            // ReLU6, on every activation of a MobileNet: libnd4j's relu6_bp does
-            // dx = 0 < y < 6 ? dy : 0 in one pass, 3-4x faster than the masks below.
-            INDArray dx = Memory.uninitialized(dy.dataType(), dy.shape());
-            Nd4j.exec(new Relu6Derivative(y, dy, dx));
-            return Backward.of(dx);
-        }
         DataType t = dy.dataType();
         INDArray dx = y.gt(min).castTo(t);
         dx.muli(y.lt(max).castTo(t)).muli(dy);

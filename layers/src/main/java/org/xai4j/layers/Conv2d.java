@@ -1,11 +1,11 @@
 package org.xai4j.layers;
 
 import static org.xai4j.layers.ConvKernels.as;
-import static org.xai4j.layers.ConvKernels.channels;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -22,8 +22,11 @@ import org.xai4j.engine.Need;
  * Backward: dx is the transposed convolution of dy with W, dW correlates x with dy, db sums dy.
  * LeCun et al. 1998; groups: Krizhevsky et al. 2012; depthwise (G = C): Howard et al. 2017.
  *
- * <p>Runs on ND4J's kernels ({@link ConvKernels}); {@link org.xai4j.layers.loops.Loops#conv} is the
- * same formula as plain loops, and the tests hold the two equal.
+ * <p>One way for every spec: ND4J's conv2d, conv2d_bp and deconv2d ({@link ConvKernels}), with
+ * groups as one convolution by a block-diagonal weight. {@link org.xai4j.layers.loops.Loops#conv}
+ * is the same formula as plain loops, and the tests hold the two equal. The faster ways for 1x1,
+ * depthwise and grouped convolutions are {@link PointwiseConv2d}, {@link DepthwiseConv2d} and
+ * {@link GroupedConv2d}, put in its place by {@link Specialization}.
  */
 public final class Conv2d implements Layer<Conv2d.Cache> {
     private final INDArray weight;
@@ -65,38 +68,25 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
     @Override
     public Forward<Cache> forward(INDArray... in) {
         INDArray x = in[0];
-        int G = spec.groups();
-        if (x.rank() != 4 || x.size(1) != weight.size(1) * G) {
-            throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * G + ", H, W], got " + Arrays.toString(x.shape()));
+        if (x.rank() != 4 || x.size(1) != weight.size(1) * spec.groups()) {
+            throw new IllegalArgumentException("Conv2d expects x [N, " + weight.size(1) * spec.groups() + ", H, W], got " + Arrays.toString(x.shape()));
         }
         Plan plan = plan((int) x.size(2), (int) x.size(3));
         INDArray y = Memory.uninitialized(x.dataType(), outputShape(x.shape(), plan));
-        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
-            INDArray w = as(weight, x.dataType());
-            ConvKernels.pointwiseForward(x, w, bias == null ? null : as(bias, x.dataType()), y);
-            releaseScratch(x, x, w);
-            return Forward.of(y, new Cache(x, plan));
-        }
-        if (G > 1 && !isDepthwise()) {
-            for (int g = 0; g < G; g++) {
-                INDArray yg = group(g).forward(channels(x, g, weight.size(1))).y();
-                y.get(NDArrayIndex.all(), NDArrayIndex.interval(g * yg.size(1), (g + 1) * yg.size(1))).assign(yg);
-            }
-            return Forward.of(y, new Cache(x, plan));
-        }
         INDArray xp = plan.padInput() ? ConvKernels.padded(x, plan) : x;
-        INDArray w = isDepthwise() ? ConvKernels.depthwiseWeight(as(weight, x.dataType()), G) : as(weight, x.dataType());
+        INDArray w = ungrouped(x.dataType());
         INDArray[] inputs = bias == null ? new INDArray[] {xp, w} : new INDArray[] {xp, w, as(bias, x.dataType())};
-        kernels.run(isDepthwise() ? "depthwise_conv2d" : "conv2d", inputs, new INDArray[] {y}, plan);
+        kernels.run("conv2d", inputs, new INDArray[] {y}, plan);
         releaseScratch(x, xp, w);
         return Forward.of(y, new Cache(x, plan));
     }
 
     /**
-     * ND4J's own kernels (dilated, grouped or unblocked calls) unfold the input into columns of
-     * N x C/G x R x S x OH x OW values; oneDNN's need less, but which one runs is not known when
-     * the pass is planned. Measured: the Teachable Machine model at 9999x9999, planned without
-     * this at under 11 GiB, was killed by the kernel at 23.9 GB resident.
+     * ND4J's own kernels (dilated calls, or where oneDNN declines) unfold the input into columns
+     * of N x C x R x S x OH x OW values (C: all input channels, as the block-diagonal weight
+     * reads them); oneDNN's need less, but which one runs is not known when the pass is planned.
+     * Measured: the Teachable Machine model at 9999x9999, planned without this at under 11 GiB,
+     * was killed by the kernel at 23.9 GB resident.
      */
     @Override
     public long scratchValues(long[]... x) {
@@ -105,7 +95,7 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         if (rs == 1) {
             return 0;
         }
-        long columns = y[0] * weight.size(1) * (isDepthwise() ? spec.groups() : 1);
+        long columns = y[0] * weight.size(1) * spec.groups();
         for (long f : new long[] {rs, y[2], y[3]}) {
             columns = f != 0 && columns > Long.MAX_VALUE / f ? Long.MAX_VALUE : columns * f;
         }
@@ -125,41 +115,23 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray x = cache.x();
         Plan plan = cache.plan();
-        if (spec.groups() > 1 && !isDepthwise()) {
-            return groupsBackward(cache, dy, need);
-        }
+        INDArray w = ungrouped(x.dataType());
         if (!need.parameters()) {
-            // The explainers' path: dx alone, no dW pass.
-            INDArray w = as(weight, x.dataType());
-            INDArray dx = !need.input(0) ? null
-                    : isDepthwise() ? kernels.depthwiseTransposed(dy, w, x.shape(), plan) : kernels.transposed(dy, w, x.shape(), plan);
-            if (dx != null || !need.input(0)) {
-                return Backward.of(dx);
-            }
-        }
-        if (kernels.pointwise(plan, x.size(2), x.size(3))) {
-            // Matrix products (ConvKernels.pointwiseForward says why); db sums dy as for any kernel.
-            INDArray w = as(weight, x.dataType());
-            INDArray dx = need.input(0) ? ConvKernels.pointwiseInputGradient(dy, w, x.shape()) : null;
-            INDArray dW = ConvKernels.pointwiseWeightGradient(x, dy);
+            // The explainers' path: dx alone, the transposed convolution, no dW pass.
+            INDArray dx = need.input(0) ? kernels.transposed(dy, w, x.shape(), plan) : null;
             releaseScratch(x, x, w);
-            return Backward.of(new INDArray[] {dx}, parameterGradients(dW, dy));
+            return Backward.of(dx);
         }
-        // conv2d_bp / depthwise_conv2d_bp form dx and dW together (the only depthwise dx call for strides > 1).
+        // conv2d_bp forms dx and dW together.
         INDArray xp = plan.padInput() ? ConvKernels.padded(x, plan) : x;
-        INDArray w = isDepthwise() ? ConvKernels.depthwiseWeight(as(weight, x.dataType()), spec.groups()) : as(weight, x.dataType());
         INDArray[] grads = {Memory.uninitialized(x.dataType(), xp.shape()), Memory.uninitialized(x.dataType(), w.shape())};
-        kernels.run(isDepthwise() ? "depthwise_conv2d_bp" : "conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan);
+        kernels.run("conv2d_bp", new INDArray[] {xp, w, dy}, grads, plan);
         INDArray dx = !need.input(0) ? null : plan.padInput() ? ConvKernels.crop(grads[0], x.shape(), plan.top(), plan.left()) : grads[0];
         releaseScratch(x, xp, w);
         if (dx != grads[0]) {
             Memory.recycle(grads[0]);
         }
-        if (!need.parameters()) {
-            Memory.recycle(grads[1]);
-            return Backward.of(dx);
-        }
-        INDArray dW = isDepthwise() ? ConvKernels.depthwiseWeightGradient(grads[1], weight.shape()) : grads[1];
+        INDArray dW = grouped(grads[1]);
         if (dW != grads[1]) {
             Memory.recycle(grads[1]);
         }
@@ -167,7 +139,47 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
     }
 
     /**
-     * Frees the per-call copies (the padded input, the depthwise weight in ND4J's layout) at once:
+     * The weight as one groups = 1 convolution over all C input channels: block diagonal,
+     * {@code W'[k, g(k) C/G + c] = W[k, c]} and 0 outside a row's own group, so that every output
+     * channel reads only its group's inputs. The weight itself (cast) for groups = 1.
+     */
+    private INDArray ungrouped(DataType type) {
+        INDArray w = as(weight, type);
+        int G = spec.groups();
+        if (G == 1) {
+            return w;
+        }
+        long Kg = weight.size(0) / G;
+        long Cg = weight.size(1);
+        INDArray full = Nd4j.zeros(type, weight.size(0), Cg * G, weight.size(2), weight.size(3));
+        for (int g = 0; g < G; g++) {
+            full.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg), NDArrayIndex.interval(g * Cg, (g + 1) * Cg)).assign(
+                    w.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg)));
+        }
+        if (w != weight) {
+            w.close();
+        }
+        return full;
+    }
+
+    /** The gradient of the block-diagonal weight back to [K, C/G, R, S]: each row's own group. */
+    private INDArray grouped(INDArray dFull) {
+        int G = spec.groups();
+        if (G == 1) {
+            return dFull;
+        }
+        long Kg = weight.size(0) / G;
+        long Cg = weight.size(1);
+        INDArray dW = Memory.uninitialized(dFull.dataType(), weight.shape());
+        for (int g = 0; g < G; g++) {
+            dW.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg)).assign(
+                    dFull.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg), NDArrayIndex.interval(g * Cg, (g + 1) * Cg)));
+        }
+        return dW;
+    }
+
+    /**
+     * Frees the per-call copies (the padded input, a cast or block-diagonal weight) at once:
      * left to the GC they pile up off-heap, since the Java heap sees almost no pressure.
      */
     private void releaseScratch(INDArray x, INDArray xp, INDArray w) {
@@ -179,26 +191,8 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
         }
     }
 
-    /** Groups other than depthwise: G independent convolutions on channel slices (ResNeXt-style, rare). */
-    private Backward groupsBackward(Cache cache, INDArray dy, Need need) {
-        INDArray x = cache.x();
-        long Cg = weight.size(1);
-        long Kg = weight.size(0) / spec.groups();
-        INDArray dx = need.input(0) ? Memory.uninitialized(x.dataType(), x.shape()) : null;
-        INDArray dW = need.parameters() ? Memory.uninitialized(x.dataType(), weight.shape()) : null;
-        for (int g = 0; g < spec.groups(); g++) {
-            Backward b = group(g).backward(new Cache(channels(x, g, Cg), cache.plan()), channels(dy, g, Kg), need);
-            if (dx != null) {
-                dx.get(NDArrayIndex.all(), NDArrayIndex.interval(g * Cg, (g + 1) * Cg)).assign(b.dx()[0]);
-            }
-            if (dW != null) {
-                dW.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg)).assign(b.dParameters().get("weight"));
-            }
-        }
-        return dW == null ? Backward.of(dx) : Backward.of(new INDArray[] {dx}, parameterGradients(dW, dy));
-    }
-
-    private Map<String, INDArray> parameterGradients(INDArray dW, INDArray dy) {
+    /** dW, and db = sum of dy over N, H, W, in the parameters' own types. */
+    Map<String, INDArray> parameterGradients(INDArray dW, INDArray dy) {
         Map<String, INDArray> grads = new LinkedHashMap<>();
         grads.put("weight", as(dW, weight.dataType()));
         if (bias != null) {
@@ -258,17 +252,5 @@ public final class Conv2d implements Layer<Conv2d.Cache> {
                     + Arrays.toString(x) + " with pads " + Arrays.asList(p.top(), p.left(), p.bottom(), p.right()));
         }
         return new long[] {x[0], weight.size(0), OH, OW};
-    }
-
-    private boolean isDepthwise() {
-        return spec.groups() > 1 && weight.size(1) == 1;
-    }
-
-    /** The groups = 1 convolution of group g: its K/G weight rows and bias entries (read live, not cached). */
-    private Conv2d group(int g) {
-        long Kg = weight.size(0) / spec.groups();
-        INDArray rows = weight.get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg)).dup('c');
-        INDArray b = bias == null ? null : bias.reshape(bias.length()).get(NDArrayIndex.interval(g * Kg, (g + 1) * Kg)).dup();
-        return new Conv2d(rows, b, spec.withGroups(1));
     }
 }

@@ -11,7 +11,8 @@ import org.xai4j.engine.Node;
 /**
  * The same graph with every parameter cast to float64. Casting float32 weights is exact, so a
  * float64 pass gives the exact answer for the stored weights: gradients of ReLU networks then
- * cannot flip at a kink that float32 rounding puts on the wrong side.
+ * cannot flip at a kink that float32 rounding puts on the wrong side. A specialized layer
+ * ({@link Specialization}) is copied through its reference and specialized again.
  */
 public final class Float64 {
     private Float64() {}
@@ -20,7 +21,7 @@ public final class Float64 {
     public static Graph copyOf(Graph g) {
         List<Node> nodes = new ArrayList<>();
         for (Node n : g.nodes()) {
-            Layer<?> l = n.layer();
+            Layer<?> l = Specialization.reference(n.layer());
             if (l instanceof Conv2d c) {
                 l = new Conv2d(of(c.weight()), of(c.bias()), c.spec());
             } else if (l instanceof BatchNorm2d b) {
@@ -33,7 +34,7 @@ public final class Float64 {
                 throw new IllegalArgumentException("node '" + n.name() + "' (" + l.describe()
                         + ") has parameters with no float64 copy");
             }
-            nodes.add(new Node(n.name(), l, n.inputs()));
+            nodes.add(new Node(n.name(), Specialization.like(n.layer(), l), n.inputs()));
         }
         return new Graph(g.inputs(), nodes, g.outputs(), g.aliases());
     }

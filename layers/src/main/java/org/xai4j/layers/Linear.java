@@ -11,8 +11,8 @@ import org.xai4j.engine.Need;
 
 /**
  * Fully connected layer: {@code y = x W^T + b}; x [N, C], W [K, C], b [K], y [N, K].
- * Backward: {@code dx = dy W}, {@code dW = dy^T x}, {@code db = sum_N dy} (each one GEMM or sum;
- * {@code dx} from a sparse {@code dy}, an explanation's seed, sums the few rows of W it picks).
+ * Backward: {@code dx = dy W}, {@code dW = dy^T x}, {@code db = sum_N dy}, each one GEMM or sum.
+ * {@link SparseSeedLinear} is the faster form for an explanation's seed.
  */
 public final class Linear implements Layer<Linear.Cache> {
 
@@ -66,11 +66,8 @@ public final class Linear implements Layer<Linear.Cache> {
     public Backward backward(Cache cache, INDArray dy, Need need) {
         INDArray dx = null;
         if (need.input(0)) {
-            dx = fewRows(dy);
-            if (dx == null) {
-                dx = Memory.uninitialized(dy.dataType(), dy.size(0), weight.size(1));
-                Nd4j.gemm(dy, weight, dx, false, false, 1.0, 0.0);
-            }
+            dx = Memory.uninitialized(dy.dataType(), dy.size(0), weight.size(1));
+            Nd4j.gemm(dy, weight, dx, false, false, 1.0, 0.0);
         }
         Map<String, INDArray> dParameters = new HashMap<>();
         if (need.parameters()) {
@@ -83,37 +80,6 @@ public final class Linear implements Layer<Linear.Cache> {
         }
         return Backward.of(new INDArray[] {dx}, dParameters);
     }
-
-    /**
-     * {@code dx = dy W} as a sum of a few rows of W, when at most one entry in {@value #SPARSE}
-     * of {@code dy} is non-zero; null otherwise. An explanation's seed is one class (or a few)
-     * per row, and a GEMM would read all of W for it: 8 MB on a ResNet-50 head, about 1 ms.
-     */
-    private INDArray fewRows(INDArray dy) {
-        if (dy.dataType() != weight.dataType() || dy.length() > MAX_SCANNED) {
-            return null;
-        }
-        double[][] d = dy.toDoubleMatrix();
-        long nonZero = Arrays.stream(d).flatMapToDouble(Arrays::stream).filter(v -> v != 0).count();
-        if (nonZero * SPARSE > dy.length()) {
-            return null;
-        }
-        INDArray dx = Memory.uninitialized(dy.dataType(), dy.size(0), weight.size(1)).assign(0);
-        for (int n = 0; n < d.length; n++) {
-            INDArray row = dx.getRow(n);
-            for (int k = 0; k < d[n].length; k++) {
-                if (d[n][k] != 0) {
-                    Nd4j.getBlasWrapper().axpy(d[n][k], weight.getRow(k), row);
-                }
-            }
-        }
-        return dx;
-    }
-
-    /** {@code dy} is sparse enough for {@link #fewRows} when at most 1 in this many entries is non-zero. */
-    private static final int SPARSE = 16;
-    /** Larger {@code dy} (a dense training batch) is not scanned. */
-    private static final long MAX_SCANNED = 1 << 16;
 
     @Override
     public Map<String, INDArray> parameters() {

@@ -2,9 +2,6 @@ package org.xai4j.layers;
 
 import java.util.stream.IntStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.OpContext;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
@@ -17,10 +14,9 @@ import org.xai4j.engine.Need;
  * Backward routes each dy to the position that won its window, the first maximum in scan order
  * on ties (as PyTorch does); overlapping windows add up. Ranzato et al. 2007.
  *
- * <p>Forward uses ND4J's built-in kernel where it applies (symmetric pads, no ceil-mode
- * overhang), with oneDNN switched off for the call: oneDNN's max pooling is several times
- * slower (../shared/ND4J.md); a plain loop does the rest. Backward is a plain loop that fixes
- * the tie rule whatever kernel ran forward.
+ * <p>Forward and backward are plain loops over the windows, parallel over the N x C planes;
+ * {@link Nd4jMaxPool2d} runs forward on ND4J's kernel where it applies. Backward finds the
+ * winners again, so it fixes the tie rule whatever kernel ran forward.
  */
 public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
     private final PoolSpec spec;
@@ -36,11 +32,7 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
         INDArray x = in[0];
         PoolGeometry g = PoolGeometry.of(spec, x.shape());
         INDArray y = Memory.uninitialized(x.dataType(), x.size(0), x.size(1), g.OH(), g.OW());
-        if (nd4jCanPool(g)) {
-            pool(x, y, g);
-        } else {
-            maxima(PoolGeometry.dense(x), y, g);
-        }
+        maxima(PoolGeometry.dense(x), y, g);
         return Forward.of(y, new Cache(x, y));
     }
 
@@ -108,7 +100,7 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
         return first;
     }
 
-    /** The plain loop for what ND4J's kernel cannot do; padding is skipped, so it never wins. */
+    /** y, one window at a time; padding is skipped, so it never wins. */
     private void maxima(INDArray x, INDArray y, PoolGeometry g) {
         PoolGeometry.Values xv = PoolGeometry.Values.of(x);
         PoolGeometry.Values yv = PoolGeometry.Values.of(y);
@@ -130,28 +122,6 @@ public final class MaxPool2d implements Layer<MaxPool2d.Cache> {
                 }
             }
         });
-    }
-
-    /** ND4J's kernel pads symmetrically and rounds the output size down. */
-    private boolean nd4jCanPool(PoolGeometry g) {
-        int floorOH = (g.H() + g.top() + g.bottom() - (spec.kernelH() - 1) * spec.dilationH() - 1) / spec.strideH() + 1;
-        int floorOW = (g.W() + g.left() + g.right() - (spec.kernelW() - 1) * spec.dilationW() - 1) / spec.strideW() + 1;
-        return g.top() == g.bottom() && g.left() == g.right() && floorOH == g.OH() && floorOW == g.OW();
-    }
-
-    private void pool(INDArray x, INDArray y, PoolGeometry g) {
-        OpContext context = Nd4j.getExecutioner().buildContext();
-        try {
-            context.setInputArrays(x);
-            context.setOutputArrays(y);
-            // kH, kW, sH, sW, pH, pW, dH, dW, same mode (0: pads given), unused, data format (0 = NCHW).
-            context.setIArguments(spec.kernelH(), spec.kernelW(), spec.strideH(), spec.strideW(), g.top(), g.left(),
-                    spec.dilationH(), spec.dilationW(), 0, 0, 0);
-            context.allowHelpers(false);
-            Nd4j.getExecutioner().exec(DynamicCustomOp.builder("maxpool2d").build(), context);
-        } finally {
-            ConvKernels.closeQuietly(context);
-        }
     }
 
     @Override

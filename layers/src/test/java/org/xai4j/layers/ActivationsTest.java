@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.function.DoubleUnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Need;
 import org.xai4j.testing.GradientCheck;
@@ -68,15 +70,30 @@ class ActivationsTest {
         assertThrows(IllegalArgumentException.class, () -> new Clip(1, 0));
     }
 
+    @Test
+    void relu6IsClipZeroSixOnLibnd4jKernels() {
+        ReLU6 relu6 = new ReLU6(Clip.relu6());
+        matchesDefinition(relu6, v -> Math.min(Math.max(v, 0), 6));
+        GradientCheck.check("ReLU6 (relu6_bp)", relu6, TestData.awayFrom(2, -3, 9, new double[] {0, 6}, 1e-3, 2, 3, 5, 5));
+        assertArrayEquals(new double[] {0, 0, 1, 1, 0, 0}, derivative(relu6, -1, 0, 1e-9, 5.999, 6, 7));
+        assertArrayEquals(new double[] {0, 0, 3, 6, 6}, forward(relu6, -1, 0, 3, 6, 7));
+        assertEquals("Clip(min=0.0, max=6.0)", relu6.describe(), "xai4j layers shows the model, not the kernel");
+        assertTrue(Specialization.of(Clip.relu6()) instanceof ReLU6);
+        assertSame(Specialization.of(new Clip(0, 1)).getClass(), Clip.class, "only Clip(0, 6)");
+        assertThrows(IllegalArgumentException.class, () -> new ReLU6(new Clip(-1, 6)));
+    }
+
     /** dx = dy * [min < y < max] by definition, on values that include both bounds exactly. */
-    private static void clipGradientMatchesDefinition(Clip clip, DataType type) {
+    private static void clipGradientMatchesDefinition(Layer<Clip.Cache> layer, Clip clip, DataType type) {
         INDArray x = TestData.uniform(15, clip.min() - 2, clip.max() + 2, 3, 4, 5, 5);
         x.putScalar(0, clip.min());
         x.putScalar(1, clip.max());
         x = x.castTo(type);
         INDArray dy = TestData.uniform(16, -1, 1, 3, 4, 5, 5).castTo(type);
-        Layer.Forward<Clip.Cache> f = clip.forward(x);
-        double[] dx = clip.backward(f.cache(), dy, Need.INPUT).dx()[0].reshape(x.length()).toDoubleVector();
+        Layer.Forward<Clip.Cache> f = layer.forward(x);
+        INDArray y = f.y().castTo(DataType.DOUBLE);
+        assertEquals(Transforms.min(Transforms.max(x.castTo(DataType.DOUBLE), clip.min()), clip.max()), y, layer + " " + type);
+        double[] dx = layer.backward(f.cache(), dy, Need.INPUT).dx()[0].reshape(x.length()).toDoubleVector();
         double[] xs = x.reshape(x.length()).toDoubleVector();
         double[] dys = dy.reshape(x.length()).toDoubleVector();
         for (int i = 0; i < xs.length; i++) {
@@ -87,10 +104,11 @@ class ActivationsTest {
 
     @Test
     void clipGradientIsExactlyTheMaskedOutputGradient() {
-        // Covers both backward paths: the fused relu6_bp for Clip(0, 6) and the masks otherwise.
+        // Both forms of ReLU6 (the Clip's masks, ReLU6's relu6_bp) and another Clip, bit for bit.
         for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-            clipGradientMatchesDefinition(Clip.relu6(), type);
-            clipGradientMatchesDefinition(new Clip(-1.5, 2.5), type);
+            clipGradientMatchesDefinition(Clip.relu6(), Clip.relu6(), type);
+            clipGradientMatchesDefinition(new ReLU6(Clip.relu6()), Clip.relu6(), type);
+            clipGradientMatchesDefinition(new Clip(-1.5, 2.5), new Clip(-1.5, 2.5), type);
         }
     }
 

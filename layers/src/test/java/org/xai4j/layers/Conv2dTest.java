@@ -62,9 +62,29 @@ class Conv2dTest {
                 new Case("1x1 stride 2x3", new long[] {1, 2, 7, 8}, new long[] {3, 2, 1, 1}, true, d.withStride(2, 3)),
                 new Case("1x1 stride 1, small map (oneDNN)", new long[] {2, 3, 4, 4}, new long[] {5, 3, 1, 1}, true, d),
                 new Case("1x1 stride 1, N=2, K<C, 28x30 (GEMM), no bias", new long[] {2, 5, 28, 30}, new long[] {2, 5, 1, 1}, false, d),
+                new Case("1x1 stride 1, 27x29 = 783 pixels (one below the GEMM)", new long[] {1, 3, 27, 29}, new long[] {4, 3, 1, 1}, true, d),
+                new Case("1x1 stride 1, 28x28 = 784 pixels (the first GEMM size)", new long[] {1, 3, 28, 28}, new long[] {4, 3, 1, 1}, true, d),
+                new Case("1x1 groups 2 at 28x28 (a GEMM per group)", new long[] {1, 4, 28, 28}, new long[] {6, 2, 1, 1}, true, d.withGroups(2)),
+                new Case("groups 3, dilation 2, SAME_LOWER", new long[] {1, 6, 7, 6}, new long[] {3, 2, 3, 3}, false,
+                        d.withGroups(3).withDilation(2).withPadding(Padding.SAME_LOWER)),
                 new Case("7x7 stride 2 pad 3", new long[] {1, 2, 9, 9}, new long[] {2, 2, 7, 7}, true, d.withStride(2).withPadding(3)),
                 new Case("rectangular 3x1, stride 2x1", new long[] {1, 2, 6, 5}, new long[] {3, 2, 3, 1}, true,
                         d.withStride(2, 1).withPadding(1, 0, 1, 0)));
+    }
+
+    /**
+     * Every case as the reference Conv2d and, where {@link Specialization} has one, as its faster
+     * form (PointwiseConv2d, DepthwiseConv2d, GroupedConv2d): both are held to the same loops.
+     */
+    static Stream<Arguments> casesAndForms() {
+        return cases().flatMap(c -> Specialization.of(layer(c, DataType.DOUBLE)) instanceof Conv2d
+                ? Stream.of(Arguments.of(c, false)) : Stream.of(Arguments.of(c, false), Arguments.of(c, true)));
+    }
+
+    /** The convolution itself, or its specialized form. */
+    @SuppressWarnings("unchecked")
+    private static Layer<Conv2d.Cache> form(Conv2d conv, boolean specialized) {
+        return specialized ? (Layer<Conv2d.Cache>) Specialization.of(conv) : conv;
     }
 
     private static Conv2d layer(Case c, DataType type) {
@@ -86,12 +106,13 @@ class Conv2dTest {
                 new int[] {p.top(), p.left(), p.bottom(), p.right()}, s.dilationH(), s.dilationW(), s.groups());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void doubleForwardAndInputGradientEqualDefinition(Case c) {
+    @ParameterizedTest(name = "{0}, specialized {1}")
+    @MethodSource("casesAndForms")
+    void doubleForwardAndInputGradientEqualDefinition(Case c, boolean specialized) {
         Conv2d conv = layer(c, DataType.DOUBLE);
+        Layer<Conv2d.Cache> run = form(conv, specialized);
         INDArray x = input(c, DataType.DOUBLE);
-        INDArray y = conv.forward(x).y();
+        INDArray y = run.forward(x).y();
         INDArray ref = reference(conv, x);
         assertEquals(DataType.DOUBLE, y.dataType());
         assertArrayEquals(ref.shape(), y.shape());
@@ -102,7 +123,7 @@ class Conv2dTest {
         // which the gradient check (it asks for parameters too) does not take.
         Nd4j.getRandom().setSeed(13);
         INDArray dy = Nd4j.rand(DataType.DOUBLE, y.shape()).subi(0.5);
-        INDArray dx = conv.backward(conv.forward(x).cache(), dy, Need.INPUT).dx()[0];
+        INDArray dx = run.backward(run.forward(x).cache(), dy, Need.INPUT).dx()[0];
         Conv2d.Plan p = conv.plan((int) x.size(2), (int) x.size(3));
         ConvSpec s = c.spec();
         INDArray dxRef = Loops.convInputGradient(dy, conv.weight(), x.shape(), s.strideH(), s.strideW(),
@@ -111,12 +132,12 @@ class Conv2dTest {
         assertTrue(dx.sub(dxRef).amaxNumber().doubleValue() < 1e-12, c + ": max dx error " + dx.sub(dxRef).amaxNumber());
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void floatForwardWithinRoundingBound(Case c) {
+    @ParameterizedTest(name = "{0}, specialized {1}")
+    @MethodSource("casesAndForms")
+    void floatForwardWithinRoundingBound(Case c, boolean specialized) {
         Conv2d conv = layer(c, DataType.FLOAT);
         INDArray x = input(c, DataType.FLOAT);
-        INDArray y = conv.forward(x).y();
+        INDArray y = form(conv, specialized).forward(x).y();
         assertEquals(DataType.FLOAT, y.dataType());
         // Reference on the same float32 values in double. A float32 dot product of n terms errs by at
         // most n * 2^-24 * sum|terms| (Higham's gamma_n bound), plus one rounding of |y|; sum|terms|
@@ -131,22 +152,24 @@ class Conv2dTest {
         assertFalse(err.gt(bound).any(), c + ": max error " + err.maxNumber() + " above bound");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void gradientsMatchCentralDifferences(Case c) {
-        GradientCheck.check("Conv2d " + c, layer(c, DataType.DOUBLE), input(c, DataType.DOUBLE));
+    @ParameterizedTest(name = "{0}, specialized {1}")
+    @MethodSource("casesAndForms")
+    void gradientsMatchCentralDifferences(Case c, boolean specialized) {
+        GradientCheck.check("Conv2d " + c + (specialized ? ", specialized" : ""), form(layer(c, DataType.DOUBLE), specialized),
+                input(c, DataType.DOUBLE));
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void floatInputGradientWithinRoundingBoundOfDefinition(Case c) {
+    @ParameterizedTest(name = "{0}, specialized {1}")
+    @MethodSource("casesAndForms")
+    void floatInputGradientWithinRoundingBoundOfDefinition(Case c, boolean specialized) {
         Conv2d conv = layer(c, DataType.FLOAT);
+        Layer<Conv2d.Cache> run = form(conv, specialized);
         INDArray x = input(c, DataType.FLOAT);
-        Layer.Forward<Conv2d.Cache> f = conv.forward(x);
+        Layer.Forward<Conv2d.Cache> f = run.forward(x);
         Nd4j.getRandom().setSeed(13);
         INDArray dy = Nd4j.rand(DataType.FLOAT, f.y().shape()).subi(0.5);
-        Layer.Backward only = conv.backward(f.cache(), dy, Need.INPUT);
-        Layer.Backward all = conv.backward(f.cache(), dy, Need.all(1, true));
+        Layer.Backward only = run.backward(f.cache(), dy, Need.INPUT);
+        Layer.Backward all = run.backward(f.cache(), dy, Need.all(1, true));
         assertTrue(only.dParameters().isEmpty(), "no parameter gradients when not asked");
         assertEquals(DataType.FLOAT, only.dx()[0].dataType());
         assertEquals(c.bias() ? List.of("weight", "bias") : List.of("weight"), List.copyOf(all.dParameters().keySet()));

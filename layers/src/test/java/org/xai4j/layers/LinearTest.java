@@ -2,9 +2,11 @@ package org.xai4j.layers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -55,32 +57,53 @@ class LinearTest {
 
     @Test
     void sparseSeedGradientSumsRowsOfTheWeight() {
-        // An explanation's seed (one class per row, or a few) takes the row-sum path; a dense dy
-        // the GEMM. Both against dx[n][c] = sum_k dy[n][k] W[k][c] in double: 1e-12 in double,
-        // 1e-5 in float (a sum of at most 3 products of values in [-1, 1]).
+        // An explanation's seed (one class per row, or a few) takes SparseSeedLinear's row sums; a
+        // dense dy the GEMM, as the Linear always does. Both forms against dx[n][c] = sum_k dy[n][k]
+        // W[k][c] in double: 1e-12 in double, 1e-5 in float (a sum of at most 3 products of values
+        // in [-1, 1] for the seeds, 50 for the dense dy: 50 * 2^-24 * 50 = 1.5e-4 would be the
+        // worst case, measured below 1e-5).
         INDArray wT = TestData.uniform(20, -1, 1, 40, 50);
         for (INDArray w : new INDArray[] {wT.transpose().dup(), wT.transpose()}) { // contiguous and strided
             for (DataType type : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
-                Linear linear = new Linear(w.castTo(type), null);
-                Layer.Forward<Linear.Cache> f = linear.forward(TestData.uniform(21, -1, 1, 3, 40).castTo(type));
+                Linear linear = new Linear(w.castTo(type), TestData.uniform(23, -1, 1, 50).castTo(type));
+                INDArray x = TestData.uniform(21, -1, 1, 3, 40).castTo(type);
                 INDArray oneHot = org.nd4j.linalg.factory.Nd4j.zeros(type, 3, 50);
                 oneHot.putScalar(0, 7, 1.0).putScalar(1, 49, -2.0).putScalar(2, 0, 0.5).putScalar(2, 3, 1.5);
                 INDArray dense = TestData.uniform(22, -1, 1, 3, 50).castTo(type);
-                for (INDArray dy : new INDArray[] {oneHot, dense}) {
-                    INDArray dx = linear.backward(f.cache(), dy, Need.INPUT).dx()[0];
-                    assertEquals(type, dx.dataType());
-                    for (int n = 0; n < 3; n++) {
-                        for (int c = 0; c < 40; c++) {
-                            double s = 0;
-                            for (int k = 0; k < 50; k++) {
-                                s += dy.getDouble(n, k) * w.getDouble(k, c);
+                for (Layer<Linear.Cache> layer : List.of(linear, new SparseSeedLinear(linear))) {
+                    Layer.Forward<Linear.Cache> f = layer.forward(x);
+                    assertEquals(linear.forward(x).y(), f.y(), "forward is the Linear's");
+                    for (INDArray dy : new INDArray[] {oneHot, dense}) {
+                        INDArray dx = layer.backward(f.cache(), dy, Need.INPUT).dx()[0];
+                        assertEquals(type, dx.dataType());
+                        for (int n = 0; n < 3; n++) {
+                            for (int c = 0; c < 40; c++) {
+                                double s = 0;
+                                for (int k = 0; k < 50; k++) {
+                                    s += dy.getDouble(n, k) * w.getDouble(k, c);
+                                }
+                                assertEquals(s, dx.getDouble(n, c), type == DataType.DOUBLE ? 1e-12 : 1e-5);
                             }
-                            assertEquals(s, dx.getDouble(n, c), type == DataType.DOUBLE ? 1e-12 : 1e-5);
                         }
+                        // Parameter gradients are the Linear's own, with or without dx.
+                        Layer.Backward all = layer.backward(f.cache(), dy, Need.all(1, true));
+                        Layer.Backward ref = linear.backward(f.cache(), dy, Need.all(1, true));
+                        assertEquals(ref.dParameters(), all.dParameters());
+                        assertTrue(all.dx()[0].equalsWithEps(ref.dx()[0], type == DataType.DOUBLE ? 1e-12 : 1e-5));
                     }
                 }
             }
         }
+    }
+
+    @Test
+    void sparseSeedLinearIsItsLinearToEveryReader() {
+        Linear linear = new Linear(TestData.uniform(24, -1, 1, 3, 4), null);
+        SparseSeedLinear fast = new SparseSeedLinear(linear);
+        assertSame(linear, fast.reference());
+        assertSame(linear.weight(), fast.parameters().get("weight"), "weights shared, not copied");
+        assertEquals(linear.describe(), fast.describe());
+        GradientCheck.check("SparseSeedLinear", fast, TestData.uniform(25, -1, 1, 2, 4));
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.stream.Stream;
@@ -20,9 +21,9 @@ import org.xai4j.engine.Need;
 import org.xai4j.testing.GradientCheck;
 
 /**
- * The matrix-product path of 1x1 convolutions ({@link ConvKernels#pointwise}) against the
- * plain loops of {@link Loops}: forward, dx alone (the explainers' call), and dx, dW, db
- * together, in float32 and float64.
+ * {@link PointwiseConv2d}, the matrix-product form of 1x1 convolutions, against the plain loops
+ * of {@link Loops}: forward, dx alone (the explainers' call), and dx, dW, db together, in
+ * float32 and float64, on maps at and above the size where the products take over.
  */
 class PointwiseConvTest {
     /** x [N, C, H, W], weight [K, C, 1, 1]. */
@@ -50,10 +51,10 @@ class PointwiseConvTest {
         return cases().flatMap(c -> Stream.of(Arguments.of(c, DataType.DOUBLE), Arguments.of(c, DataType.FLOAT)));
     }
 
-    private static Conv2d layer(Case c, DataType type) {
+    private static PointwiseConv2d layer(Case c, DataType type) {
         INDArray w = TestData.uniform(21, -0.5, 0.5, c.K(), c.C(), 1, 1).castTo(type);
         INDArray b = c.bias() ? TestData.uniform(22, -0.5, 0.5, c.K()).castTo(type) : null;
-        return new Conv2d(w, b, c.spec());
+        return new PointwiseConv2d(new Conv2d(w, b, c.spec()));
     }
 
     private static INDArray input(Case c, DataType type) {
@@ -65,29 +66,32 @@ class PointwiseConvTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void casesTakeTheMatrixProductPath(Case c) {
-        Conv2d conv = layer(c, DataType.DOUBLE);
-        assertTrue(new ConvKernels(1, 1, c.spec()).pointwise(conv.plan((int) c.H(), (int) c.W()), c.H(), c.W()), c.toString());
+        PointwiseConv2d conv = layer(c, DataType.DOUBLE);
+        assertTrue(conv.usesGemm(new long[] {c.N(), c.C(), c.H(), c.W()}), c.toString());
+        assertTrue(Specialization.of(conv.reference()) instanceof PointwiseConv2d, c + ": the rewrite picks it");
     }
 
     @Test
     void otherConvolutionsAndSmallMapsDoNot() {
         ConvSpec d = ConvSpec.DEFAULT;
-        Conv2d.Plan noPads = new Conv2d.Plan(0, 0, 0, 0, 0, 0, false, false);
-        Conv2d padded = new Conv2d(TestData.uniform(1, -1, 1, 3, 2, 1, 1), null, d.withPadding(1));
-        assertFalse(new ConvKernels(1, 1, d.withStride(2)).pointwise(noPads, 56, 56));
-        assertFalse(new ConvKernels(1, 1, padded.spec()).pointwise(padded.plan(56, 56), 56, 56));
-        assertFalse(new ConvKernels(1, 1, d.withGroups(2)).pointwise(noPads, 56, 56));
-        assertFalse(new ConvKernels(3, 3, d).pointwise(noPads, 56, 56));
-        assertFalse(new ConvKernels(1, 1, d).pointwise(noPads, 27, 29), "27 x 29 = 783 pixels: oneDNN");
-        assertTrue(new ConvKernels(1, 1, d).pointwise(noPads, 28, 28));
+        INDArray w = TestData.uniform(1, -1, 1, 3, 2, 1, 1);
+        assertFalse(PointwiseConv2d.applies(new Conv2d(w, null, d.withPadding(1))), "pads");
+        assertFalse(PointwiseConv2d.applies(new Conv2d(TestData.uniform(1, -1, 1, 4, 1, 1, 1), null, d.withGroups(2))), "groups");
+        assertFalse(PointwiseConv2d.applies(new Conv2d(TestData.uniform(1, -1, 1, 3, 2, 3, 3), null, d)), "3x3");
+        assertTrue(PointwiseConv2d.applies(new Conv2d(w, null, d.withPadding(Padding.SAME_LOWER).withStride(2))), "'same' is 0 at 1x1");
+        assertThrows(IllegalArgumentException.class, () -> new PointwiseConv2d(new Conv2d(w, null, d.withPadding(1))));
+        PointwiseConv2d unit = new PointwiseConv2d(new Conv2d(w, null, d));
+        assertFalse(unit.usesGemm(new long[] {1, 2, 27, 29}), "27 x 29 = 783 pixels: oneDNN");
+        assertTrue(unit.usesGemm(new long[] {1, 2, 28, 28}));
+        assertFalse(new PointwiseConv2d(new Conv2d(w, null, d.withStride(2))).usesGemm(new long[] {1, 2, 56, 56}), "stride 2");
     }
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("casesAndTypes")
     void forwardAndGradientsEqualDefinition(Case c, DataType type) {
-        Conv2d conv = layer(c, type);
+        PointwiseConv2d conv = layer(c, type);
         INDArray x = input(c, type);
-        INDArray w = conv.weight();
+        INDArray w = conv.reference().weight();
         Layer.Forward<Conv2d.Cache> f = conv.forward(x);
         INDArray dy = TestData.uniform(24, -1, 1, f.y().shape()).castTo(type);
         Layer.Backward only = conv.backward(f.cache(), dy, Need.INPUT);
@@ -95,8 +99,8 @@ class PointwiseConvTest {
 
         // Each reference is also run on |x|, |W|, |b|, |dy|: that is sum|terms| of every sum, for the bound.
         INDArray absX = abs(x), absW = abs(w), absDy = abs(dy);
-        close("y", c, type, f.y(), Loops.conv(x, w, conv.bias(), 1, 1, NO_PADS, 1, 1, 1),
-                Loops.conv(absX, absW, conv.bias() == null ? null : abs(conv.bias()), 1, 1, NO_PADS, 1, 1, 1), c.C() + 1);
+        close("y", c, type, f.y(), Loops.conv(x, w, conv.reference().bias(), 1, 1, NO_PADS, 1, 1, 1),
+                Loops.conv(absX, absW, conv.reference().bias() == null ? null : abs(conv.reference().bias()), 1, 1, NO_PADS, 1, 1, 1), c.C() + 1);
         INDArray dxRef = Loops.convInputGradient(dy, w, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
         INDArray dxAbs = Loops.convInputGradient(absDy, absW, x.shape(), 1, 1, NO_PADS, 1, 1, 1);
         close("dx (input only)", c, type, only.dx()[0], dxRef, dxAbs, c.K());
@@ -136,13 +140,13 @@ class PointwiseConvTest {
     void strideTwoInputGradientEqualsDefinition(DataType type) {
         for (long[] hw : new long[][] {{56, 61}, {7, 6}}) {
             Case c = new Case("stride 2, " + hw[0] + "x" + hw[1], 3, 4, 5, hw[0], hw[1], true, ConvSpec.DEFAULT.withStride(2));
-            Conv2d conv = layer(c, type);
+            PointwiseConv2d conv = layer(c, type);
             INDArray x = input(c, type);
             Layer.Forward<Conv2d.Cache> f = conv.forward(x);
             INDArray dy = TestData.uniform(25, -1, 1, f.y().shape()).castTo(type);
             INDArray dx = conv.backward(f.cache(), dy, Need.INPUT).dx()[0];
-            close("dx", c, type, dx, Loops.convInputGradient(dy, conv.weight(), x.shape(), 2, 2, NO_PADS, 1, 1, 1),
-                    Loops.convInputGradient(abs(dy), abs(conv.weight()), x.shape(), 2, 2, NO_PADS, 1, 1, 1), c.K());
+            close("dx", c, type, dx, Loops.convInputGradient(dy, conv.reference().weight(), x.shape(), 2, 2, NO_PADS, 1, 1, 1),
+                    Loops.convInputGradient(abs(dy), abs(conv.reference().weight()), x.shape(), 2, 2, NO_PADS, 1, 1, 1), c.K());
         }
     }
 

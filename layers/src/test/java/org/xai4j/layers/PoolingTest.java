@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Layer;
 import org.xai4j.engine.Need;
 import org.xai4j.testing.GradientCheck;
 
@@ -64,15 +65,25 @@ class PoolingTest {
     void maxPoolEqualsDefinitionAndGradientCheck(Case c) {
         INDArray x = distinct(c.x());
         PoolSpec s = c.spec();
-        INDArray y = new MaxPool2d(s).forward(x).y();
         INDArray ref = Loops.maxPool(x, s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), pads(s, c.x()),
                 s.dilationH(), s.dilationW(), c.OH(), c.OW());
-        assertArrayEquals(ref.shape(), y.shape(), c.name());
-        assertEquals(ref, y, c.name()); // a max is exact
-        GradientCheck.check("MaxPool2d " + c, new MaxPool2d(s), x);
-        INDArray yf = new MaxPool2d(s).forward(x.castTo(DataType.FLOAT)).y();
-        assertEquals(DataType.FLOAT, yf.dataType());
-        assertEquals(ref.castTo(DataType.FLOAT), yf);
+        // The reference loop and the ND4J kernel (symmetric pads without ceil overhang; the loop elsewhere).
+        for (Layer<MaxPool2d.Cache> pool : forms(s)) {
+            String what = c.name() + " " + pool.getClass().getSimpleName();
+            INDArray y = pool.forward(x).y();
+            assertArrayEquals(ref.shape(), y.shape(), what);
+            assertEquals(ref, y, what); // a max is exact
+            GradientCheck.check("MaxPool2d " + what, pool, x);
+            INDArray yf = pool.forward(x.castTo(DataType.FLOAT)).y();
+            assertEquals(DataType.FLOAT, yf.dataType());
+            assertEquals(ref.castTo(DataType.FLOAT), yf);
+        }
+    }
+
+    /** The reference max pooling and its ND4J-kernel form. */
+    private static List<Layer<MaxPool2d.Cache>> forms(PoolSpec s) {
+        MaxPool2d pool = new MaxPool2d(s);
+        return List.of(pool, new Nd4jMaxPool2d(pool));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -98,11 +109,12 @@ class PoolingTest {
     void maxPoolTiesSendTheGradientToTheFirstMaximumInScanOrder() {
         // Two overlapping 2x2 windows (stride 1) over a plane of equal values: each window's first tap wins.
         INDArray x = Nd4j.create(new double[] {5, 5, 5, 1, 5, 5}, new long[] {1, 1, 2, 3}, DataType.DOUBLE);
-        MaxPool2d pool = new MaxPool2d(PoolSpec.of(2).withStride(1));
-        var f = pool.forward(x);
-        assertEquals(Nd4j.create(new double[] {5, 5}, new long[] {1, 1, 1, 2}, DataType.DOUBLE), f.y());
-        INDArray dx = pool.backward(f.cache(), Nd4j.create(new double[] {10, 100}, new long[] {1, 1, 1, 2}, DataType.DOUBLE), Need.INPUT).dx()[0];
-        assertEquals(Nd4j.create(new double[] {10, 100, 0, 0, 0, 0}, new long[] {1, 1, 2, 3}, DataType.DOUBLE), dx);
+        for (Layer<MaxPool2d.Cache> pool : forms(PoolSpec.of(2).withStride(1))) {
+            var f = pool.forward(x);
+            assertEquals(Nd4j.create(new double[] {5, 5}, new long[] {1, 1, 1, 2}, DataType.DOUBLE), f.y());
+            INDArray dx = pool.backward(f.cache(), Nd4j.create(new double[] {10, 100}, new long[] {1, 1, 1, 2}, DataType.DOUBLE), Need.INPUT).dx()[0];
+            assertEquals(Nd4j.create(new double[] {10, 100, 0, 0, 0, 0}, new long[] {1, 1, 2, 3}, DataType.DOUBLE), dx);
+        }
     }
 
     @Test
@@ -118,12 +130,13 @@ class PoolingTest {
     @Test
     void maxPoolPaddingNeverWins() {
         INDArray x = Nd4j.create(new double[] {-3, -2, -4, -1}, new long[] {1, 1, 2, 2}, DataType.FLOAT);
-        var pool = new MaxPool2d(PoolSpec.of(2).withStride(1).withPadding(1));
-        var f = pool.forward(x);
-        // 3x3 outputs; the corners see one real pixel each, all negative: padding (-inf) must not give 0.
-        assertEquals(Nd4j.create(new double[] {-3, -2, -2, -3, -1, -1, -4, -1, -1}, new long[] {1, 1, 3, 3}, DataType.FLOAT), f.y());
-        INDArray dx = pool.backward(f.cache(), Nd4j.ones(DataType.FLOAT, 1, 1, 3, 3), Need.INPUT).dx()[0];
-        assertEquals(Nd4j.create(new double[] {2, 2, 1, 4}, new long[] {1, 1, 2, 2}, DataType.FLOAT), dx);
+        for (Layer<MaxPool2d.Cache> pool : forms(PoolSpec.of(2).withStride(1).withPadding(1))) {
+            var f = pool.forward(x);
+            // 3x3 outputs; the corners see one real pixel each, all negative: padding (-inf) must not give 0.
+            assertEquals(Nd4j.create(new double[] {-3, -2, -2, -3, -1, -1, -4, -1, -1}, new long[] {1, 1, 3, 3}, DataType.FLOAT), f.y());
+            INDArray dx = pool.backward(f.cache(), Nd4j.ones(DataType.FLOAT, 1, 1, 3, 3), Need.INPUT).dx()[0];
+            assertEquals(Nd4j.create(new double[] {2, 2, 1, 4}, new long[] {1, 1, 2, 2}, DataType.FLOAT), dx);
+        }
     }
 
     @Test

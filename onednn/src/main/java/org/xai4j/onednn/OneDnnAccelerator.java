@@ -20,6 +20,7 @@ import org.xai4j.layers.Pad;
 import org.xai4j.layers.Padding;
 import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Specialization;
 
 /**
  * The engine's {@link Accelerator} on oneDNN: convolutions (any stride, padding, dilation and
@@ -27,7 +28,9 @@ import org.xai4j.layers.ReLU;
  * identities, compiled into a {@link OneDnnPlan}. A zero Pad of the spatial axes (Keras's
  * ZeroPadding2D before a "valid" convolution or pooling) folds into the padding of the nodes that
  * read it ({@link #foldsInto}). Active on ND4J's CPU backend when the {@code org.bytedeco:dnnl}
- * native library is on the class path; the engine runs node by node otherwise.
+ * native library is on the class path; the engine runs node by node otherwise. A specialized
+ * layer ({@code PointwiseConv2d}, {@code ReLU6}, ...) is taken as its reference layer: the plan
+ * needs its geometry and weights, not its kernel.
  */
 public final class OneDnnAccelerator implements Accelerator {
 
@@ -41,7 +44,7 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public boolean supports(Node node) {
-        Object layer = node.layer();
+        Object layer = Specialization.reference(node.layer());
         if (layer instanceof Conv2d c) {
             return isFloat(c);
         }
@@ -100,11 +103,13 @@ public final class OneDnnAccelerator implements Accelerator {
         if (pad == null || reader.inputs().size() != 1) {
             return false;
         }
-        if (reader.layer() instanceof Conv2d c) {
+        Object layer = Specialization.reference(reader.layer());
+        if (layer instanceof Conv2d c) {
             return isFloat(c);
         }
-        if (reader.layer() instanceof MaxPool2d m && producer != null) {
-            boolean nonNegative = producer.layer() instanceof ReLU || producer.layer() instanceof Clip clip && clip.min() >= 0;
+        if (layer instanceof MaxPool2d m && producer != null) {
+            Object before = Specialization.reference(producer.layer());
+            boolean nonNegative = before instanceof ReLU || before instanceof Clip clip && clip.min() >= 0;
             PoolSpec p = m.spec();
             return nonNegative && p.padding() == Padding.EXPLICIT && !p.ceilMode()
                     && p.padTop() + pad[0] < p.kernelH() && p.padLeft() + pad[1] < p.kernelW()
@@ -146,7 +151,8 @@ public final class OneDnnAccelerator implements Accelerator {
     /** Both rules on a ReLU or a Clip from 0: a rectified copy of dy, in place, after or instead of the mask. */
     @Override
     public boolean supportsRule(Node node, RectifierRule rule) {
-        return node.layer() instanceof ReLU || node.layer() instanceof Clip c && c.min() == 0;
+        Object layer = Specialization.reference(node.layer());
+        return layer instanceof ReLU || layer instanceof Clip c && c.min() == 0;
     }
 
     @Override

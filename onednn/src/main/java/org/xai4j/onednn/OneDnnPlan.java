@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.shape.Shape;
 import org.xai4j.engine.Accelerator;
+import org.xai4j.engine.Layer;
 import org.xai4j.engine.Memory;
 import org.xai4j.engine.Node;
 import org.xai4j.engine.RectifierRule;
@@ -39,6 +40,7 @@ import org.xai4j.layers.Identity;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.Specialization;
 
 /**
  * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
@@ -125,11 +127,17 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.input = input;
         this.inputShape = inputShape.clone();
         try {
-            compile(nodes, outputs);
+            compile(nodes.stream().map(OneDnnPlan::reference).toList(), outputs);
         } catch (RuntimeException | Error e) {
             close(); // what was created before the failure is released now, not left to the GC
             throw e;
         }
+    }
+
+    /** The node with a specialized layer's reference layer, which the ops below read (geometry, weights). */
+    private static Node reference(Node n) {
+        Layer<?> layer = Specialization.reference(n.layer());
+        return layer == n.layer() ? n : new Node(n.name(), layer, n.inputs());
     }
 
     private void compile(List<Node> nodes, Set<String> outputs) {

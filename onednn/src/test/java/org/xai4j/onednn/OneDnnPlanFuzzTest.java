@@ -30,6 +30,7 @@ import org.xai4j.layers.Pad;
 import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Specialization;
 
 /**
  * Small random graphs through the compiled plans in guarded mode ({@link Guards}), forward and
@@ -69,6 +70,7 @@ class OneDnnPlanFuzzTest {
         }
         int planned = 0;
         int redrawn = 0;
+        int rewritten = 0;
         int addRelu8 = 0;
         int addReluFused = 0;
         double worstForward = 0;
@@ -77,6 +79,14 @@ class OneDnnPlanFuzzTest {
             Random random = new Random(SEED + c);
             Nd4j.getRandom().setSeed(SEED + c);
             Case k = randomGraph(random);
+            if (c % 2 == 1) {
+                // Every other case runs the graph as the importers hand it over, the faster layers in
+                // place (Specialization): it must compile to the very plans of the reference graph.
+                Graph reference = k.graph;
+                k = new Case(Specialization.apply(reference), k.inputShape, k.description + ", rewritten", k.addReluAt8Mod16, k.addReluFused);
+                samePlans(reference, k);
+                rewritten++;
+            }
             String what = "case " + c + " (" + k.description + ")";
             double[] e = compare(k, what);
             if (e[1] > 1e-4) {
@@ -101,13 +111,26 @@ class OneDnnPlanFuzzTest {
                 System.out.println("NOT PLANNED " + what + "\n" + plans);
             }
         }
-        System.out.printf("plan fuzz at ISA %s%s: %d cases, %d of them fully as plans (Add then ReLU/ReLU6: %d at 8 mod 16"
+        System.out.printf("plan fuzz at ISA %s%s: %d cases (%d rewritten by Specialization), %d of them fully as plans (Add then ReLU/ReLU6: %d at 8 mod 16"
                         + " channels, %d at a multiple of 16, fused), 0 writes outside a buffer, worst forward %.2e, worst input"
                         + " gradient %.2e relative (%d redrawn for a kink or tie)%n", isa,
-                cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", CASES, planned, addRelu8, addReluFused, worstForward,
+                cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", CASES, rewritten, planned, addRelu8, addReluFused, worstForward,
                 worstGradient, redrawn);
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         assertTrue(redrawn <= CASES / 20, redrawn + " of " + CASES + " cases needed a second input: more than kinks explain");
+    }
+
+    /** The plans of the rewritten graph, forward and for a backward to the input, are those of the reference graph. */
+    private static void samePlans(Graph reference, Case k) {
+        INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
+        String out = reference.outputs().get(0);
+        for (Graph g : List.of(reference, k.graph)) {
+            INDArray y = g.run(Map.of("x", x), List.of(out)).get(out);
+            try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
+                t.backward(out, Nd4j.onesLike(y), List.of("x"));
+            }
+        }
+        assertEquals(reference.describePlans(), k.graph.describePlans(), k.description + ": the rewritten graph's plans");
     }
 
     /** {forward, input gradient} relative differences, plan against node by node, on a fresh random input. */

@@ -33,6 +33,7 @@ import org.xai4j.layers.Pad;
 import org.xai4j.layers.Padding;
 import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.MobileNet;
 import org.xai4j.layers.zoo.ResNet;
 
@@ -56,22 +57,47 @@ class OneDnnPlanTest {
 
     @Test
     void resnet18MatchesTheReference() {
-        compareRun(BatchNormFolding.fold(ResNet.resnet18(7)), 2);
+        compareRun(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7))), 2);
     }
 
     @Test
     void resnet50MatchesTheReference() {
-        compareRun(BatchNormFolding.fold(ResNet.resnet50(7)), 1);
+        compareRun(Specialization.apply(BatchNormFolding.fold(ResNet.resnet50(7))), 1);
     }
 
     @Test
     void mobilenetV2MatchesTheReference() {
-        compareRun(BatchNormFolding.fold(MobileNet.v2(7)), 2);
+        compareRun(Specialization.apply(BatchNormFolding.fold(MobileNet.v2(7))), 2);
     }
 
     @Test
     void mobilenetV1MatchesTheReference() {
-        compareRun(BatchNormFolding.fold(MobileNet.v1(7, 0.5)), 1);
+        compareRun(Specialization.apply(BatchNormFolding.fold(MobileNet.v1(7, 0.5))), 1);
+    }
+
+    /**
+     * The accelerator reads a specialized layer as its reference layer: the graph after
+     * Specialization.apply compiles, forward and for a backward to the input, into exactly the
+     * plans (steps, fusions, kernels) of the graph before it.
+     */
+    @Test
+    void theRewrittenGraphCompilesToTheSamePlans() {
+        for (Graph reference : List.of(BatchNormFolding.fold(ResNet.resnet18(4)), BatchNormFolding.fold(MobileNet.v2(4)))) {
+            Graph rewritten = Specialization.apply(reference);
+            String in = reference.inputs().get(0).name();
+            String out = reference.outputs().get(0);
+            Nd4j.getRandom().setSeed(8);
+            INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 224, 224);
+            INDArray seed = Nd4j.zeros(DataType.FLOAT, 1, 1000).putScalar(0, 7, 1.0);
+            for (Graph g : List.of(reference, rewritten)) {
+                g.run(Map.of(in, x), List.of(out));
+                try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
+                    t.backward(out, seed, List.of(in));
+                }
+            }
+            assertFalse(reference.describePlans().isEmpty());
+            assertEquals(reference.describePlans(), rewritten.describePlans());
+        }
     }
 
     @Test
@@ -100,7 +126,7 @@ class OneDnnPlanTest {
     /** Grad-CAM's pass: the body runs as a plan, the head is recorded, gradients are unchanged. */
     @Test
     void aForwardForABackwardToALateNodeGivesTheSameGradient() {
-        Graph g = BatchNormFolding.fold(ResNet.resnet18(5));
+        Graph g = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(5)));
         String layer = lastAddRelu(g);
         String out = g.outputs().get(0);
         Nd4j.getRandom().setSeed(3);
@@ -126,7 +152,7 @@ class OneDnnPlanTest {
     /** Saliency's pass: the plan runs the body and its backward; the input gradient is unchanged. */
     @Test
     void aBackwardToTheInputThroughThePlanMatchesTheReferenceOnResNet() {
-        compareInputGradient(BatchNormFolding.fold(ResNet.resnet18(5)), 1);
+        compareInputGradient(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(5))), 1);
     }
 
     /**
@@ -137,7 +163,7 @@ class OneDnnPlanTest {
      */
     @Test
     void aBackwardToTheInputThroughThePlanIsAsAccurateAsTheReferenceOnMobileNet() {
-        Graph g = BatchNormFolding.fold(MobileNet.v2(5));
+        Graph g = Specialization.apply(BatchNormFolding.fold(MobileNet.v2(5)));
         String in = g.inputs().get(0).name();
         String out = g.outputs().get(0);
         Nd4j.getRandom().setSeed(9);
@@ -238,7 +264,7 @@ class OneDnnPlanTest {
     @Test
     void rectifierRulesRunInsideTheBackwardPlan() {
         for (RectifierRule kind : RectifierRule.values()) {
-            for (Graph g : List.of(BatchNormFolding.fold(ResNet.resnet18(5)), settingsGraph())) {
+            for (Graph g : List.of(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(5))), settingsGraph())) {
                 Hooks rules = Hooks.NONE.rule(n -> n.layer() instanceof ReLU || n.layer() instanceof Clip c && c.min() == 0, kind);
                 compareInputGradient(g, 1, rules);
                 String plans = String.join("\n", g.describePlans());

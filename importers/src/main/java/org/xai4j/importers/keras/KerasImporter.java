@@ -8,6 +8,7 @@ import org.xai4j.engine.Graph;
 import org.xai4j.importers.FiniteWeights;
 import org.xai4j.importers.ModelFormatException;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Specialization;
 
 /**
  * Loads a Keras full-model H5 file (Keras 2.x or tf.keras {@code model.save("model.h5")}) into an
@@ -18,7 +19,8 @@ import org.xai4j.layers.BatchNormFolding;
  * preprocessing and explainers apply to both. Node names are the Keras layer names; a layer with
  * a fused activation adds {@code <name>.preact}, the value before the activation (the logits of a
  * softmax). Batch norms that follow a convolution are folded into it, and the merged node keeps the
- * batch norm's name. See {@link KerasLayers} for the supported layers and {@link Layouts} for the layout
+ * batch norm's name; then the faster layers take the place of the reference ones
+ * ({@link Specialization#apply}). See {@link KerasLayers} for the supported layers and {@link Layouts} for the layout
  * conversions.
  */
 public final class KerasImporter {
@@ -36,8 +38,9 @@ public final class KerasImporter {
                 throw new ModelFormatException(file + ": model_config is not valid JSON (" + e.getOriginalMessage() + ")", e);
             }
             // Keras keeps batch norm as separate layers; folded into the convolution before it,
-            // they cost nothing at inference and leave values and gradients unchanged.
-            return BatchNormFolding.fold(FiniteWeights.check(file, KerasModel.build(h5, config)));
+            // they cost nothing at inference and leave values and gradients unchanged. The faster
+            // layers go in after folding, so that folded convolutions get them too.
+            return Specialization.apply(BatchNormFolding.fold(FiniteWeights.check(file, KerasModel.build(h5, config))));
         }
     }
 }

@@ -25,12 +25,14 @@ import org.xai4j.engine.Node;
 import org.xai4j.importers.FiniteWeights;
 import org.xai4j.importers.ModelFormatException;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Specialization;
 
 /**
  * Reads an ONNX model into an engine {@link Graph}. Each node is handed to the converter that
  * {@link OnnxOps#TABLE} keys by its {@code op_type}; nodes computable from constants alone are
  * folded at import; batch normalization is folded into the preceding convolution unless asked
- * otherwise. Every value keeps its ONNX tensor name (a node's output is named by its output
+ * otherwise, and then the faster layers take the place of the reference ones
+ * ({@link Specialization#apply}; {@link Specialization#reference(Graph)} gives them back). Every value keeps its ONNX tensor name (a node's output is named by its output
  * tensor, e.g. {@code /layer4/layer4.1/relu_1/Relu_output_0}); ONNX node names are aliases.
  *
  * <p>Anything not understood (an operator, an attribute, a data type) fails with a one-line
@@ -84,7 +86,8 @@ public final class OnnxImporter {
         List<Node> nodes = reachable(cx.nodes(), outputs);
         try {
             Graph graph = FiniteWeights.check(file, new Graph(cx.inputs(), nodes, outputs, aliases(g, nodes)));
-            return options.foldBatchNorm() ? BatchNormFolding.fold(graph) : graph;
+            // After folding, so that a folded convolution gets its faster form too.
+            return Specialization.apply(options.foldBatchNorm() ? BatchNormFolding.fold(graph) : graph);
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file + ": " + e.getMessage(), e);
         }

@@ -19,6 +19,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Tape;
 import org.xai4j.importers.ModelFormatException;
+import org.xai4j.layers.Specialization;
 
 /**
  * Small synthetic Keras models covering every supported layer and layout trap (even kernels and
@@ -110,9 +111,10 @@ class KerasLayersTest {
             assertEquals(t.value("flat"), t.value("drop"), "Dropout is an alias");
         }
         assertEquals("fc2", g.outputs().get(0));
-        assertEquals("Conv2d", g.node("conv_a.preact").layer().getClass().getSimpleName());
+        assertEquals("Conv2d", Specialization.reference(g.node("conv_a.preact").layer()).getClass().getSimpleName());
         assertEquals("ReLU", g.node("conv_a").layer().getClass().getSimpleName());
-        assertEquals("Conv2d", g.node("sep.depthwise").layer().getClass().getSimpleName());
+        assertEquals("Conv2d", Specialization.reference(g.node("sep.depthwise").layer()).getClass().getSimpleName());
+        assertEquals("DepthwiseConv2d", g.node("sep.depthwise").layer().getClass().getSimpleName(), "the importer specializes");
     }
 
     /**

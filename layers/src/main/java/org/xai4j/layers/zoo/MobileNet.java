@@ -20,8 +20,9 @@ import org.xai4j.layers.Padding;
  * {@code features.i} is block i's output, {@code features} the last feature map, {@code logits}
  * the classifier.
  *
- * <p>Batch norms are separate nodes; {@code BatchNormFolding.fold(graph)} returns the
- * inference graph with each folded into the convolution before it.
+ * <p>The graph holds the reference layers, batch norms as separate nodes;
+ * {@code Specialization.apply(BatchNormFolding.fold(graph))} is the inference graph an imported
+ * model runs, each batch norm folded into the convolution before it and the faster layers in place.
  */
 public final class MobileNet {
     private MobileNet() {}

@@ -20,8 +20,9 @@ import org.xai4j.layers.PoolSpec;
  * block outputs the way Grad-CAM users do: {@code layer1.0} is that last ReLU, {@code layer4}
  * the last block of layer4, and {@code logits} is {@code fc}.
  *
- * <p>Batch norms are separate nodes; {@code BatchNormFolding.fold(graph)} returns the
- * inference graph with each folded into the convolution before it.
+ * <p>The graph holds the reference layers, batch norms as separate nodes;
+ * {@code Specialization.apply(BatchNormFolding.fold(graph))} is the inference graph an imported
+ * model runs, each batch norm folded into the convolution before it and the faster layers in place.
  */
 public final class ResNet {
     private static final double EPS = 1e-5;
