@@ -244,6 +244,9 @@ public final class InputOptions {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return true;
         }
+        if (!Files.isRegularFile(file)) {
+            return false;    // reading it says what is wrong
+        }
         try (InputStream in = Files.newInputStream(file)) {
             return Arrays.equals(in.readNBytes(6), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'});
         } catch (IOException e) {

@@ -5,6 +5,9 @@
  * {@link org.xai4j.cli.ModelOptions} and {@link org.xai4j.cli.InputOptions}; a new command is a
  * class of its own added to {@code Main}'s {@code subcommands}. {@link org.xai4j.cli.ExplainCommand}
  * offers the explain module's method catalogue; its help text comes from it through
- * {@link org.xai4j.cli.ExplainHelp}.
+ * {@link org.xai4j.cli.ExplainHelp}. Several inputs in one run: {@link org.xai4j.cli.InputFiles}
+ * (folders, patterns, subfolder names), {@link org.xai4j.cli.BatchIndex} (index.json, failures,
+ * exit code) with {@link org.xai4j.cli.IndexPage} (index.html) and {@link org.xai4j.cli.ImagesProgress};
+ * {@link org.xai4j.cli.TargetOptions} is {@code --target} by index, name or top, once or several times.
  */
 package org.xai4j.cli;
