@@ -22,6 +22,7 @@ import org.xai4j.importers.ModelMetadata;
 import org.xai4j.importers.PreprocessDetection;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
@@ -71,6 +72,12 @@ public final class InputOptions {
 
     /** Whether the inputs are several files, a folder or a pattern (one subfolder per input). */
     public boolean many() {
+        // --input takes every value up to the next option it knows, so a mistyped option lands here.
+        for (String v : values) {
+            if (v.startsWith("-") && !Files.exists(Path.of(v))) {
+                throw new ParameterException(command.commandLine(), "Unknown option: '" + v + "'");
+            }
+        }
         return InputFiles.many(values);
     }
 

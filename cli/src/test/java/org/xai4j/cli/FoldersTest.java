@@ -100,6 +100,8 @@ class FoldersTest {
                 "--save-logits", "logits.npy", "--out", out.toString()).ok();
         assertTrue(r.out().contains("2 inputs in"), r.out());
         assertTrue(Files.isRegularFile(out.resolve("a/prediction.json")));
+        // --input takes values up to the next option it knows: a mistyped one is still a bad command line.
+        assertEquals(2, Cli.run("predict", "--model", tiny(), "--input", in.resolve("a.npy").toString(), "--colour").error("--colour").exit());
         assertTrue(Files.isRegularFile(out.resolve("b/logits.npy")));
         JsonNode index = JSON.readTree(out.resolve("index.json").toFile());
         assertEquals(index.get("records").get(0).get("top").get("class").asInt(), index.get("records").get(1).get("top").get("class").asInt());
