@@ -17,8 +17,13 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.MemoryBudget;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.xai4j.engine.io.Labels;
+import org.xai4j.explain.Attribution;
 import org.xai4j.explain.AugmentedGradCam;
 import org.xai4j.explain.BackwardRules;
+import org.xai4j.explain.CamResult;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Head;
 import org.xai4j.explain.IntegratedGradients;
@@ -27,10 +32,12 @@ import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
 import org.xai4j.explain.Parameters;
 import org.xai4j.explain.Quadrature;
+import org.xai4j.explain.Scores;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Figure;
 import org.xai4j.explain.image.Normalization;
+import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Overlay;
 import org.xai4j.explain.image.Planes;
 import picocli.CommandLine.Command;
@@ -82,9 +89,8 @@ final class ExplainCommand implements Callable<Integer> {
                     + "are refused: they hold no feature maps."})
     String layer;
 
-    @Option(names = "--target", paramLabel = "CLASS|top", defaultValue = "top", converter = ExplainConverters.TargetClass.class,
-            description = "The class explained: an index from 0, or top (default) for the predicted class.")
-    int target;
+    @Mixin
+    TargetOptions targets;
 
     @Option(names = "--steps", paramLabel = "N", defaultValue = "32", converter = ExplainConverters.Count.class,
             description = "${bundle:users.steps}: gradient evaluations along the path (default: ${DEFAULT-VALUE}; at most "
@@ -194,7 +200,8 @@ final class ExplainCommand implements Callable<Integer> {
 
     @Option(names = "--out", paramLabel = "DIR",
             description = "Where the files go (created if needed). Default: explanations/<input file name "
-                    + "without extension> in the current directory.")
+                    + "without extension> in the current directory; for several inputs, explanations/ with one "
+                    + "subfolder per input and index.json, index.html.")
     Path out;
 
     @Mixin
@@ -211,14 +218,24 @@ final class ExplainCommand implements Callable<Integer> {
         // Names are checked before any pass through the model, so a typo costs no waiting.
         Head head = Head.of(graph);
         String layerName = takes(methods, Parameter.LAYER) ? chooseLayer(graph, head, methods) : null;
-        INDArray x = tensor(graph);
+        Graph.Input in = onlyInput(graph);
+        return input.many() ? explainMany(graph, head, layerName, methods, in) : explainOne(graph, head, layerName, methods, in);
+    }
+
+    /** One input: the files go to DIR itself (one target) or to DIR/<class>_<label> (several). */
+    private int explainOne(Graph graph, Head head, String layerName, List<Method> methods, Graph.Input in) {
         boolean photo = !InputOptions.isNpy(input.file());
+        if (photo) {
+            input.preprocessing(model.file(), graph);
+        }
+        INDArray x = tensor(graph, in, input.file());
+        String described = input.describe();
 
         // One forward pass chooses the class that every method then explains; its time sizes the estimate.
         long start = System.nanoTime();
         INDArray z = head.at(graph, x);
         double forwardMs = (System.nanoTime() - start) / 1e6;
-        Explained what = explained(head, z);
+        List<Explained> whats = explained(head, z, 0);
         // null: the model takes one row only, so the batched methods go one row at a time.
         Graph batched = takes(methods, Parameter.BATCH_SIZE) ? Batching.withFreeBatch(graph, x, z) : graph;
         Parameters parameters = parameters(methods, layerName, x, photo, batched != null);
@@ -226,56 +243,416 @@ final class ExplainCommand implements Callable<Integer> {
         Path dir = out != null ? out : Path.of("explanations", stem(input.file()));
         createDirectories(dir);
         PrintWriter o = spec.commandLine().getOut();
-        printHeader(o, head, what, layerName, dir);
+        printHeader(o, described, head, whats, layerName, dir);
 
-        ExplainRecords records = new ExplainRecords(dir, common(graph, head, x, photo, what));
-        ExplainPictures.Style style = new ExplainPictures.Style(colormap, alpha, sign, clip);
         BufferedImage background = ExplainPictures.background(photo ? input.file() : null, x);
-        String scoreName = head.preActivation(graph) ? "logit" : "score";
-        ExplainFigures figures = new ExplainFigures(background, style,
-                new ExplainFigures.Subject(what.c(), what.label(), scoreName, layerName), inputPanel(background, what));
         DoubleSupplier forwardAgain = () -> {
             long t = System.nanoTime();
             head.at(graph, x);
             return (System.nanoTime() - t) / 1e6;
         };
-        try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, runs,
+        List<Method> work = new ArrayList<>();
+        whats.forEach(w -> work.addAll(runs));
+        try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, work,
                 graph, x.shape(), parameters, forwardMs, forwardAgain)) {
-            for (Method m : runs) {
-                long t0 = System.nanoTime();
-                Explanation e = m.explainer(parameters.withProgress(progress))
-                        .explain(batched == null ? graph : batched, x, Target.of(what.c()));
-                double ms = (System.nanoTime() - t0) / 1e6;
-                progress.finished(m);
-                ExplainFigures.Shown shown = figures.add(m, e, ms);
-                String line = records.write(m, e, shown.png(), parameters, ms, ExplainFigures.record(shown, style));
-                progress.println(o, line + (shown.sameAs() == null ? "" : "  same map as " + shown.sameAs().name()
-                        + (shown.scale() == 1 ? "" : String.format(Locale.ROOT, " x %.4g", shown.scale()))));
-                if (e instanceof IntegratedGradients.Result ig && parameters.gap() > 0 && !ig.reached(0, parameters.gap())) {
-                    progress.println(spec.commandLine().getErr(), String.format(Locale.ROOT, "xai4j: warning: %s: the completeness gap "
-                            + "is still %.3g of |score(x) - score(baseline)| after %d steps (the cap, --steps), above --gap %s",
-                            m.name(), Math.abs(ig.completenessGap()[0] / (ig.scores().valueOf(0) - ig.baselineScores()[0])),
-                            ig.steps()[0], gap));
+            for (Explained what : whats) {
+                Path d = dir;
+                if (whats.size() > 1) {
+                    d = dir.resolve(TargetOptions.folder(what.c(), what.label()));
+                    createDirectories(d);
+                    progress.println(o, "");
+                    progress.println(o, "class " + what.c() + " (" + what.label() + "): " + d);
                 }
+                Outputs outputs = new Outputs(graph, head, d, input.file(), described, x, photo, background, what, layerName);
+                for (Method m : runs) {
+                    long t0 = System.nanoTime();
+                    Explanation e = m.explainer(parameters.withProgress(progress))
+                            .explain(batched == null ? graph : batched, x, Target.of(what.c()));
+                    double ms = (System.nanoTime() - t0) / 1e6;
+                    progress.finished(m);
+                    progress.println(o, outputs.add(m, e, parameters, ms));
+                }
+                Path[] written = outputs.finish(parameters, runs);
+                o.println();
+                o.println("figure: " + written[0]);
+                o.println("page:   " + written[1]);
             }
         }
-        Path figure = dir.resolve(ALL + ".png");
-        Overlay.writePng(figures.grid(), figure);
-        Path page = dir.resolve("index.html");
-        ExplainPage.of("xai4j explain: " + input.file().getFileName(), background, input.describe(), what.top(),
-                explainedLine(head, what), settings(layerName, parameters, runs), figures.shown()).write(page);
-        o.println();
-        o.println("figure: " + figure);
-        o.println("page:   " + page);
         return 0;
     }
 
-    /** The class every method explains, its label, logit and probability, and the model's top classes. */
-    record Explained(int c, String label, double logit, double probability, List<Predictions.Entry> top) {}
+    /**
+     * Several inputs (files, a folder, a pattern): the model read once, its plans compiled once,
+     * inputs in groups of --batch-size. Methods of one pass per row run on the whole group at
+     * once when the model takes batches; the others one input at a time. Each input's files go to
+     * its subfolder, laid out as one input's; an input that fails is reported and skipped.
+     */
+    private int explainMany(Graph graph, Head head, String layerName, List<Method> methods, Graph.Input in) {
+        List<Path> files = input.files();
+        input.preprocessing(model.file(), graph);
+        Map<Path, String> subfolders = InputFiles.subfolders(files);
+        Path root = out != null ? out : Path.of("explanations");
+        createDirectories(root);
+        PrintWriter o = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        o.println("model:  " + model.file());
+        o.println(input.preprocessLine());
+        o.println("inputs: " + files.size() + " files");
+        o.println("target: " + String.join(", ", targets.requested()));
+        if (layerName != null) {
+            o.println("layer:  " + layerName + (layer != null ? "" : " (default: the input of global pooling '" + head.pooling() + "')"));
+        }
+        o.println("out:    " + root);
+        o.println();
+
+        Map<String, Object> run = new LinkedHashMap<>();
+        run.put("model", model.file().toString());
+        run.putAll(input.preprocessJson(true));
+        run.put("methods", methods.stream().map(Method::name).toList());
+        run.put("targets", targets.requested());
+        run.put("layer", layerName);
+        run.put("precision", float64 ? "float64" : "float32");
+        BatchIndex index = new BatchIndex("explain", root, run);
+        Many many = new Many(graph, head, layerName, methods, in, index, o, err);
+        try (ImagesProgress progress = new ImagesProgress(err, System.console() != null, files.size())) {
+            many.progress = progress;
+            for (int from = 0; from < files.size(); from += (int) batchSize) {
+                List<Path> group = files.subList(from, (int) Math.min(files.size(), from + batchSize));
+                many.group(group, subfolders);
+                progress.advance(group.size());
+            }
+        }
+        return index.finish(o);
+    }
+
+    /** One input of a many-input run: its file, subfolder, index record and, once read, its tensor. */
+    private static final class Item {
+        final Path file;
+        final String subfolder;
+        final Map<String, Object> record;
+        INDArray x;
+        boolean photo;
+        BufferedImage background;
+        List<Explained> whats;
+        Explained predicted;
+        final Map<Integer, Outputs> outputs = new LinkedHashMap<>();
+        final Map<Integer, Map<String, Object>> files = new LinkedHashMap<>();
+
+        Item(Path file, String subfolder, Map<String, Object> record) {
+            this.file = file;
+            this.subfolder = subfolder;
+            this.record = record;
+        }
+    }
+
+    /** The state of a many-input run: what is decided on its first input and reused for every other. */
+    private final class Many {
+        final Graph graph;
+        final Head head;
+        final String layerName;
+        final List<Method> methods;
+        final Graph.Input in;
+        final BatchIndex index;
+        final PrintWriter o;
+        final PrintWriter err;
+        ImagesProgress progress;
+        Graph batched;
+        boolean batchedKnown;
+        boolean together = true;
+        List<Method> runs;
+
+        Many(Graph graph, Head head, String layerName, List<Method> methods, Graph.Input in, BatchIndex index, PrintWriter o,
+             PrintWriter err) {
+            this.graph = graph;
+            this.head = head;
+            this.layerName = layerName;
+            this.methods = methods;
+            this.in = in;
+            this.index = index;
+            this.o = o;
+            this.err = err;
+        }
+
+        void group(List<Path> group, Map<Path, String> subfolders) {
+            List<Item> items = new ArrayList<>();
+            for (Path f : group) {
+                Item item = new Item(f, subfolders.get(f), index.add(f, subfolders.get(f)));
+                try {
+                    item.photo = !InputOptions.isNpy(f);
+                    item.x = tensor(graph, in, f);
+                    items.add(item);
+                } catch (RuntimeException e) {
+                    index.fail(item.record, e, err);
+                }
+            }
+            if (items.isEmpty()) {
+                return;
+            }
+            // What the first readable input decides holds for the run: the batched graph, the methods that apply.
+            while (!batchedKnown && !items.isEmpty()) {
+                Item first = items.get(0);
+                try {
+                    INDArray z = head.at(graph, first.x);
+                    batched = Batching.withFreeBatch(graph, first.x, z);
+                    Parameters p = parameters(methods, layerName, first.x, first.photo, batched != null);
+                    runs = applicable(methods, graph, head, p);
+                    together = batched != null && fitsBudget(batched, first.x, group.size());
+                    batchedKnown = true;
+                } catch (RuntimeException e) {
+                    index.fail(first.record, e, err);
+                    items.remove(0);
+                }
+            }
+            if (items.isEmpty()) {
+                return;
+            }
+            boolean same = items.stream().allMatch(i -> java.util.Arrays.equals(i.x.shape(), items.get(0).x.shape()));
+            if (together && same && items.size() > 1) {
+                try {
+                    explain(items);
+                    return;
+                } catch (TargetOptions.Unresolved e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // One input spoiled the group (say, an overflow to infinity): each alone finds which.
+                    items.forEach(i -> {
+                        i.outputs.clear();
+                        i.files.clear();
+                    });
+                }
+            }
+            for (Item item : items) {
+                explainAlone(item);
+            }
+        }
+
+        private void explainAlone(Item item) {
+            try {
+                explain(List.of(item));
+            } catch (TargetOptions.Unresolved e) {
+                throw e;
+            } catch (RuntimeException e) {
+                index.fail(item.record, e, err);
+            }
+        }
+
+        /** Explains {@code items} (of one shape) together: one forward for their classes, batched methods once. */
+        private void explain(List<Item> items) {
+            if (runs == null) {
+                throw new IllegalStateException("no input could be read to set up the run");
+            }
+            int n = items.size();
+            Graph g = n > 1 ? batched : graph;
+            INDArray x = n > 1 ? Nd4j.concat(0, items.stream().map(i -> i.x).toArray(INDArray[]::new)) : items.get(0).x;
+            INDArray z = head.at(g, x);
+            for (int i = 0; i < n; i++) {
+                Item item = items.get(i);
+                item.whats = explained(head, z, i);
+                item.predicted = predicted(z, i);
+                item.background = ExplainPictures.background(item.photo ? item.file : null, item.x);
+            }
+            int slots = items.get(0).whats.size();
+            for (Method m : runs) {
+                boolean oneRowEach = m.rowsFor(Parameters.DEFAULT) == 1 && !m.takes(Parameter.BATCH_SIZE) && !m.takes(Parameter.BASELINE);
+                for (int t = 0; t < slots; t++) {
+                    if (n > 1 && oneRowEach) {
+                        int slot = t;
+                        int[] classes = items.stream().mapToInt(i -> i.whats.get(slot).c()).toArray();
+                        Parameters p = parameters(List.of(m), layerName, items.get(0).x, items.get(0).photo, true);
+                        long t0 = System.nanoTime();
+                        Explanation e = m.explainer(p).explain(g, x, Target.perRow(classes));
+                        double ms = (System.nanoTime() - t0) / 1e6 / n;
+                        for (int i = 0; i < n; i++) {
+                            write(items.get(i), t, m, rowOf(e, i), p, ms);
+                        }
+                    } else {
+                        for (Item item : items) {
+                            Parameters p = parameters(List.of(m), layerName, item.x, item.photo, batched != null);
+                            long t0 = System.nanoTime();
+                            Explanation e = m.explainer(p).explain(batched == null ? graph : batched, item.x,
+                                    Target.of(item.whats.get(t).c()));
+                            write(item, t, m, e, p, (System.nanoTime() - t0) / 1e6);
+                        }
+                    }
+                }
+            }
+            for (Item item : items) {
+                finish(item);
+            }
+        }
+
+        /** The directory of target slot {@code t} of {@code item}, or null when an earlier slot explained the same class. */
+        private Path dirOf(Item item, int t) {
+            Explained what = item.whats.get(t);
+            for (int u = 0; u < t; u++) {
+                if (item.whats.get(u).c() == what.c()) {
+                    return null;
+                }
+            }
+            Path d = index.dir().resolve(item.subfolder);
+            return item.whats.size() > 1 ? d.resolve(TargetOptions.folder(what.c(), what.label())) : d;
+        }
+
+        private void write(Item item, int t, Method m, Explanation e, Parameters p, double ms) {
+            Path d = dirOf(item, t);
+            if (d == null) {
+                return;
+            }
+            createDirectories(d);
+            Explained what = item.whats.get(t);
+            item.outputs.computeIfAbsent(t, k -> new Outputs(graph, head, d, item.file, item.file.toString(), item.x, item.photo,
+                    item.background, what, layerName)).add(m, e, p, ms);
+            item.files.computeIfAbsent(t, k -> new LinkedHashMap<>()).put(m.name(), relative(d.resolve(m.name() + ".png")));
+        }
+
+        private void finish(Item item) {
+            Explained top = item.whats.get(0);
+            List<Object> explained = new ArrayList<>();
+            List<String> pictures = new ArrayList<>();
+            for (int t = 0; t < item.whats.size(); t++) {
+                Path d = dirOf(item, t);
+                if (d == null) {
+                    continue;
+                }
+                Explained what = item.whats.get(t);
+                Map<String, Object> r = new LinkedHashMap<>();
+                r.put("requested", what.requested());
+                r.put("class", what.c());
+                r.put("label", what.label());
+                r.put("logit", what.logit());
+                r.put("probability", what.probability());
+                r.put("folder", relative(d));
+                Map<String, Object> outputs = new LinkedHashMap<>();
+                for (Method m : runs) {
+                    String base = relative(d.resolve(m.name()));
+                    outputs.put(m.name(), m.output() == Method.Output.CAM
+                            ? List.of(base + ".npy", base + "_raw.npy", base + ".png", base + ".json")
+                            : List.of(base + ".npy", base + ".png", base + ".json"));
+                }
+                if (item.outputs.containsKey(t)) {
+                    Path[] written = item.outputs.get(t).finish(parameters(runs, layerName, item.x, item.photo, batched != null), runs);
+                    r.put("figure", relative(written[0]));
+                    r.put("page", relative(written[1]));
+                    pictures.add(relative(written[0]));
+                }
+                r.put("methods", outputs);
+                explained.add(r);
+            }
+            item.record.put("top", topOf(item));
+            item.record.put("preprocess", item.photo ? input.preprocess().cliName() : null);
+            item.record.put("targets", explained);
+            item.record.put("pictures", pictures);
+            item.outputs.clear();
+            item.background = null;
+            progress.println(o, String.format(Locale.ROOT, "%-40s class %d (%s) %.4f -> %s", item.file, top.c(), top.label(),
+                    top.probability(), index.dir().resolve(item.subfolder)));
+        }
+
+        private Map<String, Object> topOf(Item item) {
+            Map<String, Object> top = new LinkedHashMap<>();
+            top.put("class", item.predicted.c());
+            top.put("label", item.predicted.label());
+            top.put("logit", item.predicted.logit());
+            top.put("probability", item.predicted.probability());
+            return top;
+        }
+
+        private String relative(Path p) {
+            return index.dir().relativize(p).toString().replace('\\', '/');
+        }
+
+        /** Whether a recorded pass of {@code rows} inputs like {@code x} fits the memory budget. */
+        private boolean fitsBudget(Graph g, INDArray x, int rows) {
+            long[] shape = x.shape().clone();
+            shape[0] = rows;
+            try {
+                MemoryBudget.checkRecorded(g, Map.of(in.name(), shape), float64 ? Double.BYTES : Float.BYTES);
+                return true;
+            } catch (MemoryBudget.Exceeded e) {
+                return false;
+            }
+        }
+    }
+
+    /** Row {@code i} of a batched explanation, as the explanation of that row alone. */
+    static Explanation rowOf(Explanation e, int i) {
+        Scores s = e.scores();
+        Scores one = new Scores(s.logitNode(), s.note(), s.kind(), new int[] {s.classOf(i)}, new double[] {s.valueOf(i)});
+        if (e instanceof CamResult c) {
+            return new CamResult(row(c.map(), i), row(c.raw(), i), row(c.weights(), i), c.layer(), one);
+        }
+        if (e instanceof Attribution a) {
+            return new Attribution(row(a.map(), i), one);
+        }
+        throw new IllegalStateException("a " + e.getClass().getSimpleName() + " cannot be split by rows");
+    }
+
+    private static INDArray row(INDArray x, int i) {
+        return x.get(NDArrayIndex.interval(i, i + 1)).dup();
+    }
+
+    /** The class one target explains, its label, logit and probability, how it was asked for, and the model's top classes. */
+    record Explained(int c, String label, double logit, double probability, String requested, List<Predictions.Entry> top) {}
+
+    /**
+     * What one target of one input writes: each method's arrays, picture and record as they come,
+     * then the grid of all its pictures (all.png) and its page (index.html).
+     */
+    private final class Outputs {
+        final Path dir;
+        final Path file;
+        final String described;
+        final Explained what;
+        final BufferedImage background;
+        final String layerName;
+        final Head head;
+        final ExplainRecords records;
+        final ExplainPictures.Style style = new ExplainPictures.Style(colormap, alpha, sign, clip);
+        final ExplainFigures figures;
+
+        Outputs(Graph graph, Head head, Path dir, Path file, String described, INDArray x, boolean photo, BufferedImage background,
+                Explained what, String layerName) {
+            this.dir = dir;
+            this.file = file;
+            this.described = described;
+            this.what = what;
+            this.background = background;
+            this.layerName = layerName;
+            this.head = head;
+            this.records = new ExplainRecords(dir, common(graph, head, file, x, photo, what));
+            String scoreName = head.preActivation(graph) ? "logit" : "score";
+            this.figures = new ExplainFigures(background, style, new ExplainFigures.Subject(what.c(), what.label(), scoreName, layerName),
+                    inputPanel(file, background, what));
+        }
+
+        /** Writes one method's files; returns the line to print (and warns when integrated gradients missed --gap). */
+        String add(Method m, Explanation e, Parameters p, double ms) {
+            ExplainFigures.Shown shown = figures.add(m, e, ms);
+            String line = records.write(m, e, shown.png(), p, ms, ExplainFigures.record(shown, style));
+            if (e instanceof IntegratedGradients.Result ig && p.gap() > 0 && !ig.reached(0, p.gap())) {
+                spec.commandLine().getErr().println(String.format(Locale.ROOT, "xai4j: warning: %s: the completeness gap "
+                        + "is still %.3g of |score(x) - score(baseline)| after %d steps (the cap, --steps), above --gap %s",
+                        m.name(), Math.abs(ig.completenessGap()[0] / (ig.scores().valueOf(0) - ig.baselineScores()[0])),
+                        ig.steps()[0], gap));
+            }
+            return line + (shown.sameAs() == null ? "" : "  same map as " + shown.sameAs().name()
+                    + (shown.scale() == 1 ? "" : String.format(Locale.ROOT, " x %.4g", shown.scale())));
+        }
+
+        /** Writes all.png and index.html; returns their paths. */
+        Path[] finish(Parameters p, List<Method> runs) {
+            Path figure = dir.resolve(ALL + ".png");
+            Overlay.writePng(figures.grid(), figure);
+            Path page = dir.resolve("index.html");
+            ExplainPage.of("xai4j explain: " + file.getFileName(), background, described, what.top(),
+                    explainedLine(head, what), settings(described, layerName, p, runs), figures.shown()).write(page);
+            return new Path[] {figure, page};
+        }
+    }
 
     /** The grid's first panel: what the model saw and what it said. */
-    private Figure.Panel inputPanel(BufferedImage background, Explained what) {
-        List<String> title = new ArrayList<>(List.of("input: " + input.file().getFileName()));
+    private static Figure.Panel inputPanel(Path file, BufferedImage background, Explained what) {
+        List<String> title = new ArrayList<>(List.of("input: " + file.getFileName()));
         Predictions.Entry best = what.top().get(0);
         title.add(String.format(Locale.ROOT, "predicted: %d %s, p %.3f", best.index(), best.label(), best.probability()));
         if (best.index() != what.c()) {
@@ -284,17 +661,18 @@ final class ExplainCommand implements Callable<Integer> {
         return new Figure.Panel(title, background, null, null);
     }
 
-    private String explainedLine(Head head, Explained what) {
+    private static String explainedLine(Head head, Explained what) {
+        String how = what.requested().equals(TargetOptions.TOP) ? "the predicted class" : "as asked";
         return String.format(Locale.ROOT, "Every map explains class %d (%s), %s: its logit %.4f at '%s', probability %.4f.%s",
-                what.c(), what.label(), target >= 0 ? "as asked" : "the predicted class",
-                what.logit(), head.logits(), what.probability(), head.note().isEmpty() ? "" : " Note: " + head.note() + ".");
+                what.c(), what.label(), how, what.logit(), head.logits(), what.probability(),
+                head.note().isEmpty() ? "" : " Note: " + head.note() + ".");
     }
 
     /** What the page lists under Parameters: where things came from, then every option the methods read. */
-    private Map<String, Object> settings(String layerName, Parameters parameters, List<Method> runs) {
+    private Map<String, Object> settings(String described, String layerName, Parameters parameters, List<Method> runs) {
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("model", model.file());
-        s.put("input", input.describe());
+        s.put("input", described);
         s.put("precision", float64 ? "float64" : "float32");
         s.put("layer", layerName);
         for (Method m : runs) {
@@ -312,31 +690,61 @@ final class ExplainCommand implements Callable<Integer> {
         return s;
     }
 
-    private Explained explained(Head head, INDArray z) {
-        double[] zs = z.castTo(DataType.DOUBLE).reshape(z.length()).toDoubleVector();
-        int c = target >= 0 ? target : Target.argmax(zs);
-        if (c >= zs.length) {
-            throw new IllegalArgumentException("--target " + c + " is out of range: '" + head.logits() + "' has "
-                    + zs.length + " classes (0.." + (zs.length - 1) + ")");
+    private Labels names;
+    private int[] resolved;
+
+    /** Every target of row {@code row} of the logits {@code z}, in the order asked (the first one is also used for the record's top). */
+    private List<Explained> explained(Head head, INDArray z, int row) {
+        double[] zs = Predictions.row(z, row);
+        if (names == null) {
+            names = labels.forModel(model.file(), zs.length);
+            resolved = targets.resolve(names, zs.length, head.logits());
         }
-        org.xai4j.engine.io.Labels names = labels.forModel(model.file(), zs.length);
-        List<Predictions.Entry> top = Predictions.top(null, z.castTo(DataType.DOUBLE).reshape(1, zs.length), names, 5).get(0);
-        return new Explained(c, names.name(c), zs[c], Target.softmax(zs)[c], top);
+        double[] p = Target.softmax(zs);
+        List<String> asked = targets.requested();
+        List<Predictions.Entry> top = top(zs);
+        List<Explained> out = new ArrayList<>();
+        for (int i = 0; i < resolved.length; i++) {
+            int c = resolved[i] >= 0 ? resolved[i] : Target.argmax(zs);
+            out.add(new Explained(c, names.name(c), zs[c], p[c], asked.get(i), top));
+        }
+        return out;
     }
 
-    /** The input as one row [1, C, H, W] of the model's only input. */
-    private INDArray tensor(Graph graph) {
+    /** The predicted class of row {@code row} of the logits. */
+    private Explained predicted(INDArray z, int row) {
+        double[] zs = Predictions.row(z, row);
+        int c = Target.argmax(zs);
+        return new Explained(c, names.name(c), zs[c], Target.softmax(zs)[c], TargetOptions.TOP, top(zs));
+    }
+
+    /** The model's five best classes for one row of logits, for the input panel and the page. */
+    private List<Predictions.Entry> top(double[] zs) {
+        return Predictions.top(null, Nd4j.create(zs, new long[] {1, zs.length}), names, 5).get(0);
+    }
+
+    /** The model's only input; several are refused by name. */
+    private Graph.Input onlyInput(Graph graph) {
         if (graph.inputs().size() != 1) {
             throw new IllegalArgumentException(model.file() + ": the model has " + graph.inputs().size() + " inputs "
                     + graph.inputs().stream().map(Graph.Input::name).toList() + "; explain takes single-input models");
         }
-        Graph.Input in = graph.inputs().get(0);
+        return graph.inputs().get(0);
+    }
+
+    /** The input {@code file} as one row [1, C, H, W] of {@code in}. */
+    private INDArray tensor(Graph graph, Graph.Input in, Path file) {
         // Before the photo is decoded and resized, as predict does: a model may declare an input
         // far too large, and a recorded pass of one row is the least any method needs.
-        MemoryBudget.checkRecorded(graph, Map.of(in.name(), input.shape(in)), float64 ? Double.BYTES : Float.BYTES);
-        INDArray x = input.tensor(in);
+        MemoryBudget.checkRecorded(graph, Map.of(in.name(), input.shape(file, in)), float64 ? Double.BYTES : Float.BYTES);
+        INDArray x;
+        if (input.many()) {
+            x = input.read(file, in).x();
+        } else {
+            x = input.tensor(in);
+        }
         if (x.rank() != 4 || x.size(0) != 1) {
-            throw new IllegalArgumentException(input.file() + ": explain takes one input [1,C,H,W]; got "
+            throw new IllegalArgumentException(file + ": explain takes one input [1,C,H,W]; got "
                     + Converters.shape(x.shape()) + " (explain one row at a time)");
         }
         return float64 ? x.castTo(DataType.DOUBLE) : x;
@@ -357,11 +765,16 @@ final class ExplainCommand implements Callable<Integer> {
                 .withIterations((int) iterations).withStep(step);
     }
 
-    private void printHeader(PrintWriter o, Head head, Explained what, String layerName, Path dir) {
+    private void printHeader(PrintWriter o, String described, Head head, List<Explained> whats, String layerName, Path dir) {
         o.println("model:  " + model.file());
-        o.println("input:  " + input.describe());
-        o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", what.c(), what.label(),
-                target >= 0 ? "as asked" : "the predicted class", what.logit(), head.logits(), what.probability());
+        o.println("input:  " + described);
+        o.println(input.preprocessLine());
+        for (Explained what : whats) {
+            String how = what.requested().equals(TargetOptions.TOP) ? "the predicted class"
+                    : TargetOptions.isIndex(what.requested()) ? "as asked" : "as asked (\"" + what.requested() + "\")";
+            o.printf(Locale.ROOT, "target: class %d (%s), %s, logit %.4f at '%s', probability %.4f%n", what.c(), what.label(),
+                    how, what.logit(), head.logits(), what.probability());
+        }
         if (!head.note().isEmpty()) {
             o.println("note:   " + head.note());
         }
@@ -422,16 +835,16 @@ final class ExplainCommand implements Callable<Integer> {
     }
 
     /** What every method's JSON record says: model, input, class, and what the score is. */
-    private Map<String, Object> common(Graph graph, Head head, INDArray x, boolean photo, Explained what) {
+    private Map<String, Object> common(Graph graph, Head head, Path file, INDArray x, boolean photo, Explained what) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("model", model.file().toString());
-        j.put("input", input.file().toString());
-        j.put("preprocess", photo ? input.preprocess().cliName() : null);
+        j.put("input", file.toString());
+        j.putAll(input.preprocessJson(photo));
         j.put("input_shape", x.shape());
         j.put("precision", float64 ? "float64" : "float32");
         j.put("target", what.c());
         j.put("label", what.label());
-        j.put("target_requested", target >= 0 ? Integer.toString(target) : "top");
+        j.put("target_requested", what.requested());
         j.put("model_output", head.output());
         j.put("logits_node", head.logits());
         j.put("model_ends_in_softmax", head.softmax() != null);

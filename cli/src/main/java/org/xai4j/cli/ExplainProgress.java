@@ -117,7 +117,7 @@ final class ExplainProgress implements Progress, AutoCloseable {
     }
 
     /** The bar redrawn in place on one line of {@code err} (picocli's writer, not System.err, so tests see it). */
-    private record Line(PrintWriter err) implements ProgressBarConsumer {
+    record Line(PrintWriter err) implements ProgressBarConsumer {
         static final int WIDTH = 100;
 
         @Override

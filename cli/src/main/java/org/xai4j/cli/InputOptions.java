@@ -2,11 +2,15 @@ package org.xai4j.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Finite;
 import org.xai4j.engine.Graph;
@@ -14,42 +18,137 @@ import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Images;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.engine.io.Preprocess;
+import org.xai4j.importers.ModelMetadata;
+import org.xai4j.importers.PreprocessDetection;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code --input IMAGE|TENSOR.npy [--preprocess PRESET] [--size PIXELS]}: what the model is run
- * on, shared by every command that runs a model (use it as a picocli mixin).
+ * {@code --input IMAGE|TENSOR.npy|DIR|GLOB... [--preprocess PRESET] [--size PIXELS]}: what the
+ * model is run on, shared by every command that runs a model (use it as a picocli mixin). One
+ * file is the single-input mode ({@link #file()}, {@link #tensor(Graph.Input)}); several values,
+ * a folder or a pattern are the many-input mode ({@link #many()}, {@link #files()}: see
+ * {@link InputFiles}), where each file is read by {@link #read(Path, Graph.Input)}.
+ *
+ * <p>Without {@code --preprocess} the preset is what the model file tells
+ * ({@link PreprocessDetection}); a command states it ({@link #preprocessLine()}), and a guess is
+ * warned about on stderr once, after the first photo is read.
  */
 public final class InputOptions {
     private static final int DEFAULT_SIZE = 224;
 
-    @Option(names = {"-i", "--input"}, required = true, paramLabel = "IMAGE|TENSOR.npy",
+    @Option(names = {"-i", "--input"}, required = true, arity = "1..*", paramLabel = "IMAGE|TENSOR.npy|DIR|GLOB",
             description = {"A photo (PNG, JPEG, BMP, GIF: resized whole, no crop, to the model's input size), "
-                    + "or a float32 NCHW .npy tensor fed as is."})
-    Path file;
+                    + "or a float32 NCHW .npy tensor fed as is. Several files (repeat --input or list them after it), "
+                    + "a folder (its photos and .npy files) or a quoted glob like 'photos/*.jpg' run them all with "
+                    + "the model loaded once: one output subfolder per input plus index.json and index.html."})
+    List<String> values;
 
-    @Option(names = "--preprocess", paramLabel = "PRESET", defaultValue = "torchvision", converter = Converters.Preset.class,
-            description = "How photo pixels (RGB 0..255) become inputs: torchvision (default: x/255, ImageNet mean "
-                    + "and std), inception (x/127.5 - 1: MobileNet, Teachable Machine), caffe (BGR minus the ImageNet "
-                    + "means: Keras ResNet50, VGG) or none. Not applied to .npy input.")
+    @Option(names = "--preprocess", paramLabel = "PRESET", converter = Converters.Preset.class,
+            description = "How photo pixels (RGB 0..255) become inputs: torchvision (x/255, ImageNet mean and std), "
+                    + "inception (x/127.5 - 1: MobileNet, Teachable Machine), caffe (BGR minus the ImageNet means: Keras "
+                    + "ResNet50, VGG) or none. Default: what the model file tells (ONNX metadata "
+                    + ModelMetadata.PREPROCESS_KEY + ", a Keras application, a Teachable Machine export), else a guess "
+                    + "that is warned about. Not applied to .npy input.")
     Preprocess preprocess;
 
     @Option(names = "--size", paramLabel = "PIXELS", converter = Converters.Positive.class,
             description = "Resize photos to PIXELS x PIXELS (default: the model's input size, else 224).")
     Integer size;
 
+    // The command this is mixed into: its model (for the detection when a command did not ask
+    // for it) and its stderr (for the warning).
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
     private String described;
+    private PreprocessDetection.Choice choice;
+    private boolean warned;
 
+    /** One input read: the tensor [N, C, H, W] and a line saying what was made of the file. */
+    public record Read(INDArray x, String described) {}
+
+    /** Whether the inputs are several files, a folder or a pattern (one subfolder per input). */
+    public boolean many() {
+        // --input takes every value up to the next option it knows, so a mistyped option lands here.
+        for (String v : values) {
+            if (v.startsWith("-") && !Files.exists(Path.of(v))) {
+                throw new ParameterException(command.commandLine(), "Unknown option: '" + v + "'");
+            }
+        }
+        return InputFiles.many(values);
+    }
+
+    /** Every input file, expanded ({@link InputFiles#expand}). */
+    public List<Path> files() {
+        return InputFiles.expand(values);
+    }
+
+    /** The one input file of the single-input mode. */
     public Path file() {
-        return file;
+        if (many()) {
+            throw new IllegalStateException("--input names several files; this command reads them one by one");
+        }
+        return Path.of(values.get(0));
     }
 
+    /**
+     * The preset for photos: {@code --preprocess}, or what {@code model} (loaded as {@code graph})
+     * tells. Commands call this once they have the graph; otherwise the first photo asks for it.
+     */
+    public PreprocessDetection.Choice preprocessing(Path model, Graph graph) {
+        if (choice == null) {
+            choice = preprocess != null ? new PreprocessDetection.Choice(preprocess, "--preprocess " + preprocess.cliName(), false)
+                    : PreprocessDetection.detect(model, graph);
+        }
+        return choice;
+    }
+
+    /** The preset photos get (detected on first use from the command's {@link ModelOptions} if not yet chosen). */
     public Preprocess preprocess() {
-        return preprocess;
+        return choice().preset();
     }
 
-    /** The tensor to feed to {@code input}: [N, C, H, W] float32. */
+    /** "preprocess: inception (model_config names the Keras application 'mobilenet_1.00_224')"; for a tensor, that none applies. */
+    public String preprocessLine() {
+        if (!many() && isNpy(file())) {
+            return "preprocess: none (a .npy tensor is fed as is)";
+        }
+        PreprocessDetection.Choice c = choice();
+        return "preprocess: " + c.preset().cliName() + " (" + c.reason() + ")";
+    }
+
+    /** The preprocessing fields of a JSON record: preset, reason, whether it was guessed (null preset for a tensor). */
+    public Map<String, Object> preprocessJson(boolean photo) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        PreprocessDetection.Choice c = photo ? choice() : null;
+        j.put("preprocess", c == null ? null : c.preset().cliName());
+        j.put("preprocess_reason", c == null ? "a .npy tensor is fed as is" : c.reason());
+        j.put("preprocess_guessed", c != null && c.guessed());
+        return j;
+    }
+
+    private PreprocessDetection.Choice choice() {
+        if (choice == null) {
+            ModelOptions model = command.mixins().values().stream().map(CommandSpec::userObject)
+                    .filter(ModelOptions.class::isInstance).map(ModelOptions.class::cast).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("--preprocess is needed: this command reads no model"));
+            preprocessing(model.file(), model.graph());
+        }
+        return choice;
+    }
+
+    /** The tensor to feed to {@code input}: [N, C, H, W] float32 (the single-input mode). */
     public INDArray tensor(Graph.Input input) {
+        Read r = read(file(), input);
+        described = r.described();
+        return r.x();
+    }
+
+    /** The tensor of one input {@code file} for {@code input} and what was made of it. */
+    public Read read(Path file, Graph.Input input) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("input file not found: " + file
                     + (Files.isDirectory(file) ? " (it is a directory)" : ""));
@@ -63,8 +162,7 @@ public final class InputOptions {
             }
             // The engine refuses it too, by the graph input's name; here the user learns which file.
             Finite.check(x, file.toString(), "inputs must be finite numbers");
-            described = file + " " + Converters.shape(x.shape()) + " as is";
-            return x;
+            return new Read(x, file + " " + Converters.shape(x.shape()) + " as is");
         }
         if (expected != null && (expected.length != 4 || expected[1] != 3)) {
             throw new IllegalArgumentException("model input '" + input.name() + "' " + Converters.shape(expected)
@@ -82,15 +180,33 @@ public final class InputOptions {
             throw new IllegalArgumentException("model input '" + input.name() + "' of " + h + "x" + w + " pixels is larger than "
                     + "a photo can be resized to (2^31 values); pass a .npy tensor");
         }
+        Preprocess preset = preprocess();
         java.awt.image.BufferedImage image = Images.read(file);
         INDArray rgb = Images.resize(Images.rgb(image), (int) h, (int) w);
-        described = file + " (" + image.getWidth() + "x" + image.getHeight() + ", resized to " + w + "x" + h + ", "
-                + preprocess.cliName() + ")";
-        return preprocess.apply(rgb);
+        INDArray x = preset.apply(rgb);
+        warnIfGuessed();
+        return new Read(x, file + " (" + image.getWidth() + "x" + image.getHeight() + ", resized to " + w + "x" + h + ", "
+                + preset.cliName() + ")");
+    }
+
+    /** One line on stderr, once, when the preset was guessed: the user should know and can choose. */
+    private void warnIfGuessed() {
+        if (!warned && choice.guessed()) {
+            warned = true;
+            PrintWriter err = command.commandLine().getErr();
+            err.println("xai4j: warning: preprocessing " + choice.preset().cliName() + " was " + choice.reason()
+                    + "; pass --preprocess to choose (" + Preprocess.names() + ")");
+            err.flush();
+        }
     }
 
     /** The shape {@link #tensor} will return, from the .npy header or the model's input size, without reading pixels. */
     public long[] shape(Graph.Input input) {
+        return shape(file(), input);
+    }
+
+    /** As {@link #shape(Graph.Input)} for one input {@code file}. */
+    public long[] shape(Path file, Graph.Input input) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("input file not found: " + file
                     + (Files.isDirectory(file) ? " (it is a directory)" : ""));
@@ -134,6 +250,9 @@ public final class InputOptions {
     static boolean isNpy(Path file) {
         if (file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".npy")) {
             return true;
+        }
+        if (!Files.isRegularFile(file)) {
+            return false;    // reading it says what is wrong
         }
         try (InputStream in = Files.newInputStream(file)) {
             return Arrays.equals(in.readNBytes(6), new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'});

@@ -7,6 +7,9 @@
  * offers the explain module's method catalogue; its help text comes from it through
  * {@link org.xai4j.cli.ExplainHelp}; what it draws is {@link org.xai4j.cli.ExplainPictures} (one
  * map over the photo), {@link org.xai4j.cli.ExplainFigures} (each method's PNG, same maps, all.png)
- * and {@link org.xai4j.cli.ExplainPage} (index.html).
+ * and {@link org.xai4j.cli.ExplainPage} (index.html). Several inputs in one run: {@link org.xai4j.cli.InputFiles}
+ * (folders, patterns, subfolder names), {@link org.xai4j.cli.BatchIndex} (index.json, failures,
+ * exit code) with {@link org.xai4j.cli.IndexPage} (index.html) and {@link org.xai4j.cli.ImagesProgress};
+ * {@link org.xai4j.cli.TargetOptions} is {@code --target} by index, name or top, once or several times.
  */
 package org.xai4j.cli;

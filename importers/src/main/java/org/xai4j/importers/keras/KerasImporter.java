@@ -1,6 +1,9 @@
 package org.xai4j.importers.keras;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -41,6 +44,20 @@ public final class KerasImporter {
             // they cost nothing at inference and leave values and gradients unchanged. The faster
             // layers go in after folding, so that folded convolutions get them too.
             return Specialization.apply(BatchNormFolding.fold(FiniteWeights.check(file, KerasModel.build(h5, config))));
+        }
+    }
+
+    /** The root attributes {@code keras_version}, {@code backend} and {@code model_config} that the file has. */
+    public static Map<String, String> attributes(Path file) {
+        try (KerasH5 h5 = KerasH5.open(file)) {
+            Map<String, String> attributes = new LinkedHashMap<>();
+            for (String name : List.of("keras_version", "backend", "model_config")) {
+                String value = h5.attribute(name);
+                if (value != null) {
+                    attributes.put(name, value);
+                }
+            }
+            return attributes;
         }
     }
 }

@@ -42,9 +42,9 @@ public final class OnnxExporter {
     /** Float32 weights that fit a protobuf message (2 GiB) with 1 MiB to spare for the graph's structure. */
     static final long MAX_WEIGHTS = (Integer.MAX_VALUE - (1L << 20)) / Float.BYTES;
     /** The metadata key for the preprocessing preset the model expects. */
-    public static final String PREPROCESS = "preprocess";
+    public static final String PREPROCESS = org.xai4j.importers.ModelMetadata.PREPROCESS_KEY;
     /** The metadata key for the class names, one per line in output order. */
-    public static final String LABELS = "labels";
+    public static final String LABELS = org.xai4j.importers.ModelMetadata.LABELS_KEY;
 
     private OnnxExporter() {}
 
