@@ -67,13 +67,13 @@ class ExportTest {
         Path out = dir.resolve("meta.onnx");
         String printed = Cli.run("export", "--model", tiny(), "--out", out.toString(), "--preprocess", "inception",
                 "--labels", labels.toString()).ok().out();
-        assertTrue(printed.contains("meta:   preprocess = inception, labels (10 names)"), printed);
+        assertTrue(printed.contains("meta:   xai4j.preprocess = inception, xai4j.labels (10 names)"), printed);
         Map<String, String> props = new HashMap<>();
         for (StringStringEntryProto p : read(out).getMetadataPropsList()) {
             props.put(p.getKey(), p.getValue());
         }
-        assertEquals("inception", props.get("preprocess"));
-        assertEquals(names.toString().strip(), props.get("labels"));
+        assertEquals("inception", props.get("xai4j.preprocess"));
+        assertEquals(names.toString().strip(), props.get("xai4j.labels"));
         assertEquals("xai4j", read(out).getProducerName());
     }
 

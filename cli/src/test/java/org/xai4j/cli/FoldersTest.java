@@ -72,7 +72,7 @@ class FoldersTest {
         }
         assertFalse(Files.exists(out.resolve("c")));
         String html = Files.readString(out.resolve("index.html"));
-        assertTrue(html.contains("src=\"a/gradcam.png\"") && html.contains("c.png"), html);
+        assertTrue(html.contains("src=\"a/all.png\"") && html.contains("c.png"), html);
     }
 
     @Test
@@ -82,7 +82,7 @@ class FoldersTest {
         Cli.run("explain", "--model", tiny(), "--input", in.resolve("b.npy").toString(), "--method", "saliency",
                 "--out", single.toString()).ok();
         try (Stream<Path> s = Files.list(single)) {
-            assertEquals(List.of("saliency.json", "saliency.npy", "saliency.png"),
+            assertEquals(List.of("all.png", "index.html", "saliency.json", "saliency.npy", "saliency.png"),
                     s.map(p -> p.getFileName().toString()).sorted().toList());
         }
         Path many = dir.resolve("many");

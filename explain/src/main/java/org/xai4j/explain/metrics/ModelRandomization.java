@@ -11,6 +11,7 @@ import org.xai4j.engine.Layer;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Linear;
+import org.xai4j.layers.Specialization;
 
 /**
  * The randomized models of the model-parameter randomization test (Adebayo et al., "Sanity Checks
@@ -30,7 +31,8 @@ public final class ModelRandomization {
     public static List<String> layersTopDown(Graph graph) {
         List<String> names = new ArrayList<>();
         for (Node n : graph.nodes()) {
-            if (n.layer() instanceof Conv2d || n.layer() instanceof Linear) {
+            Layer<?> l = Specialization.reference(n.layer());
+            if (l instanceof Conv2d || l instanceof Linear) {
                 names.add(n.name());
             }
         }
@@ -60,13 +62,17 @@ public final class ModelRandomization {
         return graph.withLayer(name, randomized(graph.node(name).layer(), seed ^ name.hashCode()));
     }
 
+    /** The layer with new weights, in the same faster form when it had one (an imported graph is specialized). */
     static Layer<?> randomized(Layer<?> layer, long seed) {
         Random random = new Random(seed);
-        if (layer instanceof Conv2d conv) {
-            return new Conv2d(redraw(conv.weight(), random), conv.bias() == null ? null : redraw(conv.bias(), random), conv.spec());
+        Layer<?> reference = Specialization.reference(layer);
+        if (reference instanceof Conv2d conv) {
+            return Specialization.like(layer, new Conv2d(redraw(conv.weight(), random),
+                    conv.bias() == null ? null : redraw(conv.bias(), random), conv.spec()));
         }
-        if (layer instanceof Linear linear) {
-            return new Linear(redraw(linear.weight(), random), linear.bias() == null ? null : redraw(linear.bias(), random));
+        if (reference instanceof Linear linear) {
+            return Specialization.like(layer, new Linear(redraw(linear.weight(), random),
+                    linear.bias() == null ? null : redraw(linear.bias(), random)));
         }
         throw new IllegalArgumentException(layer.describe() + " has no weights to randomize");
     }

@@ -6,7 +6,6 @@ import static org.xai4j.importers.onnx.Emitter.real;
 import static org.xai4j.importers.onnx.Emitter.tensor;
 import static org.xai4j.importers.onnx.Emitter.text;
 
-import java.lang.reflect.Method;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +37,7 @@ import org.xai4j.layers.ReLU;
 import org.xai4j.layers.Reshape;
 import org.xai4j.layers.Sigmoid;
 import org.xai4j.layers.Softmax;
+import org.xai4j.layers.Specialization;
 import org.xai4j.layers.Tanh;
 
 /**
@@ -91,19 +91,9 @@ final class ExportOps {
         return TABLE.keySet().stream().map(Class::getSimpleName).toList();
     }
 
-    /**
-     * Writes {@code node}. A layer outside the table that names its reference layer (a faster
-     * kernel of the same operation, with a {@code reference()} method) is written as that layer.
-     */
+    /** Writes {@code node}; a faster form of a layer ({@link Specialization}) is written as its reference layer. */
     static void write(Node node, Emitter out) {
-        Layer<?> layer = node.layer();
-        for (int hop = 0; hop < 4 && !TABLE.containsKey(layer.getClass()); hop++) {
-            Layer<?> ref = reference(layer);
-            if (ref == null) {
-                break;
-            }
-            layer = ref;
-        }
+        Layer<?> layer = Specialization.reference(node.layer());
         Writer w = TABLE.get(layer.getClass());
         if (w == null) {
             throw new IllegalArgumentException("node '" + node.name() + "' (" + node.layer().describe() + "): layer "
@@ -111,15 +101,6 @@ final class ExportOps {
                     + String.join(", ", supported()));
         }
         w.write(layer == node.layer() ? node : new Node(node.name(), layer, node.inputs()), out);
-    }
-
-    private static Layer<?> reference(Layer<?> layer) {
-        try {
-            Method m = layer.getClass().getMethod("reference");
-            return Layer.class.isAssignableFrom(m.getReturnType()) ? (Layer<?>) m.invoke(layer) : null;
-        } catch (ReflectiveOperationException | SecurityException e) {
-            return null;
-        }
     }
 
     // ---- window operators ----
