@@ -31,7 +31,9 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         sortOptions = false,
         description = "Explains convolutional networks on the JVM (ONNX and Keras models).",
-        subcommands = {LayersCommand.class, PredictCommand.class, ExplainCommand.class, SanityCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {LayersCommand.class, PredictCommand.class, ExplainCommand.class, SanityCommand.class, FiltersCommand.class,
+                FeaturesCommand.class, ReceptiveFieldCommand.class, TopPatchesCommand.class, MaximizeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     /** Inherited by every subcommand so that it may stand anywhere on the line. */

@@ -1,6 +1,5 @@
 package org.xai4j.explain.inside;
 
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -462,11 +461,21 @@ public final class ActivationMaximization {
         return "class " + ((Objective.Logit) o).classIndex() + " logit";
     }
 
-    static List<Double> list(double[] v) {
-        List<Double> l = new ArrayList<>();
-        for (double d : v) {
-            l.add(d);
+    /** One image [3, H, W] of a result's pixels (whole numbers 0..255) as an 8-bit picture, value for value. */
+    public static java.awt.image.BufferedImage picture(INDArray p) {
+        int H = (int) p.size(1);
+        int W = (int) p.size(2);
+        double[] v = p.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(W, H, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < H; y++) {
+            for (int x = 0; x < W; x++) {
+                int rgb = 0;
+                for (int c = 0; c < 3; c++) {
+                    rgb = rgb << 8 | (int) Math.max(0, Math.min(255, Math.rint(v[c * H * W + y * W + x])));
+                }
+                image.setRGB(x, y, rgb);
+            }
         }
-        return l;
+        return image;
     }
 }
