@@ -129,7 +129,7 @@ final class LocalizeCommand implements Callable<Integer> {
                     Map<String, Object> box = localize(graph, head, m, parameters, in, f, root.resolve(subfolders.get(f)));
                     record.putAll(box);
                     progress.println(o, String.format(Locale.ROOT, "%-40s %d %s %.4f %s", f, box.get("class"), box.get("label"),
-                            (double) box.get("score"), java.util.Arrays.toString((int[]) box.get("box"))));
+                            (double) box.get("score"), box.get("box")));
                 } catch (TargetOptions.Unresolved e) {
                     throw e;
                 } catch (RuntimeException e) {
@@ -166,8 +166,8 @@ final class LocalizeCommand implements Callable<Integer> {
         j.put("method", m.name());
         j.put("layer", parameters.layer());
         j.put("threshold", threshold);
-        j.put("box", box.toArray());
-        j.put("image_size", new int[] {picture.getWidth(), picture.getHeight()});
+        j.put("box", java.util.Arrays.stream(box.toArray()).boxed().toList());
+        j.put("image_size", List.of(picture.getWidth(), picture.getHeight()));
         try {
             Files.createDirectories(dir);
             Files.writeString(dir.resolve("box.json"), Json.write(j) + "\n");
