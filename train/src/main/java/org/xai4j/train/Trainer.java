@@ -146,10 +146,13 @@ public final class Trainer {
     }
 
     /** What one step measured: its batch's mean loss and how many of its examples the forward got right. */
-    record Step(double loss, long correct) {}
+    public record Step(double loss, long correct) {}
 
-    /** One optimizer step on the batch {@code x}, {@code labels} at learning rate {@code lr}. */
-    Step step(INDArray x, int[] labels, double lr) {
+    /**
+     * One optimizer step on the batch {@code x} [B, ...] with {@code labels} at learning rate
+     * {@code lr}, for loops of one's own; {@link #epoch} is made of these.
+     */
+    public Step step(INDArray x, int[] labels, double lr) {
         step++;
         try (Tape tape = model.graph().forward(Map.of(input, x))) {
             INDArray z = tape.value(logits);

@@ -103,6 +103,35 @@ class TrainingGraphTest {
         assertTrue(checked > 150, "checked " + checked);
     }
 
+    /**
+     * The float32 step runs other kernels than the float64 check above (oneDNN's convolutions and
+     * their backward take float only): its parameter gradients must agree with float64's.
+     */
+    @Test
+    void float32GradientsAgreeWithFloat64() {
+        Graph model = SmallResNet.build(8, 32, 4);
+        INDArray x = uniform(9, DataType.DOUBLE, 8, 3, 32, 32);
+        int[] labels = {0, 1, 2, 3, 3, 2, 1, 0};
+        Map<String, Map<String, INDArray>> g32 = gradients(TrainingGraph.of(model), x.castTo(DataType.FLOAT), labels);
+        Map<String, Map<String, INDArray>> g64 = gradients(TrainingGraph.of(toDouble(model)), x, labels);
+        for (String node : g64.keySet()) {
+            for (String p : g64.get(node).keySet()) {
+                INDArray a = g64.get(node).get(p), b = g32.get(node).get(p).castTo(DataType.DOUBLE);
+                double scale = a.amaxNumber().doubleValue();
+                // float32 rounding (6e-8) grown through ~20 layers and sums over a batch: 1e-3 of the largest
+                // entry is far above it, and a wrong float kernel (a transposed weight, a lost term) is O(1).
+                assertTrue(a.sub(b).amaxNumber().doubleValue() <= 1e-3 * scale, node + "/" + p);
+            }
+        }
+    }
+
+    private static Map<String, Map<String, INDArray>> gradients(TrainingGraph t, INDArray x, int[] labels) {
+        try (Tape tape = t.graph().forward(x)) {
+            SoftmaxCrossEntropy.Result r = SoftmaxCrossEntropy.PLAIN.apply(tape.value("fc"), labels);
+            return tape.backward("fc", r.dz(), List.of(), true).parameters();
+        }
+    }
+
     private static double loss(Graph g, INDArray x, int[] labels) {
         try (Tape tape = g.forward(x)) {
             return SoftmaxCrossEntropy.PLAIN.apply(tape.value("fc"), labels).loss();
