@@ -9,6 +9,8 @@
  * {@link org.xai4j.train.Adam} over {@link org.xai4j.train.Optimizer},
  * {@link org.xai4j.train.Schedule}, and the data a trainer reads, {@link org.xai4j.train.Examples}.
  * {@link org.xai4j.train.SmallResNet} builds the network the bundled models start from. The
- * training-mode batch norm itself is a layer: {@code org.xai4j.layers.BatchNormTraining}.
+ * training-mode batch norm itself is a layer: {@code org.xai4j.layers.BatchNormTraining}. The
+ * synthetic data the bundled models learn from is {@code org.xai4j.train.shapes}, whose
+ * {@code ShapesSource} is the {@code Examples} a trainer reads.
  */
 package org.xai4j.train;
