@@ -29,7 +29,7 @@ public interface Schedule {
 
     /**
      * A linear warm-up from {@code lr / warmup} to {@code lr} over the first {@code warmup} steps,
-     * then cosine annealing to 0 at the last step (Loshchilov and Hutter, SGDR, ICLR 2017, without
+     * then cosine annealing towards 0 at step {@code total} (Loshchilov and Hutter, SGDR, ICLR 2017, without
      * restarts): {@code lr (1 + cos(pi s / S)) / 2} with s the steps since the warm-up and S those
      * that remain after it.
      */
