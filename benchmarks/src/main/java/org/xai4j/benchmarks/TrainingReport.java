@@ -21,7 +21,7 @@ import org.xai4j.train.shapes.ShapesSource;
  * accuracy, wall time, images per second, and the process's CPU time (on a shared machine the
  * CPU seconds say what 2 idle cores would take; wall time says what this run took).
  *
- * <p>Usage: {@code TrainingReport [images=4000] [epochs=15] [batch=32] [optimizer=sgd|adam]
+ * <p>Usage: {@code TrainingReport [images=8000] [epochs=15] [batch=32] [optimizer=sgd|adam]
  * [lr=0.05] [width=16]}; held-out: 1000 images of another seed, no mark.
  */
 public final class TrainingReport {
@@ -31,7 +31,7 @@ public final class TrainingReport {
         if (System.getProperty("xai4j.gc.interval.seconds") == null) {
             org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
         }
-        int images = args.length > 0 ? Integer.parseInt(args[0]) : 4000;
+        int images = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         boolean adam = args.length > 3 && args[3].equals("adam");

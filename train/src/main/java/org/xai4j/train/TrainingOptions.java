@@ -18,11 +18,12 @@ public record TrainingOptions(int epochs, int batchSize, Optimizer optimizer, Sc
                               double batchNormMomentum, long seed) {
 
     /**
-     * 10 epochs of batches of 64, SGD with momentum 0.9 and weight decay 5e-4, cosine annealing
-     * from 0.1 after a 50-step warm-up, no label smoothing, PyTorch's batch-norm momentum 0.1,
-     * seed 0.
+     * 15 epochs of batches of 32, SGD with momentum 0.9 and weight decay 5e-4, cosine annealing
+     * from 0.05 after a 50-step warm-up, no label smoothing, PyTorch's batch-norm momentum 0.1,
+     * seed 0: what took {@link SmallResNet} to 94-95% held-out accuracy on 8,000 shapes images
+     * (the train README).
      */
-    public static final TrainingOptions DEFAULT = new TrainingOptions(10, 64, new Sgd(0.9, 5e-4), Schedule.cosine(0.1, 50), 0,
+    public static final TrainingOptions DEFAULT = new TrainingOptions(15, 32, new Sgd(0.9, 5e-4), Schedule.cosine(0.05, 50), 0,
             0.1, 0);
 
     public TrainingOptions {
