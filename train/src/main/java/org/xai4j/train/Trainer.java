@@ -20,6 +20,7 @@ import org.xai4j.engine.Node;
 import org.xai4j.engine.Tape;
 import org.xai4j.layers.BatchNormFolding;
 import org.xai4j.layers.Softmax;
+import org.xai4j.layers.Specialization;
 
 /**
  * Trains a classifier graph with mini-batch gradient descent: shuffled batches, the softmax
@@ -84,7 +85,7 @@ public final class Trainer {
         this.loss = new SoftmaxCrossEntropy(options.labelSmoothing());
         this.input = in.name();
         Node out = this.model.graph().node(model.outputs().get(0));
-        this.logits = out.layer() instanceof Softmax ? out.inputs().get(0) : out.name();
+        this.logits = Specialization.reference(out.layer()) instanceof Softmax ? out.inputs().get(0) : out.name();
         this.type = this.model.parameters().values().stream().findFirst().map(INDArray::dataType).orElse(DataType.FLOAT);
         this.model.parameters().forEach((name, p) -> {
             INDArray[] state = new INDArray[options.optimizer().slots()];
@@ -180,7 +181,7 @@ public final class Trainer {
 
     /** The fraction of {@code data} the model as it stands classifies right (inference mode, batch norms folded). */
     public double accuracy(Examples data) {
-        Graph g = BatchNormFolding.fold(model());
+        Graph g = Specialization.apply(BatchNormFolding.fold(model()));
         try {
             int B = Math.min(options.batchSize(), data.size());
             long correct = 0;

@@ -15,6 +15,7 @@ import org.xai4j.layers.BatchNorm2d;
 import org.xai4j.layers.BatchNormTraining;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Linear;
+import org.xai4j.layers.Specialization;
 
 /**
  * A model in training: a copy of an inference graph in which every {@link BatchNorm2d} is a
@@ -46,13 +47,15 @@ public final class TrainingGraph {
 
     /**
      * The training copy of {@code model}. Trainable layers: {@link Conv2d}, {@link Linear},
-     * {@link BatchNorm2d}; a node of another kind that holds parameters is refused, naming it.
+     * {@link BatchNorm2d}, and the faster forms of the first two ({@link Specialization}), which
+     * train as their reference layers; a node of another kind that holds parameters is refused,
+     * naming it.
      */
     public static TrainingGraph of(Graph model) {
         List<Node> nodes = new ArrayList<>();
         Map<String, INDArray[]> running = new LinkedHashMap<>();
         for (Node n : model.nodes()) {
-            Layer<?> layer = n.layer();
+            Layer<?> layer = Specialization.reference(n.layer());
             Layer<?> copy;
             if (layer instanceof Conv2d c) {
                 copy = new Conv2d(c.weight().dup('c'), dup(c.bias()), c.spec());
@@ -114,8 +117,9 @@ public final class TrainingGraph {
 
     /**
      * The model as it stands, for inference: each batch norm back to a {@link BatchNorm2d} with
-     * the running statistics, every array a copy. Unfolded; {@code BatchNormFolding.fold} merges
-     * the batch norms into their convolutions.
+     * the running statistics, every array a copy, reference layers throughout. Unfolded;
+     * {@code BatchNormFolding.fold} merges the batch norms into their convolutions and
+     * {@code Specialization.apply} puts the faster forms in.
      */
     public Graph inference() {
         List<Node> nodes = new ArrayList<>();

@@ -225,6 +225,16 @@ class TrainingGraphTest {
     }
 
     @Test
+    void fasterFormsTrainAsTheirReferenceLayers() {
+        Graph model = SmallResNet.build(1, 16, 3, new int[] {4}, new int[] {1});
+        Graph fast = org.xai4j.layers.Specialization.apply(model);
+        assertTrue(!(fast.node("fc").layer() instanceof Linear), "the head should have a faster form to test with");
+        TrainingGraph t = TrainingGraph.of(fast);
+        assertTrue(t.graph().node("fc").layer() instanceof Linear);
+        assertEquals(TrainingGraph.of(model).parameters().keySet(), t.parameters().keySet());
+    }
+
+    @Test
     void refusesLayersItCannotTrain() {
         Graph g = new Graph(List.of(Graph.Input.of("x", -1, 2)),
                 List.of(Node.of("c", new Constant(Nd4j.ones(DataType.FLOAT, 2)))), List.of("c"));
