@@ -216,6 +216,25 @@ public final class Tape implements AutoCloseable {
         return v;
     }
 
+    /**
+     * The forward cache of a recorded node: what its backward will read, of the layer's own cache
+     * type, or null for a layer that keeps none. Training reads batch statistics here, which a
+     * training-mode batch norm computes in its forward and keeps for its backward.
+     */
+    public <C> C cache(String node, Class<C> type) {
+        checkOpen();
+        String resolved = graph.node(node).name();
+        if (unrecorded(resolved)) {
+            throw notKept(node, "record with forward(feeds) to read its cache");
+        }
+        Object c = caches.get(resolved);
+        if (c != null && !type.isInstance(c)) {
+            throw new IllegalArgumentException("the cache of '" + node + "' is a " + c.getClass().getName() + ", not a "
+                    + type.getName());
+        }
+        return type.cast(c);
+    }
+
     /** The first graph output. */
     public INDArray output() {
         return value(graph.outputs().get(0));

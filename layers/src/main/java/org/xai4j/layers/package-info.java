@@ -4,7 +4,8 @@
  * <p>Read first: {@link org.xai4j.layers.ReLU} (the shape every layer has), then
  * {@link org.xai4j.layers.Linear}, {@link org.xai4j.layers.Conv2d} with its settings
  * {@link org.xai4j.layers.ConvSpec} and the ND4J calls in {@link org.xai4j.layers.ConvKernels},
- * {@link org.xai4j.layers.BatchNorm2d} and {@link org.xai4j.layers.BatchNormFolding}, the pooling
+ * {@link org.xai4j.layers.BatchNorm2d}, its training mode {@link org.xai4j.layers.BatchNormTraining}, and
+ * {@link org.xai4j.layers.BatchNormFolding}, the pooling
  * layers with {@link org.xai4j.layers.PoolGeometry}, and {@link org.xai4j.layers.Add} with
  * {@link org.xai4j.layers.Broadcast}. Each of these computes its formula one way; the faster
  * forms ({@link org.xai4j.layers.PointwiseConv2d}, {@link org.xai4j.layers.DepthwiseConv2d},

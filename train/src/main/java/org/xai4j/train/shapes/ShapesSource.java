@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.io.Preprocess;
+import org.xai4j.train.Examples;
 
 /**
  * Samples 0 to {@code size() - 1} of a shapes set as training batches: images in the model's
@@ -18,7 +19,7 @@ import org.xai4j.engine.io.Preprocess;
  * spread, which plain SGD wants. ({@code none} is no choice here: on the command line it means
  * 0..255, not [0, 1].)
  */
-public final class ShapesSource {
+public final class ShapesSource implements Examples {
     private final Shapes shapes;
     private final int size;
     private final Preprocess preprocess;
@@ -36,6 +37,7 @@ public final class ShapesSource {
     }
 
     /** The number of samples. */
+    @Override
     public int size() {
         return size;
     }
@@ -63,6 +65,7 @@ public final class ShapesSource {
      * Fills {@code x} ({@code [N, 3, H, W]} float32, N = {@code indices.length}) with samples
      * {@code indices} after preprocessing and {@code labels} (length N) with their classes.
      */
+    @Override
     public void batch(int[] indices, INDArray x, int[] labels) {
         int n = shapes.spec().size();
         long[] expected = {indices.length, 3, n, n};
