@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         sortOptions = false,
         description = "Explains convolutional networks on the JVM (ONNX and Keras models).",
-        subcommands = {LayersCommand.class, PredictCommand.class, ExplainCommand.class, SanityCommand.class, LocalizeCommand.class, ExportCommand.class,
+        subcommands = {LayersCommand.class, PredictCommand.class, ExplainCommand.class, SanityCommand.class, LocalizeCommand.class, EvalCommand.class, TrainCommand.class, TrainHeadCommand.class, DemoCommand.class, ExportCommand.class,
                 FiltersCommand.class, FeaturesCommand.class, ReceptiveFieldCommand.class, TopPatchesCommand.class, MaximizeCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
