@@ -235,7 +235,7 @@ final class DemoCommand implements Callable<Integer> {
     /** The share of positive attribution of {@code m}'s map (display aggregation) inside {@code mark}. */
     private static double onMark(Method m, Graph graph, Parameters p, INDArray x, int c, Box mark) {
         Explanation e = m.explainer(p).explain(graph, x, Target.of(c));
-        INDArray map = m.output() == Method.Output.CAM ? e.map() : Maps.aggregate(e.map(), Maps.Aggregation.SUM);
+        INDArray map = m.output() != Method.Output.INPUT ? e.map() : Maps.aggregate(e.map(), Maps.Aggregation.SUM);
         return PointingGame.energy(Plane.of(map.slice(0)), mark);
     }
 }

@@ -152,7 +152,7 @@ final class LocalizeCommand implements Callable<Integer> {
         int requested = targets.resolve(names, z.length, head.logits())[0];
         int c = requested >= 0 ? requested : Target.argmax(z);
         Explanation e = m.explainer(parameters).explain(graph, x, Target.of(c));
-        INDArray map = m.output() == Method.Output.CAM ? e.map() : Maps.aggregate(e.map(), m.display());
+        INDArray map = m.output() != Method.Output.INPUT ? e.map() : Maps.aggregate(e.map(), m.display());
         Plane plane = Plane.of(map.slice(0));
         Box atInput = Localization.box(plane, threshold);
         boolean photo = !InputOptions.isNpy(file);

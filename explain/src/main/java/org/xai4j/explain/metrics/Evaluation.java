@@ -67,7 +67,7 @@ public final class Evaluation {
         long start = System.nanoTime();
         Explanation e = method.explainer(parameters).explain(graph, x, Target.of(truth.c()));
         double seconds = (System.nanoTime() - start) / 1e9;
-        INDArray m = method.output() == Method.Output.CAM ? e.map() : Maps.aggregate(e.map(), method.display());
+        INDArray m = method.output() != Method.Output.INPUT ? e.map() : Maps.aggregate(e.map(), method.display());
         Plane map = Plane.of(m.slice(0));
         Box box = map.max() > 0 ? Localization.box(map, s.threshold()) : null;
         Map<String, Double> v = new LinkedHashMap<>();

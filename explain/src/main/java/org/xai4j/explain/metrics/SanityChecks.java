@@ -68,7 +68,7 @@ public final class SanityChecks {
     private static Plane[] maps(Method method, Parameters parameters, Graph graph, INDArray x, int c) {
         Explanation e = method.explainer(parameters).explain(graph, x, Target.of(c));
         INDArray map = e.map();
-        if (method.output() == Method.Output.CAM) {
+        if (method.output() != Method.Output.INPUT) {
             Plane p = Plane.of(map.slice(0));
             return new Plane[] {p, p};
         }
