@@ -9,6 +9,13 @@ import static org.xai4j.explain.Parameter.SAMPLES;
 import static org.xai4j.explain.Parameter.SEED;
 import static org.xai4j.explain.Parameter.SIGMA;
 import static org.xai4j.explain.Parameter.STEPS;
+import static org.xai4j.explain.Parameter.FILL;
+import static org.xai4j.explain.Parameter.GRID;
+import static org.xai4j.explain.Parameter.KEEP;
+import static org.xai4j.explain.Parameter.MASKS;
+import static org.xai4j.explain.Parameter.PATCH;
+import static org.xai4j.explain.Parameter.SEGMENTS;
+import static org.xai4j.explain.Parameter.STRIDE;
 
 import java.util.List;
 import java.util.Locale;
@@ -78,6 +85,32 @@ public final class Methods {
                     "Grad-CAM++ from gradient powers averaged over noisy copies",
                     "Omeiza et al., 2019", "F + samples x (F + B_L)", List.of(LAYER, SAMPLES, SIGMA, SEED, BATCH_SIZE),
                     p -> new SmoothGradCamPlusPlus(p.layer(), p.samples(), p.sigma(), p.seed(), p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.samples()),
+            // Perturbation methods: the model probed from outside, many forward passes and no gradient.
+            Method.heatMap("occlusion", "Occlusion", "Occlusion",
+                    "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
+                    "Zeiler and Fergus, ECCV 2014", "F + squares x F (only the squares' receptive fields)",
+                    List.of(BATCH_SIZE, PATCH, STRIDE, FILL),
+                    p -> new Occlusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.perturbation().squares()),
+            Method.heatMap("rise", "RISE", "Rise",
+                    "scores of randomly masked copies averaged with their masks as weights",
+                    "Petsiuk et al., BMVC 2018", "F + masks x F", List.of(SEED, BATCH_SIZE, FILL, MASKS, GRID, KEEP),
+                    p -> new Rise(p.perturbation().masks(), p.perturbation().grid(), p.perturbation().keep(), p.perturbation().fill(),
+                            p.seed(), p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.perturbation().masks()),
+            Method.heatMap("lime", "LIME", "Lime",
+                    "weights of a ridge fit of the score on random superpixel coalitions, kernel width 0.25 (segments in _segments.npy)",
+                    "Ribeiro et al., KDD 2016", "F + samples x F", List.of(SAMPLES, SEED, BATCH_SIZE, FILL, SEGMENTS),
+                    p -> new Lime(p.perturbation().segments(), p.samples(), p.perturbation().fill(), Lime.ALPHA, p.seed(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.samples()),
+            Method.heatMap("kernelshap", "KernelSHAP", "KernelShap",
+                    "Shapley values of superpixels by the Shapley kernel's weighted fit; exact when samples >= 2^segments",
+                    "Lundberg and Lee, NeurIPS 2017", "F + min(samples, 2^M) x F", List.of(SAMPLES, SEED, BATCH_SIZE, FILL, SEGMENTS),
+                    p -> new KernelShap(p.perturbation().segments(), p.samples(), p.perturbation().fill(), p.seed(),
+                            p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.samples()));
 
     /** The method called {@code name} (any case), or a one-line error listing them all. */

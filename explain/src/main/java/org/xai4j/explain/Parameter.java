@@ -17,7 +17,15 @@ public enum Parameter {
     SEED("seed", "--seed", "seed of the noise", 0, ""),
     BATCH_SIZE("batch_size", "--batch-size", "inputs per forward pass", 1024,
             "a pass keeps every activation of every row until its backward"),
-    RECTIFIERS("rectifiers", "--relu-only", "the rectifiers that get the method's backward rule", 0, "");
+    RECTIFIERS("rectifiers", "--relu-only", "the rectifiers that get the method's backward rule", 0, ""),
+    // Perturbation methods (occlusion, RISE, LIME, KernelSHAP): what is hidden and how.
+    PATCH("patch", "--patch", "side of the square occluded, in input pixels", 0, ""),
+    STRIDE("stride", "--stride", "step between occluded squares, in input pixels", 0, ""),
+    FILL("fill", "--fill", "what hidden pixels become: a value, the input's channel means, or the input blurred", 0, ""),
+    MASKS("masks", "--masks", "random masks averaged", 100_000, "each mask is a forward pass"),
+    GRID("grid", "--grid", "cells per side of each random mask before upsampling", 0, ""),
+    KEEP("keep", "--keep", "probability that a mask cell keeps its pixels", 0, ""),
+    SEGMENTS("segments", "--segments", "the superpixels switched on and off", 0, "");
 
     private final String key;
     private final String option;
@@ -71,6 +79,13 @@ public enum Parameter {
             case SEED -> p.seed();
             case BATCH_SIZE -> p.batchSize();
             case RECTIFIERS -> p.rectifiers() == BackwardRules.Activations.RELU_ONLY ? "relu" : "relu and relu6";
+            case PATCH -> p.perturbation().patch();
+            case STRIDE -> p.perturbation().stride();
+            case FILL -> p.perturbation().fill().name();
+            case MASKS -> p.perturbation().masks();
+            case GRID -> p.perturbation().grid();
+            case KEEP -> p.perturbation().keep();
+            case SEGMENTS -> p.perturbation().segments().name();
         };
     }
 }
