@@ -13,17 +13,20 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.MemoryBudget;
 import org.xai4j.explain.BackwardRules;
 import org.xai4j.explain.Explanation;
+import org.xai4j.explain.Fill;
 import org.xai4j.explain.Head;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
 import org.xai4j.explain.Parameters;
+import org.xai4j.explain.Perturbation;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Figure;
@@ -95,10 +98,10 @@ final class ExplainCommand implements Callable<Integer> {
                     + "S pixels (default 10); FILE.npy: an array shaped like the input. Default: black."})
     String baseline;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "25", converter = ExplainConverters.Count.class,
-            description = "${bundle:users.samples}: noisy copies averaged (default: ${DEFAULT-VALUE}; at most "
-                    + "${bundle:limit.samples}).")
-    long samples;
+    @Option(names = "--samples", paramLabel = "N", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.samples}: noisy copies averaged, or coalitions of segments scored (default: 25; "
+                    + "lime and kernelshap: ${bundle:surrogate.samples}; at most ${bundle:limit.samples}).")
+    Long samples;
 
     @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.15", converter = ExplainConverters.NonNegative.class,
             description = "${bundle:users.sigma}: noise standard deviation as a fraction of the input's max - min "
@@ -113,6 +116,39 @@ final class ExplainCommand implements Callable<Integer> {
             description = "${bundle:users.batch_size}: inputs per forward pass (default: ${DEFAULT-VALUE}; at most "
                     + "${bundle:limit.batch_size}).")
     long batchSize;
+
+    @Option(names = "--patch", paramLabel = "P", defaultValue = "16", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.patch}: side of the square hidden, in input pixels (default: ${DEFAULT-VALUE}).")
+    long patch;
+
+    @Option(names = "--stride", paramLabel = "S", defaultValue = "8", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.stride}: step between hidden squares, in input pixels (default: ${DEFAULT-VALUE}).")
+    long stride;
+
+    @Option(names = "--fill", paramLabel = "VALUE|mean|blur[:S]", defaultValue = "0", converter = ExplainConverters.FillValue.class,
+            description = "${bundle:users.fill}: what hidden pixels become in the model's input (after --preprocess): a "
+                    + "number in every channel, mean (each channel's mean over the input) or blur (the input blurred by a "
+                    + "Gaussian of S pixels, default 10). Default: 0.")
+    Fill fill;
+
+    @Option(names = "--masks", paramLabel = "N", defaultValue = "4000", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.masks}: random masks (default: ${DEFAULT-VALUE}; at most ${bundle:limit.masks}).")
+    long masks;
+
+    @Option(names = "--grid", paramLabel = "S", defaultValue = "7", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.grid}: each mask is S x S random cells, upsampled (default: ${DEFAULT-VALUE}).")
+    long grid;
+
+    @Option(names = "--keep", paramLabel = "P", defaultValue = "0.5", converter = ExplainConverters.OpenUnit.class,
+            description = "${bundle:users.keep}: probability that a mask cell keeps its pixels, in (0, 1) (default: "
+                    + "${DEFAULT-VALUE}).")
+    double keep;
+
+    @Option(names = "--segments", paramLabel = "FILE.npy",
+            description = "${bundle:users.segments}: an integer H x W label map at the model's input size (np.save), one "
+                    + "label >= 0 per pixel. Default: SLIC superpixels of the input (about ${bundle:slic.superpixels}, "
+                    + "compactness ${bundle:slic.compactness}).")
+    Path segments;
 
     @Option(names = "--relu-only",
             description = "${bundle:users.rectifiers}: apply the rule to ReLU only and leave ReLU6 (Clip(0,6)) its "
@@ -170,17 +206,18 @@ final class ExplainCommand implements Callable<Integer> {
             head.at(graph, x);
             return (System.nanoTime() - t) / 1e6;
         };
+        Function<Method, Parameters> of = m -> samples != null ? parameters : Methods.withDefaultSamples(m, parameters);
         try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, runs,
-                parameters, forwardMs, forwardAgain)) {
+                of, forwardMs, forwardAgain)) {
             for (Method m : runs) {
                 long t0 = System.nanoTime();
-                Explanation e = m.explainer(parameters.withProgress(progress))
+                Explanation e = m.explainer(of.apply(m).withProgress(progress))
                         .explain(batched == null ? graph : batched, x, Target.of(what.c()));
                 double ms = (System.nanoTime() - t0) / 1e6;
                 progress.finished(m);
                 BufferedImage picture = ExplainPictures.overlay(background, e.map(), m);
                 panels.add(new Figure.Panel(m.name(), picture));
-                progress.println(o, records.write(m, e, picture, parameters, ms));
+                progress.println(o, records.write(m, e, picture, of.apply(m), ms));
             }
         }
         if (methods.size() > 1) {
@@ -227,10 +264,20 @@ final class ExplainCommand implements Callable<Integer> {
     private Parameters parameters(List<Method> methods, String layerName, INDArray x, boolean photo, boolean batches) {
         IgBaseline base = takes(methods, Parameter.BASELINE)
                 ? IgBaseline.parse(baseline, x, photo ? input.preprocess() : null, seed) : new IgBaseline(null, "");
+        int H = (int) x.size(2);
+        int W = (int) x.size(3);
+        Perturbation perturbation = Perturbation.DEFAULT.withInputSize(H, W).withPatch((int) Math.min(patch, Integer.MAX_VALUE))
+                .withStride((int) Math.min(stride, Integer.MAX_VALUE)).withFill(fill).withMasks((int) masks)
+                .withGrid((int) Math.min(grid, Integer.MAX_VALUE)).withKeep(keep);
+        if (segments != null && takes(methods, Parameter.SEGMENTS)) {
+            perturbation = perturbation.withSegments(SegmentsFile.read(segments, H, W));
+        }
         return Parameters.DEFAULT.withLayer(layerName).withSteps((int) steps).withRule(rule)
-                .withBaseline(base.baseline(), base.name()).withSamples((int) samples).withSigma(sigma).withSeed(seed)
+                .withBaseline(base.baseline(), base.name()).withSamples(samples == null ? Parameters.DEFAULT.samples() : samples.intValue())
+                .withSigma(sigma).withSeed(seed)
                 .withBatchSize(batches ? (int) batchSize : 1)
-                .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6);
+                .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6)
+                .withPerturbation(perturbation);
     }
 
     private void printHeader(PrintWriter o, Head head, Explained what, String layerName, Path dir) {
@@ -250,8 +297,9 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** Absurd counts are a bad command line (exit 2), refused before the model is even read. */
     private void checkLimits() {
-        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples, Parameter.BATCH_SIZE, batchSize);
-        for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE)) {
+        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples == null ? 1 : samples,
+                Parameter.BATCH_SIZE, batchSize, Parameter.MASKS, masks);
+        for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE, Parameter.MASKS)) {
             try {
                 p.check(counts.get(p));
             } catch (IllegalArgumentException e) {

@@ -43,7 +43,7 @@ final class ExplainPictures {
 
     /** The map of one method over the background, enlarged when small. */
     static BufferedImage overlay(BufferedImage background, INDArray map, Method method) {
-        boolean cam = method.output() == Method.Output.CAM;
+        boolean cam = method.output() != Method.Output.INPUT;
         INDArray plane = cam ? map : Maps.aggregate(map, method.display());
         Normalization normalization = cam ? Normalization.minMax() : Normalization.percentiles(0, 99);
         return enlarged(Overlay.over(background, plane, Colormap.JET, ALPHA, normalization));

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -28,11 +29,11 @@ final class ExplainProgress implements Progress, AutoCloseable {
 
     private final ProgressBar bar;
     private final PrintWriter err;
-    private final Parameters parameters;
+    private final Function<Method, Parameters> parameters;
     private long finished;
     private long current;
 
-    private ExplainProgress(ProgressBar bar, PrintWriter err, Parameters parameters) {
+    private ExplainProgress(ProgressBar bar, PrintWriter err, Function<Method, Parameters> parameters) {
         this.bar = bar;
         this.err = err;
         this.parameters = parameters;
@@ -45,7 +46,13 @@ final class ExplainProgress implements Progress, AutoCloseable {
      */
     static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Parameters p, double firstMs,
                                  DoubleSupplier forwardMs) {
-        long rows = methods.stream().mapToLong(m -> m.rowsFor(p)).sum();
+        return start(err, terminal, methods, m -> p, firstMs, forwardMs);
+    }
+
+    /** As above, with each method's own parameters (LIME and KernelSHAP default to more samples than SmoothGrad). */
+    static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Function<Method, Parameters> p,
+                                 double firstMs, DoubleSupplier forwardMs) {
+        long rows = methods.stream().mapToLong(m -> m.rowsFor(p.apply(m))).sum();
         double seconds = rows * ROW_IN_FORWARDS * firstMs / 1000;
         if (seconds <= SHOW_AFTER_SECONDS) {
             return new ExplainProgress(null, err, p);
@@ -76,7 +83,7 @@ final class ExplainProgress implements Progress, AutoCloseable {
 
     /** {@code m} has ended: its rows are done whether or not it reported them. */
     void finished(Method m) {
-        finished += m.rowsFor(parameters);
+        finished += m.rowsFor(parameters.apply(m));
         current = 0;
         if (bar != null) {
             bar.stepTo(finished);

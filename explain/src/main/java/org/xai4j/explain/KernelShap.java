@@ -17,10 +17,19 @@ import org.xai4j.engine.Graph;
  * exactly by eliminating phi_M, as the {@code shap} package does. With {@code samples >= 2^M} every
  * coalition is evaluated once and the fit gives the exact Shapley values; below that, coalition
  * sizes are drawn with probability proportional to their total kernel weight, (M - 1) / (s (M - s)),
- * each with its complement (paired sampling), all of weight 1. A segment off takes the fill.
+ * each with its complement (paired sampling), all of weight 1, fitted with a negligible ridge
+ * ({@link #SAMPLED_RIDGE}) so that fewer coalitions than segments still give an answer. A
+ * segment off takes the fill.
  * Shapes: {@code x [N, C, H, W]} -> {@code map [N, H, W]}. Cost: min(samples, 2^M) + 1 forward passes.
  */
 public final class KernelShap implements Explainer<SegmentAttribution> {
+    /**
+     * The ridge of a sampled fit, relative to the mean diagonal of X'X: it keeps the system
+     * solvable when fewer coalitions than segments were drawn (then the answer is close to the
+     * smallest-norm fit) and moves a well-posed fit by about 1e-10 of its values.
+     */
+    static final double SAMPLED_RIDGE = 1e-10;
+
     private final Segmentation segmentation;
     private final int samples;
     private final Fill fill;
@@ -139,7 +148,7 @@ public final class KernelShap implements Explainer<SegmentAttribution> {
             t[i] = y[i + 2] - base - last * delta;
             w[i] = on == 0 || on == M ? 0 : exact ? kernel(M, on) : 1;
         }
-        double[] phi = WeightedRidge.fit(X, t, w, 0, false).beta();
+        double[] phi = WeightedRidge.fit(X, t, w, exact ? 0 : SAMPLED_RIDGE * meanSquare(X), false).beta();
         double[] out = java.util.Arrays.copyOf(phi, M);
         double rest = delta;
         for (double p : phi) {
@@ -147,6 +156,16 @@ public final class KernelShap implements Explainer<SegmentAttribution> {
         }
         out[M - 1] = rest;
         return new Coalitions.Values(out, base);
+    }
+
+    private static double meanSquare(double[][] X) {
+        double s = 0;
+        for (double[] row : X) {
+            for (double v : row) {
+                s += v * v;
+            }
+        }
+        return s / Math.max(1, X.length == 0 ? 1 : X[0].length);
     }
 
     /** (M - 1) / (C(M, s) s (M - s)), C(M, s) in double (exact for the M where all coalitions are enumerated). */

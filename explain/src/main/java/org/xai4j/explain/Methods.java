@@ -113,6 +113,14 @@ public final class Methods {
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.samples()));
 
+    /** The coalitions LIME and KernelSHAP score when no number is given (lime_image's num_samples default). */
+    public static final int SURROGATE_SAMPLES = 1000;
+
+    /** {@code p} with the number of samples a method uses by default: SmoothGrad's 25 are far too few coalitions for a surrogate fit. */
+    public static Parameters withDefaultSamples(Method m, Parameters p) {
+        return m.name().equals("lime") || m.name().equals("kernelshap") ? p.withSamples(SURROGATE_SAMPLES) : p;
+    }
+
     /** The method called {@code name} (any case), or a one-line error listing them all. */
     public static Method named(String name) {
         for (Method m : ALL) {

@@ -28,14 +28,15 @@ public record SegmentAttribution(INDArray map, List<Segments> segments, List<dou
         return Map.of("segments", Nd4j.createFromArray(labels).reshape(s.H(), s.W()).castTo(DataType.INT));
     }
 
+    /** Lists (not arrays), so any JSON writer takes them. */
     @Override
     public Map<String, Object> values(int row) {
         Segments s = segments.get(row);
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("segment_count", s.count());
-        v.put("segment_ids", s.ids());
-        v.put("segment_pixels", s.pixels());
-        v.put("segment_values", values.get(row));
+        v.put("segment_ids", Arrays.stream(s.ids()).boxed().toList());
+        v.put("segment_pixels", Arrays.stream(s.pixels()).boxed().toList());
+        v.put("segment_values", Arrays.stream(values.get(row)).boxed().toList());
         v.put("intercept", intercepts[row]);
         v.put("sum_of_values", Arrays.stream(values.get(row)).sum());
         return v;
