@@ -87,19 +87,23 @@ public final class Methods {
                     p -> new SmoothGradCamPlusPlus(p.layer(), p.samples(), p.sigma(), p.seed(), p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.samples()),
             // Perturbation methods: the model probed from outside, many forward passes and no gradient.
-            Method.heatMap("occlusion", "Occlusion", "Occlusion",
+            Method.heatMap("occlusion", "Occlusion", "ReceptiveFieldOcclusion",
                     "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
                     "Zeiler and Fergus, ECCV 2014", "F + squares x F (only the squares' receptive fields)",
                     List.of(BATCH_SIZE, PATCH, STRIDE, FILL),
-                    p -> new Occlusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
+                    p -> new ReceptiveFieldOcclusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
                             p.batchSize(), p.progress()))
-                    .withRows(p -> 1L + p.perturbation().squares()),
+                    .withRows(p -> 1L + p.perturbation().squares())
+                    .withCheck((graph, head, p) -> Occlusion.Geometry.of(p.perturbation().patch(), p.perturbation().stride(),
+                            p.perturbation().height(), p.perturbation().width())),
             Method.heatMap("rise", "RISE", "Rise",
                     "scores of randomly masked copies averaged with their masks as weights",
                     "Petsiuk et al., BMVC 2018", "F + masks x F", List.of(SEED, BATCH_SIZE, FILL, MASKS, GRID, KEEP),
                     p -> new Rise(p.perturbation().masks(), p.perturbation().grid(), p.perturbation().keep(), p.perturbation().fill(),
                             p.seed(), p.batchSize(), p.progress()))
-                    .withRows(p -> 1L + p.perturbation().masks()),
+                    .withRows(p -> 1L + p.perturbation().masks())
+                    .withCheck((graph, head, p) -> Rise.checkGrid(p.perturbation().grid(), p.perturbation().height(),
+                            p.perturbation().width())),
             Method.heatMap("lime", "LIME", "Lime",
                     "weights of a ridge fit of the score on random superpixel coalitions, kernel width 0.25 (segments in _segments.npy)",
                     "Ribeiro et al., KDD 2016", "F + samples x F", List.of(SAMPLES, SEED, BATCH_SIZE, FILL, SEGMENTS),

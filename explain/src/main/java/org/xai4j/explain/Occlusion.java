@@ -91,8 +91,11 @@ public final class Occlusion implements Explainer<Occlusion.Result> {
         }
 
         static Geometry of(int patch, int stride, INDArray x) {
-            int H = (int) x.size(2);
-            int W = (int) x.size(3);
+            return of(patch, stride, (int) x.size(2), (int) x.size(3));
+        }
+
+        /** The squares on an H x W input; a one-line error when the patch or the stride does not fit it. */
+        static Geometry of(int patch, int stride, int H, int W) {
             if (patch > Math.min(H, W)) {
                 throw new IllegalArgumentException("--patch " + patch + ": larger than the input's " + H + " x " + W
                         + "; accepted: 1.." + Math.min(H, W));

@@ -64,10 +64,7 @@ public final class Rise implements Explainer<HeatMap> {
         NdArrays.require4d(x, "an input", "RISE");
         int H = (int) x.size(2);
         int W = (int) x.size(3);
-        if (grid > Math.min(H, W)) {
-            throw new IllegalArgumentException("--grid " + grid + ": more cells than the input's " + H + " x " + W
-                    + " pixels; accepted: 1.." + Math.min(H, W));
-        }
+        checkGrid(grid, H, W);
         Head head = Head.of(graph);
         INDArray z = head.at(graph, x);
         progress.advance(x.size(0));
@@ -91,6 +88,14 @@ public final class Rise implements Explainer<HeatMap> {
         }
         NdArrays.close(z);
         return new HeatMap(NdArrays.stack(maps), scores);
+    }
+
+    /** A one-line error when a grid of {@code grid x grid} cells has more cells than the H x W input has pixels. */
+    static void checkGrid(int grid, int H, int W) {
+        if (grid > Math.min(H, W)) {
+            throw new IllegalArgumentException("--grid " + grid + ": more cells than the input's " + H + " x " + W
+                    + " pixels; accepted: 1.." + Math.min(H, W));
+        }
     }
 
     /** One mask into {@code m [H*W]}; masks are drawn in index order, so the generator's sequence fixes them. */
