@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Layer;
 
@@ -69,15 +71,15 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
             Target.Seed seed = target.row(row, (int) x.size(0)).seed(z, head);
             scores = scores == null ? seed.scores() : merge(scores, seed.scores());
             Target fixed = target.row(row, (int) x.size(0)).fixedAt(z, 0);
-            Map<String, double[]> cleanValues = new HashMap<>();
-            cleanValues.put(input, NdArrays.doubles(xn));
+            Map<String, Object> cleanValues = new HashMap<>();
+            cleanValues.put(input, Arrays.values(xn));
             for (String v : plan.values().keySet()) {
                 if (!v.equals(input)) {
-                    cleanValues.put(v, NdArrays.doubles(clean.get(v)));
+                    cleanValues.put(v, Arrays.values(clean.get(v)));
                 }
             }
             NdArrays.close(clean.values().toArray(INDArray[]::new));
-            double[] hidden = NdArrays.doubles(fill.replacementFor(xn));
+            Object hidden = Arrays.values(fill.replacementFor(xn).castTo(xn.dataType()));
             double value = seed.scores().valueOf(0);
             double[] drops = new double[g.cells()];
             for (int start = 0; start < g.cells(); start += rows) {
@@ -96,14 +98,15 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
     }
 
     /** The scores of squares {@code start .. start + b - 1}: their boxes through the local nodes, then the rest in full. */
-    private static double[] scoreSquares(ReceptiveField plan, Head head, String input, Map<String, double[]> clean,
-                                         double[] hidden, Target target, int start, int b, INDArray x) {
-        Map<String, double[][]> boxes = new HashMap<>();
+    private static double[] scoreSquares(ReceptiveField plan, Head head, String input, Map<String, Object> clean,
+                                         Object hidden, Target target, int start, int b, INDArray x) {
+        Map<String, Object> boxes = new HashMap<>();
         ReceptiveField.Value in = plan.values().get(input);
-        double[][] inputBoxes = new double[b][];
+        // The input's box is the square itself: every value in it is the fill.
+        Object inputBoxes = Arrays.newInstance(clean.get(input), b * in.C() * in.bh() * in.bw());
         for (int i = 0; i < b; i++) {
-            // The input's box is the square itself: every value in it is the fill.
-            inputBoxes[i] = crop(in, hidden, null, null, start + i, in.top()[start + i], in.left()[start + i], in.bh(), in.bw(), 0);
+            crop(in, hidden, null, start + i, in.top()[start + i], in.left()[start + i], in.bh(), in.bw(), 0, inputBoxes,
+                    i * in.C() * in.bh() * in.bw());
         }
         boxes.put(input, inputBoxes);
         for (ReceptiveField.Value v : plan.local()) {
@@ -112,11 +115,12 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
         Map<String, INDArray> feeds = new HashMap<>();
         for (String name : plan.boundary()) {
             ReceptiveField.Value v = plan.values().get(name);
-            double[] full = new double[b * v.C() * v.h() * v.w()];
+            int size = v.C() * v.h() * v.w();
+            Object full = Arrays.newInstance(clean.get(name), b * size);
             for (int i = 0; i < b; i++) {
-                paste(v, clean.get(name), boxes.get(name)[i], start + i, full, i * v.C() * v.h() * v.w());
+                paste(v, clean.get(name), boxes.get(name), i * v.C() * v.bh() * v.bw(), start + i, full, i * size);
             }
-            feeds.put(name, NdArrays.create(full, new long[] {b, v.C(), v.h(), v.w()}, x.dataType()));
+            feeds.put(name, Arrays.array(full, new long[] {b, v.C(), v.h(), v.w()}));
         }
         INDArray z = plan.rest().run(feeds, List.of(head.logits())).get(head.logits());
         double[] s = target.seed(z, head).scores().values();
@@ -125,9 +129,9 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
         return s;
     }
 
-    /** Node {@code v}'s boxes for squares {@code start ..}: one call of its op on the batch of their crops. */
-    private static double[][] computeBoxes(ReceptiveField plan, ReceptiveField.Value v, Map<String, double[]> clean,
-                                           Map<String, double[][]> boxes, int start, int b, INDArray x) {
+    /** Node {@code v}'s boxes for squares {@code start ..}, one after the other: one call of its op on the batch of their crops. */
+    private static Object computeBoxes(ReceptiveField plan, ReceptiveField.Value v, Map<String, Object> clean,
+                                       Map<String, Object> boxes, int start, int b, INDArray x) {
         ReceptiveField.Window win = v.window();
         List<String> inputs = v.node().inputs();
         INDArray[] crops = new INDArray[inputs.size()];
@@ -136,72 +140,104 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
             // A window op reads rows top*s - pad .. (top + bh - 1) s - pad + (k - 1) d: a crop of the padded map.
             int ch = win == null ? v.bh() : (v.bh() - 1) * win.sh() + (win.kh() - 1) * win.dh() + 1;
             int cw = win == null ? v.bw() : (v.bw() - 1) * win.sw() + (win.kw() - 1) * win.dw() + 1;
-            double[] batch = new double[b * u.C() * ch * cw];
+            int per = u.C() * ch * cw;
+            Object batch = Arrays.newInstance(clean.get(u.name()), b * per);
             for (int i = 0; i < b; i++) {
                 int k = start + i;
                 int r0 = win == null ? v.top()[k] : v.top()[k] * win.sh() - win.padTop();
                 int c0 = win == null ? v.left()[k] : v.left()[k] * win.sw() - win.padLeft();
-                double[] one = crop(u, clean.get(u.name()), boxes.get(u.name())[i], u, k, r0, c0, ch, cw,
-                        win == null ? 0 : win.padValue());
-                System.arraycopy(one, 0, batch, i * one.length, one.length);
+                crop(u, clean.get(u.name()), new Box(boxes.get(u.name()), i * u.C() * u.bh() * u.bw()), k, r0, c0, ch, cw,
+                        win == null ? 0 : win.padValue(), batch, i * per);
             }
-            crops[a] = NdArrays.create(batch, new long[] {b, u.C(), ch, cw}, x.dataType());
+            crops[a] = Arrays.array(batch, new long[] {b, u.C(), ch, cw});
         }
         Layer<?> op = win == null ? v.node().layer() : win.valid();
         Layer.Forward<?> f = op.forward(crops);
         if (f.cache() instanceof Layer.OwnedCache owned) {
             owned.close();
         }
-        double[] y = NdArrays.doubles(f.y());
+        Object y = Arrays.values(f.y());
         NdArrays.close(crops);
         NdArrays.close(f.y());
-        int per = v.C() * v.bh() * v.bw();
-        double[][] out = new double[b][];
-        for (int i = 0; i < b; i++) {
-            out[i] = java.util.Arrays.copyOfRange(y, i * per, (i + 1) * per);
-        }
-        return out;
+        return y;
     }
+
+    /** Where square {@code k}'s box of a value sits in a batch of boxes. */
+    private record Box(Object data, int offset) {}
 
     /**
      * Rows {@code r0 .. r0 + ch - 1} and columns {@code c0 .. c0 + cw - 1} of value {@code u} as
-     * square {@code k} changed it: its box values where the box is, the clean map elsewhere, and
-     * {@code pad} outside the map. {@code box} null: the clean (here: fill) map everywhere.
+     * square {@code k} changed it, into {@code out[offset ..]}: its box where the box is, the clean
+     * map elsewhere, {@code pad} outside the map (box null: the clean map everywhere). Row by row,
+     * as at most five runs of copies.
      */
-    private static double[] crop(ReceptiveField.Value u, double[] clean, double[] box, ReceptiveField.Value boxOf, int k,
-                                 int r0, int c0, int ch, int cw, double pad) {
-        double[] out = new double[u.C() * ch * cw];
-        int bt = box == null ? 0 : boxOf.top()[k];
-        int bl = box == null ? 0 : boxOf.left()[k];
+    private static void crop(ReceptiveField.Value u, Object clean, Box box, int k, int r0, int c0, int ch, int cw, double pad,
+                             Object out, int offset) {
+        int bt = u.top()[k];
+        int bl = u.left()[k];
+        int mapLo = Math.max(c0, 0);
+        int mapHi = Math.min(c0 + cw, u.w());
+        int boxLo = Math.min(Math.max(bl, mapLo), mapHi);
+        int boxHi = Math.max(Math.min(bl + u.bw(), mapHi), boxLo);
         for (int c = 0; c < u.C(); c++) {
             for (int i = 0; i < ch; i++) {
                 int r = r0 + i;
-                int o = (c * ch + i) * cw;
-                for (int j = 0; j < cw; j++) {
-                    int col = c0 + j;
-                    double v;
-                    if (r < 0 || r >= u.h() || col < 0 || col >= u.w()) {
-                        v = pad;
-                    } else if (box != null && r >= bt && r < bt + u.bh() && col >= bl && col < bl + u.bw()) {
-                        v = box[(c * u.bh() + r - bt) * u.bw() + col - bl];
-                    } else {
-                        v = clean[(c * u.h() + r) * u.w() + col];
-                    }
-                    out[o + j] = v;
+                int o = offset + (c * ch + i) * cw;
+                if (r < 0 || r >= u.h() || mapHi <= mapLo) {
+                    Arrays.fill(out, o, o + cw, pad);
+                    continue;
                 }
+                Arrays.fill(out, o, o + mapLo - c0, pad);
+                int row = (c * u.h() + r) * u.w();
+                if (box != null && r >= bt && r < bt + u.bh() && boxHi > boxLo) {
+                    System.arraycopy(clean, row + mapLo, out, o + mapLo - c0, boxLo - mapLo);
+                    System.arraycopy(box.data(), box.offset() + (c * u.bh() + r - bt) * u.bw() + boxLo - bl, out, o + boxLo - c0, boxHi - boxLo);
+                    System.arraycopy(clean, row + boxHi, out, o + boxHi - c0, mapHi - boxHi);
+                } else {
+                    System.arraycopy(clean, row + mapLo, out, o + mapLo - c0, mapHi - mapLo);
+                }
+                Arrays.fill(out, o + mapHi - c0, o + cw, pad);
             }
         }
-        return out;
     }
 
-    /** The clean map of {@code v} with square {@code k}'s box pasted, at {@code out[offset..]}. */
-    private static void paste(ReceptiveField.Value v, double[] clean, double[] box, int k, double[] out, int offset) {
-        System.arraycopy(clean, 0, out, offset, clean.length);
+    /** The clean map of {@code v} with square {@code k}'s box (at {@code boxes[at ..]}) pasted, at {@code out[offset ..]}. */
+    private static void paste(ReceptiveField.Value v, Object clean, Object boxes, int at, int k, Object out, int offset) {
+        System.arraycopy(clean, 0, out, offset, v.C() * v.h() * v.w());
         int t = v.top()[k];
         int l = v.left()[k];
         for (int c = 0; c < v.C(); c++) {
             for (int i = 0; i < v.bh(); i++) {
-                System.arraycopy(box, (c * v.bh() + i) * v.bw(), out, offset + (c * v.h() + t + i) * v.w() + l, v.bw());
+                System.arraycopy(boxes, at + (c * v.bh() + i) * v.bw(), out, offset + (c * v.h() + t + i) * v.w() + l, v.bw());
+            }
+        }
+    }
+
+    /** Values kept as float[] for float32 inputs and double[] for float64 ones, so that copies are plain array copies. */
+    static final class Arrays {
+        private Arrays() {}
+
+        static Object values(INDArray a) {
+            INDArray d = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
+            return a.dataType() == DataType.DOUBLE ? d.data().asDouble() : d.castTo(DataType.FLOAT).data().asFloat();
+        }
+
+        static INDArray array(Object v, long[] shape) {
+            return v instanceof double[] d ? Nd4j.create(d, shape, DataType.DOUBLE) : Nd4j.create((float[]) v, shape, 'c');
+        }
+
+        static Object newInstance(Object like, int n) {
+            return like instanceof double[] ? new double[n] : new float[n];
+        }
+
+        static void fill(Object a, int from, int to, double v) {
+            if (to <= from) {
+                return;
+            }
+            if (a instanceof double[] d) {
+                java.util.Arrays.fill(d, from, to, v);
+            } else {
+                java.util.Arrays.fill((float[]) a, from, to, (float) v);
             }
         }
     }
