@@ -24,6 +24,7 @@ import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
 import org.xai4j.explain.Parameters;
+import org.xai4j.explain.Perturbation;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Figure;
 import org.xai4j.explain.image.HtmlPage;
@@ -138,10 +139,10 @@ final class DemoCommand implements Callable<Integer> {
         title.add(String.format(Locale.ROOT, "predicted %s, p %.3f", labels.get(predicted), Target.softmax(z)[predicted]));
         ExplainFigures figures = new ExplainFigures(background, new ExplainPictures.Style(null, 0.5, Planes.Sign.SIGNED, null),
                 new ExplainFigures.Subject(c, labels.get(c), "logit", head.featureMaps()), new Figure.Panel(title, background, null, null));
-        Parameters p = parameters(head);
         long t0 = System.nanoTime();
         int ran = 0;
         for (Method m : Methods.ALL) {
+            Parameters p = parameters(head, m);
             try {
                 m.check().check(graph, head, p);
             } catch (IllegalArgumentException e) {
@@ -165,7 +166,16 @@ final class DemoCommand implements Callable<Integer> {
      * seconds on 64 x 64 images: the counts are the catalogue's own parameters.
      */
     static Parameters parameters(Head head) {
-        return Parameters.DEFAULT.withLayer(head.featureMaps()).withSteps(32).withSamples(16).withBatchSize(32);
+        int side = ShapesSpec.DEFAULT.size();
+        // Occlusion: 8-pixel squares every 4 (225 of them); RISE: 500 masks on a 7 x 7 grid.
+        return Parameters.DEFAULT.withLayer(head.featureMaps()).withSteps(32).withSamples(16).withBatchSize(32)
+                .withPerturbation(Perturbation.DEFAULT.withInputSize(side, side).withPatch(8).withStride(4).withMasks(500).withGrid(7));
+    }
+
+    /** {@link #parameters(Head)} for {@code m}: LIME and KernelSHAP fit 256 coalitions (SmoothGrad's 16 samples are too few). */
+    static Parameters parameters(Head head, Method m) {
+        Parameters p = parameters(head);
+        return m.takes(Parameter.SEGMENTS) ? p.withSamples(256) : p;
     }
 
     /** The Clever Hans page: its accuracy with and without the mark, where its maps sit, against the honest model. */
@@ -177,14 +187,12 @@ final class DemoCommand implements Callable<Integer> {
         Head honestHead = Head.of(honest);
         int followsMark = 0, hansRight = 0, honestRight = 0;
         Map<String, double[]> share = new LinkedHashMap<>();
-        Parameters ph = parameters(hh);
-        Parameters pn = parameters(honestHead);
         List<Method> methods = new ArrayList<>();
         for (Method m : Methods.ALL) {
             try {
-                m.check().check(hans, hh, ph);
-                m.check().check(honest, honestHead, pn);
-                if (m.rowsFor(Parameters.DEFAULT) <= 40) {
+                m.check().check(hans, hh, parameters(hh, m));
+                m.check().check(honest, honestHead, parameters(honestHead, m));
+                if (m.rowsFor(parameters(hh, m)) <= 40) {
                     methods.add(m);
                 }
             } catch (IllegalArgumentException e) {
@@ -202,8 +210,8 @@ final class DemoCommand implements Callable<Integer> {
             Box mark = Box.of(s.markBox());
             for (Method m : methods) {
                 double[] v = share.computeIfAbsent(m.name(), k -> new double[2]);
-                v[0] += onMark(m, hans, ph, x, ph1, mark) / markImages;
-                v[1] += onMark(m, honest, pn, x, pn1, mark) / markImages;
+                v[0] += onMark(m, hans, parameters(hh, m), x, ph1, mark) / markImages;
+                v[1] += onMark(m, honest, parameters(honestHead, m), x, pn1, mark) / markImages;
             }
         }
         double area = 36.0 / (64 * 64);

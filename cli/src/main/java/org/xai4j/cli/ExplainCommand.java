@@ -25,19 +25,20 @@ import org.xai4j.explain.AugmentedGradCam;
 import org.xai4j.explain.BackwardRules;
 import org.xai4j.explain.CamResult;
 import org.xai4j.explain.Explanation;
+import org.xai4j.explain.Fill;
 import org.xai4j.explain.Head;
 import org.xai4j.explain.IntegratedGradients;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
 import org.xai4j.explain.Parameters;
+import org.xai4j.explain.Perturbation;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.Scores;
 import org.xai4j.explain.Target;
 import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Figure;
 import org.xai4j.explain.image.Normalization;
-import org.xai4j.explain.image.Colormap;
 import org.xai4j.explain.image.Overlay;
 import org.xai4j.explain.image.Planes;
 import picocli.CommandLine.Command;
@@ -109,10 +110,10 @@ final class ExplainCommand implements Callable<Integer> {
                     + "S pixels (default 10); FILE.npy: an array shaped like the input. Default: black."})
     String baseline;
 
-    @Option(names = "--samples", paramLabel = "N", defaultValue = "25", converter = ExplainConverters.Count.class,
-            description = "${bundle:users.samples}: noisy copies averaged (default: ${DEFAULT-VALUE}; at most "
-                    + "${bundle:limit.samples}).")
-    long samples;
+    @Option(names = "--samples", paramLabel = "N", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.samples}: noisy copies averaged, or coalitions of segments scored (default: 25; "
+                    + "lime and kernelshap: ${bundle:surrogate.samples}; at most ${bundle:limit.samples}).")
+    Long samples;
 
     @Option(names = "--sigma", paramLabel = "S", defaultValue = "0.15", converter = ExplainConverters.NonNegative.class,
             description = "${bundle:users.sigma}: noise standard deviation as a fraction of the input's max - min "
@@ -127,6 +128,39 @@ final class ExplainCommand implements Callable<Integer> {
             description = "${bundle:users.batch_size}: inputs per forward pass (default: ${DEFAULT-VALUE}; at most "
                     + "${bundle:limit.batch_size}).")
     long batchSize;
+
+    @Option(names = "--patch", paramLabel = "P", defaultValue = "16", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.patch}: side of the square hidden, in input pixels (default: ${DEFAULT-VALUE}).")
+    long patch;
+
+    @Option(names = "--stride", paramLabel = "S", defaultValue = "8", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.stride}: step between hidden squares, in input pixels (default: ${DEFAULT-VALUE}).")
+    long stride;
+
+    @Option(names = "--fill", paramLabel = "VALUE|mean|blur[:S]", defaultValue = "0", converter = ExplainConverters.FillValue.class,
+            description = "${bundle:users.fill}: what hidden pixels become in the model's input (after --preprocess): a "
+                    + "number in every channel, mean (each channel's mean over the input) or blur (the input blurred by a "
+                    + "Gaussian of S pixels, default 10). Default: 0.")
+    Fill fill;
+
+    @Option(names = "--masks", paramLabel = "N", defaultValue = "4000", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.masks}: random masks (default: ${DEFAULT-VALUE}; at most ${bundle:limit.masks}).")
+    long masks;
+
+    @Option(names = "--grid", paramLabel = "S", defaultValue = "7", converter = ExplainConverters.Count.class,
+            description = "${bundle:users.grid}: each mask is S x S random cells, upsampled (default: ${DEFAULT-VALUE}).")
+    long grid;
+
+    @Option(names = "--keep", paramLabel = "P", defaultValue = "0.5", converter = ExplainConverters.OpenUnit.class,
+            description = "${bundle:users.keep}: probability that a mask cell keeps its pixels, in (0, 1) (default: "
+                    + "${DEFAULT-VALUE}).")
+    double keep;
+
+    @Option(names = "--segments", paramLabel = "FILE.npy",
+            description = "${bundle:users.segments}: an integer H x W label map at the model's input size (np.save), one "
+                    + "label >= 0 per pixel. Default: SLIC superpixels of the input (about ${bundle:slic.superpixels}, "
+                    + "compactness ${bundle:slic.compactness}).")
+    Path segments;
 
     @Option(names = "--relu-only",
             description = "${bundle:users.rectifiers}: apply the rule to ReLU only and leave ReLU6 (Clip(0,6)) its "
@@ -254,7 +288,7 @@ final class ExplainCommand implements Callable<Integer> {
         List<Method> work = new ArrayList<>();
         whats.forEach(w -> work.addAll(runs));
         try (ExplainProgress progress = ExplainProgress.start(spec.commandLine().getErr(), System.console() != null, work,
-                graph, x.shape(), parameters, forwardMs, forwardAgain)) {
+                graph, x.shape(), m -> of(m, parameters), forwardMs, forwardAgain)) {
             for (Explained what : whats) {
                 Path d = dir;
                 if (whats.size() > 1) {
@@ -266,11 +300,11 @@ final class ExplainCommand implements Callable<Integer> {
                 Outputs outputs = new Outputs(graph, head, d, input.file(), described, x, photo, background, what, layerName);
                 for (Method m : runs) {
                     long t0 = System.nanoTime();
-                    Explanation e = m.explainer(parameters.withProgress(progress))
+                    Explanation e = m.explainer(of(m, parameters).withProgress(progress))
                             .explain(batched == null ? graph : batched, x, Target.of(what.c()));
                     double ms = (System.nanoTime() - t0) / 1e6;
                     progress.finished(m);
-                    progress.println(o, outputs.add(m, e, parameters, ms));
+                    progress.println(o, outputs.add(m, e, of(m, parameters), ms));
                 }
                 Path[] written = outputs.finish(parameters, runs);
                 o.println();
@@ -458,7 +492,7 @@ final class ExplainCommand implements Callable<Integer> {
                     if (n > 1 && oneRowEach) {
                         int slot = t;
                         int[] classes = items.stream().mapToInt(i -> i.whats.get(slot).c()).toArray();
-                        Parameters p = parameters(List.of(m), layerName, items.get(0).x, items.get(0).photo, true);
+                        Parameters p = of(m, parameters(List.of(m), layerName, items.get(0).x, items.get(0).photo, true));
                         long t0 = System.nanoTime();
                         Explanation e = m.explainer(p).explain(g, x, Target.perRow(classes));
                         double ms = (System.nanoTime() - t0) / 1e6 / n;
@@ -467,7 +501,7 @@ final class ExplainCommand implements Callable<Integer> {
                         }
                     } else {
                         for (Item item : items) {
-                            Parameters p = parameters(List.of(m), layerName, item.x, item.photo, batched != null);
+                            Parameters p = of(m, parameters(List.of(m), layerName, item.x, item.photo, batched != null));
                             long t0 = System.nanoTime();
                             Explanation e = m.explainer(p).explain(batched == null ? graph : batched, item.x,
                                     Target.of(item.whats.get(t).c()));
@@ -523,11 +557,15 @@ final class ExplainCommand implements Callable<Integer> {
                 r.put("probability", what.probability());
                 r.put("folder", relative(d));
                 Map<String, Object> outputs = new LinkedHashMap<>();
+                Outputs slot = item.outputs.get(t);
                 for (Method m : runs) {
-                    String base = relative(d.resolve(m.name()));
-                    outputs.put(m.name(), m.output() == Method.Output.CAM
-                            ? List.of(base + ".npy", base + "_raw.npy", base + ".png", base + ".json")
-                            : List.of(base + ".npy", base + ".png", base + ".json"));
+                    List<String> names = slot != null ? slot.files.get(m.name()) : null;
+                    if (names == null) {
+                        names = m.output() == Method.Output.CAM
+                                ? List.of(m.name() + ".npy", m.name() + "_raw.npy", m.name() + ".png", m.name() + ".json")
+                                : List.of(m.name() + ".npy", m.name() + ".png", m.name() + ".json");
+                    }
+                    outputs.put(m.name(), names.stream().map(n -> relative(d.resolve(n))).toList());
                 }
                 if (item.outputs.containsKey(t)) {
                     Path[] written = item.outputs.get(t).finish(parameters(runs, layerName, item.x, item.photo, batched != null), runs);
@@ -609,6 +647,8 @@ final class ExplainCommand implements Callable<Integer> {
         final ExplainRecords records;
         final ExplainPictures.Style style = new ExplainPictures.Style(colormap, alpha, sign, clip);
         final ExplainFigures figures;
+        /** Each method's files in this folder, as written (the arrays a result adds included). */
+        final Map<String, List<String>> files = new LinkedHashMap<>();
 
         Outputs(Graph graph, Head head, Path dir, Path file, String described, INDArray x, boolean photo, BufferedImage background,
                 Explained what, String layerName) {
@@ -629,6 +669,13 @@ final class ExplainCommand implements Callable<Integer> {
         String add(Method m, Explanation e, Parameters p, double ms) {
             ExplainFigures.Shown shown = figures.add(m, e, ms);
             String line = records.write(m, e, shown.png(), p, ms, ExplainFigures.record(shown, style));
+            List<String> written = new ArrayList<>(List.of(m.name() + ".npy"));
+            if (e instanceof CamResult) {
+                written.add(m.name() + "_raw.npy");
+            }
+            new java.util.TreeMap<>(e.arrays(0)).keySet().forEach(k -> written.add(m.name() + "_" + k + ".npy"));
+            written.addAll(List.of(m.name() + ".png", m.name() + ".json"));
+            files.put(m.name(), written);
             if (e instanceof IntegratedGradients.Result ig && p.gap() > 0 && !ig.reached(0, p.gap())) {
                 spec.commandLine().getErr().println(String.format(Locale.ROOT, "xai4j: warning: %s: the completeness gap "
                         + "is still %.3g of |score(x) - score(baseline)| after %d steps (the cap, --steps), above --gap %s",
@@ -676,7 +723,7 @@ final class ExplainCommand implements Callable<Integer> {
         s.put("precision", float64 ? "float64" : "float32");
         s.put("layer", layerName);
         for (Method m : runs) {
-            m.parametersOf(parameters).forEach((k, v) -> {
+            m.parametersOf(of(m, parameters)).forEach((k, v) -> {
                 if (!k.equals("layer")) {
                     s.putIfAbsent(k, v);
                 }
@@ -757,12 +804,27 @@ final class ExplainCommand implements Callable<Integer> {
         // With --gap, --steps is the cap; left at its default, a roomier one.
         boolean stepsGiven = spec.commandLine().getParseResult() != null && spec.commandLine().getParseResult().hasMatchedOption("--steps");
         int cap = gap > 0 && !stepsGiven ? IntegratedGradients.GAP_CAP : (int) steps;
+        int H = (int) x.size(2);
+        int W = (int) x.size(3);
+        Perturbation perturbation = Perturbation.DEFAULT.withInputSize(H, W).withPatch((int) Math.min(patch, Integer.MAX_VALUE))
+                .withStride((int) Math.min(stride, Integer.MAX_VALUE)).withFill(fill).withMasks((int) masks)
+                .withGrid((int) Math.min(grid, Integer.MAX_VALUE)).withKeep(keep);
+        if (segments != null && takes(methods, Parameter.SEGMENTS)) {
+            perturbation = perturbation.withSegments(SegmentsFile.read(segments, H, W));
+        }
         return Parameters.DEFAULT.withLayer(layerName).withSteps(cap).withRule(rule)
-                .withBaseline(base.baseline(), base.name()).withSamples((int) samples).withSigma(sigma).withSeed(seed)
+                .withBaseline(base.baseline(), base.name()).withSamples(samples == null ? Parameters.DEFAULT.samples() : samples.intValue())
+                .withSigma(sigma).withSeed(seed)
                 .withBatchSize(batches ? (int) batchSize : 1)
                 .withRectifiers(reluOnly ? BackwardRules.Activations.RELU_ONLY : BackwardRules.Activations.RELU_AND_RELU6)
                 .withGap(gap).withAugmentations((int) augmentations).withLambda(lambda).withMu(mu)
-                .withIterations((int) iterations).withStep(step);
+                .withIterations((int) iterations).withStep(step)
+                .withPerturbation(perturbation);
+    }
+
+    /** {@code p} for method {@code m}: without --samples, LIME and KernelSHAP score their own default number of coalitions. */
+    private Parameters of(Method m, Parameters p) {
+        return samples != null ? p : Methods.withDefaultSamples(m, p);
     }
 
     private void printHeader(PrintWriter o, String described, Head head, List<Explained> whats, String layerName, Path dir) {
@@ -787,10 +849,11 @@ final class ExplainCommand implements Callable<Integer> {
 
     /** Absurd counts are a bad command line (exit 2), refused before the model is even read. */
     private void checkLimits() {
-        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples, Parameter.BATCH_SIZE, batchSize,
-                Parameter.AUGMENTATIONS, augmentations, Parameter.ITERATIONS, iterations);
+        Map<Parameter, Long> counts = Map.of(Parameter.STEPS, steps, Parameter.SAMPLES, samples == null ? 1 : samples,
+                Parameter.BATCH_SIZE, batchSize, Parameter.AUGMENTATIONS, augmentations, Parameter.ITERATIONS, iterations,
+                Parameter.MASKS, masks);
         for (Parameter p : List.of(Parameter.STEPS, Parameter.SAMPLES, Parameter.BATCH_SIZE, Parameter.AUGMENTATIONS,
-                Parameter.ITERATIONS)) {
+                Parameter.ITERATIONS, Parameter.MASKS)) {
             try {
                 p.check(counts.get(p));
             } catch (IllegalArgumentException e) {

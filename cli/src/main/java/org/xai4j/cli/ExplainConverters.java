@@ -1,6 +1,7 @@
 package org.xai4j.cli;
 
 import java.util.Locale;
+import org.xai4j.explain.Fill;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Quadrature;
 import org.xai4j.explain.image.Colormap;
@@ -143,6 +144,34 @@ final class ExplainConverters {
             }
             throw new TypeConversionException("expected two percentiles LOW,HIGH with 0 <= LOW < HIGH <= 100 (e.g. 1,99), got '"
                     + value + "'");
+        }
+    }
+
+    /** A probability strictly between 0 and 1 (RISE's --keep: 0 or 1 would make every mask the same). */
+    static final class OpenUnit implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double d = Double.parseDouble(value.trim());
+                if (d > 0 && d < 1) {
+                    return d;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new TypeConversionException("expected a probability in (0, 1), got '" + value + "'");
+        }
+    }
+
+    /** --fill VALUE|mean|blur[:S]. */
+    static final class FillValue implements ITypeConverter<Fill> {
+        @Override
+        public Fill convert(String value) {
+            try {
+                return Fill.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException("'" + value + "': accepted: a finite number, mean, or blur[:S] (S >= 0 pixels)");
+            }
         }
     }
 }

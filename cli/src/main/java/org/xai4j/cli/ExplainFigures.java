@@ -101,7 +101,7 @@ final class ExplainFigures {
         }
         Map<String, Object> picture = new LinkedHashMap<>();
         picture.put("colormap", s.drawn().colormap().cliName());
-        picture.put("sign", s.method().output() == Method.Output.CAM ? "map" : style.sign().cliName());
+        picture.put("sign", s.method().output() != Method.Output.INPUT ? "map" : style.sign().cliName());
         picture.put("range", List.of(s.drawn().range().low(), s.drawn().range().high()));
         picture.put("alpha", style.alpha());
         picture.put("caption", s.drawn().caption());

@@ -7,6 +7,7 @@ import java.util.stream.Collectors;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameter;
+import org.xai4j.explain.Segmentation;
 
 /**
  * The parts of {@code xai4j explain --help} that come from the method catalogue, as a resource
@@ -24,6 +25,9 @@ public final class ExplainHelp extends ListResourceBundle {
         List<Object[]> entries = new ArrayList<>();
         entries.add(new Object[] {"method.names", Methods.names()});
         entries.add(new Object[] {"methods", methods()});
+        entries.add(new Object[] {"surrogate.samples", Integer.toString(Methods.SURROGATE_SAMPLES)});
+        entries.add(new Object[] {"slic.superpixels", Integer.toString(Segmentation.DEFAULT_SUPERPIXELS)});
+        entries.add(new Object[] {"slic.compactness", Double.toString(Segmentation.DEFAULT_COMPACTNESS)});
         for (Parameter p : Parameter.values()) {
             entries.add(new Object[] {"users." + p.key(), Methods.taking(p).stream().map(Method::name).collect(Collectors.joining(", "))});
             entries.add(new Object[] {"limit." + p.key(), Long.toString(p.limit())});

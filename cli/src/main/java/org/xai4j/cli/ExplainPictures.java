@@ -30,6 +30,9 @@ import org.xai4j.explain.image.Planes;
  * <ul>
  *   <li>CAM maps (never negative: the methods end in a ReLU) in a sequential colour map (jet),
  *       from their minimum to their maximum ({@code --clip 0,100});</li>
+ *   <li>heat maps of the perturbation methods the same way when never negative; when some value
+ *       is (occlusion's score drops, LIME's and KernelSHAP's weights) in the diverging map centred
+ *       at 0, the range {@code [-m, m]} with m the largest magnitude;</li>
  *   <li>input-shaped maps reduced to one value per pixel by {@link Planes} ({@code --sign}):
  *       {@code signed} (default) in a diverging map (rdbu_r) centred at 0, the range
  *       {@code [-m, m]} with m the larger magnitude of the 1st and 99th percentiles;
@@ -84,9 +87,12 @@ final class ExplainPictures {
 
     /** The map of one method over the background. */
     static Drawn draw(BufferedImage background, Explanation e, Method method, Style style) {
-        boolean cam = method.output() == Method.Output.CAM;
+        // CAM and heat maps (Output.MAP) are drawn as they are; a heat map with negative values
+        // (occlusion's score drops, LIME's and KernelSHAP's weights) in the diverging map.
+        boolean cam = method.output() != Method.Output.INPUT;
         INDArray plane = cam ? e.map() : Planes.of(e.map(), method.display(), style.sign());
-        boolean signed = !cam && style.sign() == Planes.Sign.SIGNED;
+        boolean signed = cam ? method.output() == Method.Output.MAP && plane.minNumber().doubleValue() < 0
+                : style.sign() == Planes.Sign.SIGNED;
         double[] clip = style.clip() != null ? new double[] {style.clip().lowPercentile(), style.clip().highPercentile()}
                 : cam ? new double[] {0, 100} : new double[] {1, 99};
         Normalization normalization = signed ? Normalization.centred(clip[0], clip[1]) : Normalization.percentiles(clip[0], clip[1]);
@@ -98,7 +104,7 @@ final class ExplainPictures {
 
     /** "sign kept, sum over channels; clip P1..P99" and the like: what the colours are. */
     private static String caption(Method method, boolean cam, Planes.Sign sign, double[] clip, boolean signed) {
-        String values = cam ? "" : switch (sign) {
+        String values = cam ? (signed ? "sign kept; " : "") : switch (sign) {
             case SIGNED -> method.display() == Maps.Aggregation.ABS_MAX ? "sign kept, channel of max |a|; " : "sign kept, sum over channels; ";
             case ABS -> switch (method.display()) {
                 case ABS_MAX -> "max over channels of |a|; ";

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.DoubleSupplier;
+import java.util.function.Function;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarConsumer;
@@ -29,13 +30,13 @@ final class ExplainProgress implements Progress, AutoCloseable {
 
     private final ProgressBar bar;
     private final PrintWriter err;
-    private final Parameters parameters;
+    private final Function<Method, Parameters> parameters;
     private final Graph graph;
     private final long[] input;
     private long finished;
     private long current;
 
-    private ExplainProgress(ProgressBar bar, PrintWriter err, Graph graph, long[] input, Parameters parameters) {
+    private ExplainProgress(ProgressBar bar, PrintWriter err, Graph graph, long[] input, Function<Method, Parameters> parameters) {
         this.bar = bar;
         this.err = err;
         this.graph = graph;
@@ -50,7 +51,13 @@ final class ExplainProgress implements Progress, AutoCloseable {
      */
     static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Graph graph, long[] input, Parameters p,
                                  double firstMs, DoubleSupplier forwardMs) {
-        long rows = methods.stream().mapToLong(m -> m.rowsFor(graph, input, p)).sum();
+        return start(err, terminal, methods, graph, input, m -> p, firstMs, forwardMs);
+    }
+
+    /** As above, with each method's own parameters (LIME and KernelSHAP default to more samples than SmoothGrad). */
+    static ExplainProgress start(PrintWriter err, boolean terminal, List<Method> methods, Graph graph, long[] input,
+                                 Function<Method, Parameters> p, double firstMs, DoubleSupplier forwardMs) {
+        long rows = methods.stream().mapToLong(m -> m.rowsFor(graph, input, p.apply(m))).sum();
         double seconds = rows * ROW_IN_FORWARDS * firstMs / 1000;
         if (seconds <= SHOW_AFTER_SECONDS) {
             return new ExplainProgress(null, err, graph, input, p);
@@ -81,7 +88,7 @@ final class ExplainProgress implements Progress, AutoCloseable {
 
     /** {@code m} has ended: its rows are done whether or not it reported them. */
     void finished(Method m) {
-        finished += m.rowsFor(graph, input, parameters);
+        finished += m.rowsFor(graph, input, parameters.apply(m));
         current = 0;
         if (bar != null) {
             bar.stepTo(finished);

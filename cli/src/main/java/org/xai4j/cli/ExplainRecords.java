@@ -21,9 +21,12 @@ import org.xai4j.explain.image.Overlay;
 /**
  * The files {@code explain} writes for one method, named after it: {@code <method>.npy} (the raw
  * input-shaped attribution, or the upsampled CAM map {@code H x W} with {@code <method>_raw.npy}
- * at the layer), {@code <method>.png} and {@code <method>.json}: what every record says
+ * at the layer; the heat map {@code H x W} of a perturbation method), the arrays a result adds
+ * ({@link Explanation#arrays}: {@code <method>_<name>.npy}, e.g. {@code occlusion_grid.npy},
+ * {@code lime_segments.npy}), {@code <method>.png} and {@code <method>.json}: what every record says
  * ({@code common}), then the method, its score, its parameters as the catalogue names them, the
- * time, for integrated gradients the completeness gap, then what {@link ExplainFigures#record}
+ * time, the values a result adds ({@link Explanation#values}: LIME's and KernelSHAP's per-segment
+ * values), for integrated gradients the completeness gap, then what {@link ExplainFigures#record}
  * says about the picture ({@code same_as} and {@code same_as_scale} when an earlier method gave the
  * same map, and {@code picture}: colour map, sign, value range, alpha).
  */
@@ -44,9 +47,20 @@ record ExplainRecords(Path dir, Map<String, Object> common) {
             files.put("raw", name + "_raw.npy");
             files.put("raw_shape", raw.shape());
         } else {
+            if (m.output() == Method.Output.MAP) {
+                map = map.reshape(map.size(1), map.size(2));
+            }
             Npy.write(map, dir.resolve(name + ".npy"));
             files.put("map", name + ".npy");
             files.put("map_shape", map.shape());
+        }
+        StringBuilder more = new StringBuilder();
+        for (Map.Entry<String, INDArray> a : new java.util.TreeMap<>(e.arrays(0)).entrySet()) {
+            String file = name + "_" + a.getKey() + ".npy";
+            write(a.getValue(), dir.resolve(file));
+            files.put(a.getKey(), file);
+            files.put(a.getKey() + "_shape", a.getValue().shape());
+            more.append(", ").append(file).append(' ').append(Converters.shape(a.getValue().shape()));
         }
         Overlay.writePng(picture, dir.resolve(name + ".png"));
         files.put("png", name + ".png");
@@ -56,6 +70,7 @@ record ExplainRecords(Path dir, Map<String, Object> common) {
         json.put("score", e.scores().valueOf(0));
         json.put("parameters", m.parametersOf(parameters));
         json.put("milliseconds", Math.round(ms * 10) / 10.0);
+        json.putAll(e.values(0));
         String extra = "";
         if (e instanceof IntegratedGradients.Result ig) {
             double sum = ig.map().castTo(DataType.DOUBLE).sumNumber().doubleValue();
@@ -78,9 +93,19 @@ record ExplainRecords(Path dir, Map<String, Object> common) {
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write " + record + ": " + ex.getMessage(), ex);
         }
-        return String.format(Locale.ROOT, "%-17s %8.0f ms  %s %s%s, %s, %s%s", name, ms, name + ".npy",
+        return String.format(Locale.ROOT, "%-17s %8.0f ms  %s %s%s%s, %s, %s%s", name, ms, name + ".npy",
                 Converters.shape(map.shape()), e instanceof CamResult cam ? ", " + name + "_raw.npy "
-                        + Converters.shape(new long[] {cam.raw().size(1), cam.raw().size(2)}) : "",
+                        + Converters.shape(new long[] {cam.raw().size(1), cam.raw().size(2)}) : "", more,
                 name + ".png", name + ".json", extra);
+    }
+
+    /** Integer arrays (segment labels) as int32, the rest as float32. */
+    private static void write(INDArray a, Path file) {
+        if (a.dataType().isIntType()) {
+            int[] v = a.dup('c').data().asInt();
+            SegmentsFile.writeInt32(v, (int) a.size(0), (int) a.size(1), file);
+        } else {
+            Npy.write(a, file);
+        }
     }
 }

@@ -46,4 +46,18 @@ final class ExplainFiles {
         assertTrue(Files.isRegularFile(file), file + " was written");
         return Npy.read(file);
     }
+
+    /** An int32 .npy file's values (C order), header skipped. */
+    static int[] ints(Path file) {
+        try {
+            byte[] all = java.nio.file.Files.readAllBytes(file);
+            int header = 10 + ((all[8] & 0xff) | (all[9] & 0xff) << 8);
+            assertTrue(new String(all, 10, header - 10, java.nio.charset.StandardCharsets.ISO_8859_1).contains("'<i4'"), "int32");
+            int[] v = new int[(all.length - header) / 4];
+            java.nio.ByteBuffer.wrap(all, header, all.length - header).order(java.nio.ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(v);
+            return v;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 }

@@ -71,9 +71,12 @@ class ExplainOracleTest {
         double igTolerance = name.equals("tiny") ? RELATIVE : IG_224;
 
         Path all = dir.resolve("all");
+        // The oracle's occlusion squares (8 on tiny's 32 pixels, 56 on 224), and few masks and
+        // coalitions: RISE, LIME and KernelSHAP have no oracle file and are only run here.
+        String patch = name.equals("tiny") ? "8" : "56";
         Cli.Result r = Cli.run("explain", "--model", model, "--input", input, "--preprocess", "none", "--method", "all",
                 "--layer", tensors.get(primary).get("onnx_tensor").asText(), "--target", Integer.toString(c),
-                "--samples", "2", "--out", all.toString()).ok();
+                "--samples", "3", "--patch", patch, "--stride", patch, "--masks", "20", "--out", all.toString()).ok();
         assertTrue(r.out().contains("class " + c), r.out());
 
         Map<String, Double> errors = new LinkedHashMap<>();
@@ -109,6 +112,15 @@ class ExplainOracleTest {
             compare(errors, base, "guided_backprop_relu6_plain", out, "guided-backprop.npy", RELATIVE);
         }
         errors.forEach((map, e) -> System.out.printf("explain vs oracle: %-14s %-28s max relative error %.2e%n", name, map, e));
+
+        // Occlusion's grid is a difference of nearby logits: the oracle README's absolute
+        // tolerance, 1e-5 x the largest |logit| (its own float32 run is within 3e-5 relative of the grid).
+        INDArray logits = ExplainFiles.npy(base.resolve("logits.npy"));
+        INDArray grid = ExplainFiles.npy(all.resolve("occlusion_grid.npy"));
+        double occlusion = Transforms.abs(grid.sub(ExplainFiles.npy(base.resolve("occlusion.npy"))), true).maxNumber().doubleValue();
+        double bound = 1e-5 * logits.amaxNumber().doubleValue();
+        System.out.printf("explain vs oracle: %-14s %-28s max absolute error %.2e (bound %.2e)%n", name, "occlusion", occlusion, bound);
+        assertTrue(occlusion <= bound, name + " occlusion grid vs oracle: " + occlusion + " > " + bound);
 
         // The layer feeds global pooling and the linear classifier: Grad-CAM = relu(CAM) / (h*w)
         // (oracle README), a check of CAM that needs no reference file (MobileNetV2 has none).

@@ -24,8 +24,12 @@ public record Method(String name, String title, String api, String summary, Stri
                      Maps.Aggregation display, List<Parameter> parameters, Map<String, String> fixed,
                      Rows rows, Check check, Function<Parameters, Explainer<?>> build) {
 
-    /** The shape of the map: like the input {@code [N, C, H, W]}, or a CAM map {@code [N, H, W]} (with {@code raw} at the layer). */
-    public enum Output { INPUT, CAM }
+    /**
+     * The shape of the map: like the input {@code [N, C, H, W]}, a CAM map {@code [N, H, W]} (with
+     * {@code raw} at the layer), or a heat map {@code [N, H, W]} made at the input's size (the
+     * perturbation methods).
+     */
+    public enum Output { INPUT, CAM, MAP }
 
     /** Refuses a graph the method cannot explain (a one-line {@link IllegalArgumentException}), before any pass. */
     @FunctionalInterface
@@ -54,8 +58,8 @@ public record Method(String name, String title, String api, String summary, Stri
                         + "record names them in the same order");
             }
         }
-        if ((output == Output.CAM) != (display == null)) {
-            throw new IllegalArgumentException(name + ": an input-shaped map needs a display aggregation, a CAM map none");
+        if ((output == Output.INPUT) == (display == null)) {
+            throw new IllegalArgumentException(name + ": an input-shaped map needs a display aggregation, a CAM or heat map none");
         }
     }
 
@@ -70,6 +74,13 @@ public record Method(String name, String title, String api, String summary, Stri
     public static Method cam(String name, String title, String api, String summary, String paper, String cost,
                              List<Parameter> parameters, Function<Parameters, Explainer<?>> build) {
         return new Method(name, title, api, summary, paper, cost, Output.CAM, null, parameters, Map.of(), (g, x, p) -> 1,
+                Check.NONE, build);
+    }
+
+    /** A heat map made at the input's size, no check. */
+    public static Method heatMap(String name, String title, String api, String summary, String paper, String cost,
+                                 List<Parameter> parameters, Function<Parameters, Explainer<?>> build) {
+        return new Method(name, title, api, summary, paper, cost, Output.MAP, null, parameters, Map.of(), (g, x, p) -> 1,
                 Check.NONE, build);
     }
 

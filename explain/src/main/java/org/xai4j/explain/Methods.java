@@ -3,18 +3,25 @@ package org.xai4j.explain;
 import static org.xai4j.explain.Parameter.AUGMENTATIONS;
 import static org.xai4j.explain.Parameter.BASELINE;
 import static org.xai4j.explain.Parameter.BATCH_SIZE;
+import static org.xai4j.explain.Parameter.FILL;
 import static org.xai4j.explain.Parameter.GAP;
+import static org.xai4j.explain.Parameter.GRID;
 import static org.xai4j.explain.Parameter.ITERATIONS;
+import static org.xai4j.explain.Parameter.KEEP;
 import static org.xai4j.explain.Parameter.LAMBDA;
 import static org.xai4j.explain.Parameter.LAYER;
+import static org.xai4j.explain.Parameter.MASKS;
 import static org.xai4j.explain.Parameter.MU;
+import static org.xai4j.explain.Parameter.PATCH;
 import static org.xai4j.explain.Parameter.RECTIFIERS;
 import static org.xai4j.explain.Parameter.RULE;
 import static org.xai4j.explain.Parameter.SAMPLES;
 import static org.xai4j.explain.Parameter.SEED;
+import static org.xai4j.explain.Parameter.SEGMENTS;
 import static org.xai4j.explain.Parameter.SIGMA;
 import static org.xai4j.explain.Parameter.STEP;
 import static org.xai4j.explain.Parameter.STEPS;
+import static org.xai4j.explain.Parameter.STRIDE;
 
 import java.util.List;
 import java.util.Locale;
@@ -121,7 +128,37 @@ public final class Methods {
                     List.of(LAYER, SEED, BATCH_SIZE, AUGMENTATIONS, LAMBDA, MU, ITERATIONS, STEP),
                     p -> new AugmentedGradCam(p.layer(), p.augmentations(), p.lambda(), p.mu(), p.iterations(), p.step(), p.seed(),
                             p.batchSize(), p.progress()))
-                    .withRows(p -> 1L + p.augmentations()));
+                    .withRows(p -> 1L + p.augmentations()),
+            // Perturbation methods: the model probed from outside, many forward passes and no gradient.
+            Method.heatMap("occlusion", "Occlusion", "ReceptiveFieldOcclusion",
+                    "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
+                    "Zeiler and Fergus, ECCV 2014", "F + squares x F (only the squares' receptive fields)",
+                    List.of(BATCH_SIZE, PATCH, STRIDE, FILL),
+                    p -> new ReceptiveFieldOcclusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.perturbation().squares())
+                    .withCheck((graph, head, p) -> Occlusion.Geometry.of(p.perturbation().patch(), p.perturbation().stride(),
+                            p.perturbation().height(), p.perturbation().width())),
+            Method.heatMap("rise", "RISE", "Rise",
+                    "scores of randomly masked copies averaged with their masks as weights",
+                    "Petsiuk et al., BMVC 2018", "F + masks x F", List.of(SEED, BATCH_SIZE, FILL, MASKS, GRID, KEEP),
+                    p -> new Rise(p.perturbation().masks(), p.perturbation().grid(), p.perturbation().keep(), p.perturbation().fill(),
+                            p.seed(), p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.perturbation().masks())
+                    .withCheck((graph, head, p) -> Rise.checkGrid(p.perturbation().grid(), p.perturbation().height(),
+                            p.perturbation().width())),
+            Method.heatMap("lime", "LIME", "Lime",
+                    "weights of a ridge fit of the score on random superpixel coalitions, kernel width 0.25 (segments in _segments.npy)",
+                    "Ribeiro et al., KDD 2016", "F + samples x F", List.of(SAMPLES, SEED, BATCH_SIZE, FILL, SEGMENTS),
+                    p -> new Lime(p.perturbation().segments(), p.samples(), p.perturbation().fill(), Lime.ALPHA, p.seed(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.samples()),
+            Method.heatMap("kernelshap", "KernelSHAP", "KernelShap",
+                    "Shapley values of superpixels by the Shapley kernel's weighted fit; exact when samples >= 2^segments",
+                    "Lundberg and Lee, NeurIPS 2017", "F + min(samples, 2^M) x F", List.of(SAMPLES, SEED, BATCH_SIZE, FILL, SEGMENTS),
+                    p -> new KernelShap(p.perturbation().segments(), p.samples(), p.perturbation().fill(), p.seed(),
+                            p.batchSize(), p.progress()))
+                    .withRows(p -> 1L + p.samples()));
 
     /** The channels K at the method's layer for one input row of shape {@code x}; 0 when that cannot be known. */
     private static long channels(Graph graph, long[] x, Parameters p) {
@@ -135,6 +172,14 @@ public final class Methods {
         } catch (RuntimeException e) {
             return 0;
         }
+    }
+
+    /** The coalitions LIME and KernelSHAP score when no number is given (lime_image's num_samples default). */
+    public static final int SURROGATE_SAMPLES = 1000;
+
+    /** {@code p} with the number of samples a method uses by default: SmoothGrad's 25 are far too few coalitions for a surrogate fit. */
+    public static Parameters withDefaultSamples(Method m, Parameters p) {
+        return m.name().equals("lime") || m.name().equals("kernelshap") ? p.withSamples(SURROGATE_SAMPLES) : p;
     }
 
     /** The method called {@code name} (any case), or a one-line error listing them all. */

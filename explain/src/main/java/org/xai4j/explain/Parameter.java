@@ -26,7 +26,15 @@ public enum Parameter {
     MU("mu", "--mu", "weight of the squared norm of the super-resolved map", 0, ""),
     ITERATIONS("iterations", "--iterations", "subgradient descent iterations of the super-resolution", 100_000,
             "each iteration applies every augmentation's operator twice"),
-    STEP("step", "--step", "subgradient descent step; 0: 1 / (the data term's Lipschitz bound)", 0, "");
+    STEP("step", "--step", "subgradient descent step; 0: 1 / (the data term's Lipschitz bound)", 0, ""),
+    // Perturbation methods (occlusion, RISE, LIME, KernelSHAP): what is hidden and how.
+    PATCH("patch", "--patch", "side of the square occluded, in input pixels", 0, ""),
+    STRIDE("stride", "--stride", "step between occluded squares, in input pixels", 0, ""),
+    FILL("fill", "--fill", "what hidden pixels become: a value, the input's channel means, or the input blurred", 0, ""),
+    MASKS("masks", "--masks", "random masks averaged", 100_000, "each mask is a forward pass"),
+    GRID("grid", "--grid", "cells per side of each random mask before upsampling", 0, ""),
+    KEEP("keep", "--keep", "probability that a mask cell keeps its pixels", 0, ""),
+    SEGMENTS("segments", "--segments", "the superpixels switched on and off", 0, "");
 
     private final String key;
     private final String option;
@@ -86,6 +94,13 @@ public enum Parameter {
             case MU -> p.mu();
             case ITERATIONS -> p.iterations();
             case STEP -> p.step();
+            case PATCH -> p.perturbation().patch();
+            case STRIDE -> p.perturbation().stride();
+            case FILL -> p.perturbation().fill().name();
+            case MASKS -> p.perturbation().masks();
+            case GRID -> p.perturbation().grid();
+            case KEEP -> p.perturbation().keep();
+            case SEGMENTS -> p.perturbation().segments().name();
         };
     }
 }

@@ -32,8 +32,10 @@ class ConcurrencyTest {
 
     /** Every method of the catalogue, with fewer steps and samples than the defaults to keep the test short. */
     static Map<String, Explainer<?>> methods() {
+        // Perturbation settings that fit the 12 x 12 input and keep the passes few.
         Parameters p = Parameters.DEFAULT.withLayer("features").withSteps(8).withSamples(4).withBatchSize(2).withAugmentations(4)
-                .withIterations(20);
+                .withIterations(20).withPerturbation(Perturbation.DEFAULT.withInputSize(12, 12).withPatch(4).withStride(4)
+                        .withMasks(5).withSegments(Segmentation.slic(4, 10)));
         Map<String, Explainer<?>> m = new LinkedHashMap<>();
         for (Method method : Methods.ALL) {
             m.put(method.name(), method.explainer(p));

@@ -1,5 +1,6 @@
 package org.xai4j.explain;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,15 +23,22 @@ class MethodsTest {
     private static final Graph CNN = TestNets.cnn(3, DataType.DOUBLE);
     private static final INDArray X = TestNets.input(51, DataType.DOUBLE, 1, 3, 12, 12);
 
+    /** Perturbation settings that fit the 12 x 12 test input and keep the passes few. */
+    private static final Perturbation SMALL = Perturbation.DEFAULT.withInputSize(12, 12).withPatch(4).withStride(4).withMasks(5)
+            .withSegments(Segmentation.slic(4, 10));
+
     @Test
     void everyEntryBuildsAnExplainerWhoseMapHasTheDeclaredShape() {
-        Parameters p = Parameters.DEFAULT.withSteps(3).withSamples(2).withBatchSize(2).withAugmentations(3).withIterations(5);
+        Parameters p = Parameters.DEFAULT.withSteps(3).withSamples(3).withBatchSize(2).withAugmentations(3).withIterations(5)
+                .withPerturbation(SMALL);
         for (Method m : Methods.ALL) {
             Explanation e = m.explainer(p).explain(CNN, X, Target.of(1));
             if (m.output() == Method.Output.CAM) {
                 CamResult cam = assertInstanceOf(CamResult.class, e, m.name());
                 assertEquals(List.of(1L, 12L, 12L), List.of(cam.map().size(0), cam.map().size(1), cam.map().size(2)), m.name());
                 assertEquals("features", cam.layer(), m.name() + ": the default layer");
+            } else if (m.output() == Method.Output.MAP) {
+                assertArrayEquals(new long[] {1, 12, 12}, e.map().shape(), m.name());
             } else {
                 assertTrue(Arrays.equals(X.shape(), e.map().shape()), m.name() + " " + Arrays.toString(e.map().shape()));
             }
@@ -44,7 +52,7 @@ class MethodsTest {
         for (Method m : Methods.ALL) {
             AtomicLong rows = new AtomicLong();
             Parameters p = Parameters.DEFAULT.withSteps(5).withSamples(3).withBatchSize(2).withAugmentations(3).withIterations(5)
-                    .withProgress(rows::addAndGet);
+                    .withProgress(rows::addAndGet).withPerturbation(SMALL);
             m.explainer(p).explain(CNN, X, Target.of(0));
             if (m.rowsFor(CNN, X.shape(), p) > 1) {
                 assertEquals(m.rowsFor(CNN, X.shape(), p), rows.get(), m.name());

@@ -114,6 +114,18 @@ class OracleTinyTest {
         assertTrue(cam.raw().minNumber().doubleValue() < 0, "CAM keeps its sign: the oracle's cam_raw has negative values");
     }
 
+    /**
+     * The oracle's occlusion: 8 x 8 squares every 8 pixels filled with 0, a 4 x 4 grid of logit
+     * drops. Its README asks for an absolute tolerance of about 1e-5 x |logit| (differences of
+     * nearby logits); that is the bound here, against the largest |logit|.
+     */
+    @Test
+    void occlusionMatchesTheOracle() {
+        double largest = oracle("logits").amaxNumber().doubleValue();
+        Occlusion.Result r = new Occlusion(8, 8, Fill.value(0), 16, Progress.NONE).explain(tiny, x, c);
+        Close.assertClose("occlusion", oracle("occlusion").reshape(1, 4, 4), r.grid(), 0, 1e-5 * largest);
+    }
+
     private static BatchNorm2d batchNorm(Map<String, INDArray> w, String name) {
         return new BatchNorm2d(w.get(name + ".weight"), w.get(name + ".bias"), w.get(name + ".running_mean"),
                 w.get(name + ".running_var"), 1e-5);

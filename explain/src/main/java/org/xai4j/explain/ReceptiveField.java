@@ -1,0 +1,228 @@
+package org.xai4j.explain;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.xai4j.engine.Graph;
+import org.xai4j.engine.Layer;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.BatchNorm2d;
+import org.xai4j.layers.Clip;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.Identity;
+import org.xai4j.layers.LeakyReLU;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.PoolGeometry;
+import org.xai4j.layers.PoolSpec;
+import org.xai4j.layers.ReLU;
+import org.xai4j.layers.Sigmoid;
+import org.xai4j.layers.Tanh;
+
+/**
+ * Where a change confined to some rectangles of the input can reach, node by node: the plan of
+ * {@link ReceptiveFieldOcclusion}. For every value of the graph's early part (the <em>local</em>
+ * nodes) and every occluded square it holds the rectangle that can differ from the clean pass
+ * (the square's receptive-field image: exact geometry, not an estimate), and a box of one fixed
+ * size per value that contains it, so that the boxes of all squares run as one batch.
+ * <pre>
+ *   window op (conv, pooling)  output rows o with [o s - pad, o s - pad + (k - 1) d] meeting the changed rows [a, b):
+ *                              ceil((a + pad - (k - 1) d) / s) <= o <= floor((b - 1 + pad) / s), clamped to the map
+ *   pointwise op, Add          the union of its inputs' rectangles
+ * </pre>
+ * A node is local when its layer is one of these (convolutions, max pooling, average pooling
+ * without padding or counting it, batch norm, ReLU, Clip, LeakyReLU, sigmoid, tanh, identity,
+ * same-shape Add), all its inputs are local (or the graph input), its output is 4-D and not the
+ * logits, and its box covers at most {@link #LOCAL_FRACTION} of its map; everything else runs in
+ * full on the pasted maps, as {@link #rest}.
+ */
+final class ReceptiveField {
+    /** Beyond this share of a map the box is barely cheaper than the map, and the crops cost copies: run the rest in full. */
+    static final double LOCAL_FRACTION = 0.6;
+
+    /** Rows [r0, r1) and columns [c0, c1). */
+    record Box(int r0, int r1, int c0, int c1) {
+        Box union(Box o) {
+            return new Box(Math.min(r0, o.r0), Math.max(r1, o.r1), Math.min(c0, o.c0), Math.max(c1, o.c1));
+        }
+    }
+
+    /**
+     * A window op made local: kernel, stride, dilation and the pads it has on the whole map, and
+     * the same op with no padding, which runs on crops cut from the map padded with {@code padValue}.
+     */
+    record Window(int kh, int kw, int sh, int sw, int dh, int dw, int padTop, int padLeft, double padValue, Layer<?> valid) {}
+
+    /**
+     * A value of the local part: {@code C x h x w}; per square its changed rectangle and the
+     * origin of its box of {@code bh x bw}; for a node, its window op (null when pointwise).
+     */
+    record Value(String name, int C, int h, int w, int bh, int bw, Box[] changed, int[] top, int[] left, Node node, Window window) {}
+
+    private final Map<String, Value> values;
+    private final List<Value> local;
+    private final List<String> boundary;
+    private final Graph rest;
+
+    private ReceptiveField(Map<String, Value> values, List<Value> local, List<String> boundary, Graph rest) {
+        this.values = values;
+        this.local = local;
+        this.boundary = boundary;
+        this.rest = rest;
+    }
+
+    /** The input value in {@link #values()} order first, then the local nodes in execution order. */
+    Map<String, Value> values() {
+        return values;
+    }
+
+    List<Value> local() {
+        return local;
+    }
+
+    /** The values the rest of the graph reads: its inputs. */
+    List<String> boundary() {
+        return boundary;
+    }
+
+    /** The nodes that are not local, as a graph whose inputs are {@link #boundary} and whose output is the logits. */
+    Graph rest() {
+        return rest;
+    }
+
+    /** The plan for {@code squares} (rectangles of the input [1, C, H, W]) through {@code graph} up to {@code logits}. */
+    static ReceptiveField of(Graph graph, String input, long[] inputShape, String logits, List<Box> squares) {
+        Map<String, long[]> shapes = graph.shapes(Map.of(input, inputShape));
+        int n = squares.size();
+        Map<String, Value> values = new LinkedHashMap<>();
+        Box[] changed = squares.toArray(Box[]::new);
+        values.put(input, boxed(input, inputShape, changed, null, null));
+        List<Value> local = new ArrayList<>();
+        for (Node node : graph.nodes()) {
+            long[] shape = shapes.get(node.name());
+            if (node.name().equals(logits) || shape == null || shape.length != 4 || shape[0] != 1
+                    || !node.inputs().stream().allMatch(values::containsKey)) {
+                continue;
+            }
+            Window window = window(node.layer(), shapes.get(node.inputs().get(0)));
+            if (window == null && !pointwise(node, shapes)) {
+                continue;
+            }
+            Box[] out = new Box[n];
+            for (int k = 0; k < n; k++) {
+                for (String in : node.inputs()) {
+                    Box b = values.get(in).changed()[k];
+                    Box o = window == null ? b : through(window, b, (int) shape[2], (int) shape[3]);
+                    out[k] = out[k] == null ? o : out[k].union(o);
+                }
+            }
+            Value v = boxed(node.name(), shape, out, node, window);
+            if ((double) v.bh() * v.bw() > LOCAL_FRACTION * v.h() * v.w()) {
+                continue;
+            }
+            values.put(node.name(), v);
+            local.add(v);
+        }
+        Set<String> inLocal = new HashSet<>(values.keySet());
+        List<Node> others = graph.nodes().stream().filter(nd -> !inLocal.contains(nd.name())).toList();
+        List<String> boundary = new ArrayList<>();
+        for (String name : values.keySet()) {
+            if (others.stream().anyMatch(nd -> nd.inputs().contains(name))) {
+                boundary.add(name);
+            }
+        }
+        List<Graph.Input> inputs = boundary.stream().map(b -> {
+            long[] s = shapes.get(b).clone();
+            s[0] = -1;
+            return new Graph.Input(b, s);
+        }).toList();
+        return new ReceptiveField(values, local, boundary, new Graph(inputs, others, List.of(logits)));
+    }
+
+    /** A value whose boxes are the smallest size holding every square's rectangle, moved inside the map where needed. */
+    private static Value boxed(String name, long[] shape, Box[] changed, Node node, Window window) {
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        int bh = 1;
+        int bw = 1;
+        for (Box b : changed) {
+            bh = Math.max(bh, b.r1() - b.r0());
+            bw = Math.max(bw, b.c1() - b.c0());
+        }
+        int[] top = new int[changed.length];
+        int[] left = new int[changed.length];
+        for (int k = 0; k < changed.length; k++) {
+            top[k] = Math.max(0, Math.min(changed[k].r0(), h - bh));
+            left[k] = Math.max(0, Math.min(changed[k].c0(), w - bw));
+        }
+        return new Value(name, (int) shape[1], h, w, bh, bw, changed, top, left, node, window);
+    }
+
+    /** The output rectangle a window op can change from input rectangle {@code b}. */
+    private static Box through(Window win, Box b, int OH, int OW) {
+        return new Box(first(b.r0(), win.padTop(), win.kh(), win.sh(), win.dh()), last(b.r1(), win.padTop(), win.sh(), OH),
+                first(b.c0(), win.padLeft(), win.kw(), win.sw(), win.dw()), last(b.c1(), win.padLeft(), win.sw(), OW));
+    }
+
+    private static int first(int a, int pad, int k, int s, int d) {
+        return Math.max(0, Math.floorDiv(a + pad - (k - 1) * d + s - 1, s));
+    }
+
+    private static int last(int b, int pad, int s, int out) {
+        return Math.min(out, Math.floorDiv(b - 1 + pad, s) + 1);
+    }
+
+    /** The window op of a convolution or a pooling layer that can run on padded crops, else null. */
+    private static Window window(Layer<?> layer, long[] in) {
+        if (in == null || in.length != 4) {
+            return null;
+        }
+        if (layer instanceof Conv2d conv) {
+            ConvSpec s = conv.spec();
+            Conv2d.Plan p = conv.plan((int) in[2], (int) in[3]);
+            return new Window((int) conv.weight().size(2), (int) conv.weight().size(3), s.strideH(), s.strideW(), s.dilationH(),
+                    s.dilationW(), p.top(), p.left(), 0, new Conv2d(conv.weight(), conv.bias(), s.withPadding(0, 0, 0, 0)));
+        }
+        PoolSpec s;
+        double pad;
+        Layer<?> valid;
+        if (layer instanceof MaxPool2d pool) {
+            s = pool.spec();
+            pad = Double.NEGATIVE_INFINITY;
+            valid = new MaxPool2d(s.withPadding(0, 0, 0, 0));
+        } else if (layer instanceof AvgPool2d pool) {
+            s = pool.spec();
+            pad = 0;
+            valid = new AvgPool2d(s.withPadding(0, 0, 0, 0), true);
+        } else {
+            return null;
+        }
+        if (s.ceilMode()) {
+            return null;
+        }
+        PoolGeometry g = PoolGeometry.of(s, in);
+        boolean padded = g.top() + g.left() + g.bottom() + g.right() > 0;
+        if (layer instanceof AvgPool2d avg && padded && !avg.countIncludePad()) {
+            return null;        // windows at the border divide by fewer values: a crop cannot reproduce that
+        }
+        return new Window(s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.dilationH(), s.dilationW(), g.top(), g.left(), pad, valid);
+    }
+
+    /** Whether the node computes each pixel from the same pixel of its inputs (all of one shape). */
+    private static boolean pointwise(Node node, Map<String, long[]> shapes) {
+        Layer<?> l = node.layer();
+        boolean elementwise = l instanceof ReLU || l instanceof Clip || l instanceof LeakyReLU || l instanceof Sigmoid
+                || l instanceof Tanh || l instanceof Identity || l instanceof BatchNorm2d
+                || l instanceof Add && node.inputs().size() >= 1;
+        if (!elementwise) {
+            return false;
+        }
+        long[] first = shapes.get(node.inputs().get(0));
+        return node.inputs().stream().allMatch(in -> java.util.Arrays.equals(shapes.get(in), first));
+    }
+}

@@ -1,0 +1,82 @@
+package org.xai4j.explain;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Graph;
+import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.zoo.MobileNet;
+import org.xai4j.layers.zoo.ResNet;
+
+/**
+ * The receptive-field occlusion gives the naive one's numbers: in double on the miniature ResNet
+ * (every square, strides that do and do not divide the input, every fill), and in float32 on the
+ * zoo's ResNet-18 and MobileNetV2, where the local part really is a prefix of a deep network
+ * (max pooling, strided and depthwise convolutions, residual additions, ReLU6).
+ *
+ * <p>Tolerances: in double the two differ only by summation order, 1e-10 of the largest drop. In
+ * float32 the boxes run through other kernels than the full maps (other shapes, other blocking),
+ * so the logits round differently, by about 1e-7 of their size; a drop is a difference of two
+ * logits, so the bound is 1e-5 of the largest |logit| (the oracle README's occlusion rule). A wrong
+ * halo or a misplaced box changes drops by percent.
+ */
+class ReceptiveFieldOcclusionTest {
+
+    @Test
+    void equalsTheNaiveOcclusionInDouble() {
+        Graph cnn = TestNets.cnn(3, DataType.DOUBLE);
+        INDArray x = TestNets.input(51, DataType.DOUBLE, 2, 3, 12, 12);
+        for (int[] ps : List.of(new int[] {3, 3}, new int[] {4, 2}, new int[] {5, 3}, new int[] {1, 5}, new int[] {2, 1})) {
+            for (Fill fill : List.of(Fill.value(0), Fill.mean())) {
+                Occlusion.Result naive = new Occlusion(ps[0], ps[1], fill, 5, Progress.NONE).explain(cnn, x, Target.of(2));
+                Occlusion.Result fast = new ReceptiveFieldOcclusion(ps[0], ps[1], fill, 5, Progress.NONE).explain(cnn, x, Target.of(2));
+                double scale = naive.grid().amaxNumber().doubleValue();
+                assertArrayEquals(NdArrays.doubles(naive.grid()), NdArrays.doubles(fast.grid()), 1e-10 * scale,
+                        "patch " + ps[0] + " stride " + ps[1] + " fill " + fill.name());
+                assertArrayEquals(NdArrays.doubles(naive.map()), NdArrays.doubles(fast.map()), 1e-10 * scale);
+            }
+        }
+    }
+
+    @Test
+    void equalsTheNaiveOcclusionOnResNet18AndMobileNetV2() {
+        for (Graph g : List.of(BatchNormFolding.fold(ResNet.resnet18(0)), BatchNormFolding.fold(MobileNet.v2(0)))) {
+            INDArray x = TestNets.input(7, DataType.FLOAT, 1, 3, 224, 224);
+            Occlusion.Result naive = new Occlusion(48, 44, Fill.value(0), 8, Progress.NONE).explain(g, x);
+            Occlusion.Result fast = new ReceptiveFieldOcclusion(48, 44, Fill.value(0), 8, Progress.NONE).explain(g, x);
+            double logit = Math.abs(naive.scores().valueOf(0));
+            double worst = 0;
+            double[] a = NdArrays.doubles(naive.grid());
+            double[] b = NdArrays.doubles(fast.grid());
+            for (int i = 0; i < a.length; i++) {
+                worst = Math.max(worst, Math.abs(a[i] - b[i]));
+            }
+            System.out.printf("receptive-field occlusion vs naive: max |difference| %.2e, largest drop %.2e, logit %.3f%n", worst,
+                    naive.grid().amaxNumber().doubleValue(), logit);
+            assertTrue(worst <= 1e-5 * Math.max(logit, naive.grid().amaxNumber().doubleValue()), "worst " + worst);
+        }
+    }
+
+    @Test
+    void theLocalPartStopsWhereTheChangeCoversMostOfTheMap() {
+        Graph resnet50 = BatchNormFolding.fold(ResNet.resnet50(0));
+        Occlusion.Geometry g = Occlusion.Geometry.of(32, 16, TestNets.input(1, DataType.FLOAT, 1, 3, 224, 224));
+        List<ReceptiveField.Box> squares = new java.util.ArrayList<>();
+        for (int k = 0; k < g.cells(); k++) {
+            squares.add(new ReceptiveField.Box(g.top(k), g.top(k) + 32, g.left(k), g.left(k) + 32));
+        }
+        ReceptiveField plan = ReceptiveField.of(resnet50, "input", new long[] {1, 3, 224, 224}, "fc", squares);
+        ReceptiveField.Value conv1 = plan.values().get("bn1");     // conv1 with bn1 folded in keeps bn1's name
+        // conv1 7x7 stride 2 pad 3: input rows [0, 32) reach output rows 0 .. floor(34 / 2) = 17, 18 rows; rows
+        // [16, 48) reach ceil((16 + 3 - 6) / 2) = 7 .. floor((47 + 3) / 2) = 25, 19 rows: the size of every box.
+        assertTrue(conv1.bh() == 19 && conv1.changed()[0].r1() == 18 && conv1.changed()[14].r0() == 7
+                && conv1.changed()[14].r1() == 26, conv1.bh() + " " + conv1.changed()[0] + " " + conv1.changed()[14]);
+        System.out.println("local nodes " + plan.local().size() + ", boundary " + plan.boundary() + ", rest " + plan.rest().nodes().size());
+        assertTrue(plan.values().containsKey("layer1.2.relu_2"), "layer1 is local");
+        assertTrue(!plan.values().containsKey("layer4.0.conv1"), "layer4 is not");
+    }
+}
