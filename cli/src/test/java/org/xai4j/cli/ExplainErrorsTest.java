@@ -147,7 +147,7 @@ class ExplainErrorsTest {
     void defaultsAreTheOraclesSettings() throws IOException {
         // No --layer, --target, --steps, --rule or --baseline: the input of global pooling, the
         // predicted class (the oracle's target), 32 right-Riemann steps from zeros.
-        Cli.Result r = explain("--method", "all", "--samples", "2").ok();
+        Cli.Result r = explain("--method", "all", "--samples", "3", "--masks", "20").ok();
         assertTrue(r.out().contains("layer:  /relu3/Relu_output_0 (default"), r.out());
         assertTrue(r.out().contains("the predicted class"), r.out());
         Path out = dir.resolve("out");
@@ -180,7 +180,8 @@ class ExplainErrorsTest {
         }
         assertTrue(text.contains("--steps=N ig: gradient evaluations"), help.out());
         assertTrue(text.contains("at most 100000"), help.out());
-        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++, scorecam, ablationcam, augmented-gradcam: inputs "
+        assertTrue(text.contains("--batch-size=N ig, smoothgrad, smooth-gradcam++, scorecam, ablationcam, augmented-gradcam, occlusion, rise, lime, "
+                + "kernelshap: inputs "
                 + "per forward pass"), help.out());
         assertTrue(text.contains("--gap=F ig: refine the rule"), help.out());
         assertTrue(text.contains("[--layer --samples --sigma --seed --batch-size]"), "smooth-gradcam++'s options");

@@ -32,7 +32,7 @@ class ExplainPageTest {
     void everyMethodOnAPhotoMakesAPageChromiumShowsWhole() throws Exception {
         Path chromium = Chromium.require();
         Cli.Result r = Cli.run("explain", "--model", Shared.require(MODEL).toString(), "--input", Shared.require(PHOTO).toString(),
-                "--preprocess", "inception", "--method", "all", "--steps", "2", "--samples", "2", "--out", dir.toString()).ok();
+                "--preprocess", "inception", "--method", "all", "--steps", "2", "--samples", "3", "--masks", "20", "--out", dir.toString()).ok();
         assertTrue(r.out().contains("page:   " + dir.resolve("index.html")), r.out());
 
         // CAM and Grad-CAM before MobileNetV2's global average pooling and linear head: Grad-CAM = CAM / (7 * 7).

@@ -10,10 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Methods;
 import org.xai4j.explain.Parameters;
+import org.xai4j.explain.Perturbation;
 
 /** When explain shows an estimate and a bar, and that the bar ends full however the methods report. */
 class ExplainProgressTest {
-    private static final Parameters P = Parameters.DEFAULT.withSteps(40).withSamples(10);
+    // Perturbation settings of few rows: two squares, ten masks.
+    private static final Parameters P = Parameters.DEFAULT.withSteps(40).withSamples(10)
+            .withPerturbation(Perturbation.DEFAULT.withPatch(112).withStride(112).withMasks(10));
 
     @Test
     void quickWorkShowsNothing() {
