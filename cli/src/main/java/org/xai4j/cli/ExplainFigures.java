@@ -28,6 +28,7 @@ import org.xai4j.explain.image.SameMaps;
 final class ExplainFigures {
     static final int GRID_WIDTH = 1600;
     static final int GRID_CELL = 290;
+    static final int GRID_HEIGHT = 1200;
     /**
      * Largest difference of two maps, each divided by its largest magnitude, for them to count as
      * the same. CAM against Grad-CAM on MobileNetV2 in float32 differs by at most 1.7e-7 of its
@@ -131,7 +132,12 @@ final class ExplainFigures {
             }
             panels.add(new Figure.Panel(title, s.drawn().picture(), s.drawn().bar(), s.drawn().caption()));
         }
-        return Figure.grid(panels, GRID_WIDTH, GRID_CELL);
+        // Narrower cells while the grid is taller than a screen (many methods, wide photos).
+        BufferedImage grid = Figure.grid(panels, GRID_WIDTH, GRID_CELL);
+        for (int cell = GRID_CELL - 20; grid.getHeight() > GRID_HEIGHT && cell >= 160; cell -= 20) {
+            grid = Figure.grid(panels, GRID_WIDTH, cell);
+        }
+        return grid;
     }
 
     private static String factor(double scale) {

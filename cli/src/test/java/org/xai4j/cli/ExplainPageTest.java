@@ -54,7 +54,7 @@ class ExplainPageTest {
         assertTrue(ig.getWidth() >= 640 && ig.getWidth() <= 660 && ig.getHeight() > 376 && ig.getHeight() < 376 + 160,
                 "ig.png: " + ig.getWidth() + "x" + ig.getHeight());
         BufferedImage all = ImageIO.read(dir.resolve("all.png").toFile());
-        assertTrue(all.getWidth() <= ExplainFigures.GRID_WIDTH && all.getHeight() <= 1200,
+        assertTrue(all.getWidth() <= ExplainFigures.GRID_WIDTH && all.getHeight() <= ExplainFigures.GRID_HEIGHT,
                 "all.png reads on one screen: " + all.getWidth() + "x" + all.getHeight());
 
         Chromium.Check check = Chromium.check(dir.resolve("index.html"));
