@@ -68,7 +68,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--images", paramLabel = "N", defaultValue = "6", description = "Images explained on each page (default: ${DEFAULT-VALUE}).")
     int images;
 
-    @Option(names = "--mark-images", paramLabel = "N", defaultValue = "24",
+    @Option(names = "--mark-images", paramLabel = "N", defaultValue = "12",
             description = "Images over which the share of attribution on the Clever Hans mark is measured (default: ${DEFAULT-VALUE}).")
     int markImages;
 
@@ -135,7 +135,7 @@ final class DemoCommand implements Callable<Integer> {
         int predicted = Target.argmax(z);
         int c = explainPredicted ? predicted : s.label();
         BufferedImage background = ExplainPictures.enlarged(s.image());
-        List<String> title = new ArrayList<>(List.of(modelName + ": truth " + labels.get(c)));
+        List<String> title = new ArrayList<>(List.of(modelName + ": truth " + labels.get(s.label())));
         title.add(String.format(Locale.ROOT, "predicted %s, p %.3f", labels.get(predicted), Target.softmax(z)[predicted]));
         ExplainFigures figures = new ExplainFigures(background, new ExplainPictures.Style(null, 0.5, Planes.Sign.SIGNED, null),
                 new ExplainFigures.Subject(c, labels.get(c), "logit", head.featureMaps()), new Figure.Panel(title, background, null, null));
@@ -155,10 +155,17 @@ final class DemoCommand implements Callable<Integer> {
             ran++;
         }
         Overlay.writePng(figures.grid(), dir.resolve("all.png"));
-        o.printf(Locale.ROOT, "  %-12s truth %-8s predicted %-8s %2d methods in %.1f s -> %s%n", dir.getFileName(), labels.get(c),
+        o.printf(Locale.ROOT, "  %-12s truth %-8s predicted %-8s %2d methods in %.1f s -> %s%n", dir.getFileName(), labels.get(s.label()),
                 labels.get(predicted), ran, (System.nanoTime() - t0) / 1e9, dir.resolve("all.png"));
-        return new HtmlPage.Section(String.format(Locale.ROOT, "%s, image %d: a %s", modelName, s.index(), labels.get(c)),
-                List.of(new HtmlPage.Grid(List.of(HtmlPage.picture("all methods", figures.grid())))));
+        List<HtmlPage.Picture> pictures = new ArrayList<>(List.of(HtmlPage.picture(String.join(", ", title),
+                Figure.single(new Figure.Panel(title, background, null, null)))));
+        for (ExplainFigures.Shown shown : figures.shown()) {
+            if (shown.sameAs() == null) {
+                pictures.add(HtmlPage.picture(shown.method().title(), shown.png()));
+            }
+        }
+        return new HtmlPage.Section(String.format(Locale.ROOT, "%s, image %d: a %s", modelName, s.index(), labels.get(s.label())),
+                List.of(new HtmlPage.Grid(pictures)));
     }
 
     /**
@@ -233,9 +240,13 @@ final class DemoCommand implements Callable<Integer> {
                 100.0 * followsMark / markImages, 100.0 * honestRight / markImages, 100 * area)));
         blocks.add(new HtmlPage.Table(List.of("method", "Clever Hans model", "honest model"), rows));
         blocks.add(new HtmlPage.Paragraph("Below, its maps of the class it predicts: they sit on the mark, not on the shape."));
-        for (int i = 0; i < Math.min(images, 3); i++) {
+        // Examples whose mark names another class than the shape: the model follows the mark.
+        for (int i = 0, shown = 0; shown < Math.min(images, 3) && i < 1000; i++) {
             ShapeSample s = marked.sample(i);
-            blocks.add(explainAll(hans, "Clever Hans model", s, labels, out.resolve(String.format(Locale.ROOT, "clever_hans_%02d", i)), o, true));
+            if (s.markCode() != s.label()) {
+                blocks.add(explainAll(hans, "Clever Hans model", s, labels,
+                        out.resolve(String.format(Locale.ROOT, "clever_hans_%02d", shown++)), o, true));
+            }
         }
         return new HtmlPage.Section("The Clever Hans model: right for the wrong reason", blocks);
     }

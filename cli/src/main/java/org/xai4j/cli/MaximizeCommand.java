@@ -120,8 +120,8 @@ final class MaximizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        int n = (int) Converters.atLeastOne(steps, MAX_STEPS);
-        int b = (int) Converters.atLeastOne(images, 64);
+        int n = count("--steps", steps, MAX_STEPS);
+        int b = count("--images", images, 64);
         Graph graph = model.graph();
         Graph.Input in = model.input();
         int[] hw = pixels.side(in);
@@ -207,6 +207,15 @@ final class MaximizeCommand implements Callable<Integer> {
         }
         w.printf(Locale.ROOT, "time:      %.1f s (%.0f ms a step)%n", seconds, 1000 * seconds / n);
         return 0;
+    }
+
+    /** {@code value} as a whole number in 1..most, or a usage error naming the option and the range. */
+    private int count(String option, String value, int most) {
+        try {
+            return (int) Converters.atLeastOne(value, most);
+        } catch (picocli.CommandLine.TypeConversionException e) {
+            throw new ParameterException(spec.commandLine(), option + " " + value + ": a whole number from 1 to " + most);
+        }
     }
 
     private static double softmax(INDArray row, int c) {

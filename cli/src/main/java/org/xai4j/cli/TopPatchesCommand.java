@@ -18,7 +18,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Images;
+import org.xai4j.engine.io.Preprocess;
 import org.xai4j.explain.image.Overlay;
+import org.xai4j.explain.inside.DeconvnetProjection;
 import org.xai4j.explain.inside.FeatureMaps;
 import org.xai4j.explain.inside.Grid;
 import org.xai4j.explain.inside.ReceptiveField;
@@ -66,6 +68,11 @@ final class TopPatchesCommand implements Callable<Integer> {
 
     @Option(names = "--batch-size", paramLabel = "B", defaultValue = "16", converter = Converters.Positive.class, description = "(default: ${DEFAULT-VALUE})")
     int batchSize;
+
+    @Option(names = "--deconvnet", description = "Also project each kept unit back to pixel space with the deconvnet rules "
+            + "(Zeiler and Fergus 2014: the maximum alone, rectified signal, max-pool switches, transposed filters), cropped like "
+            + "the photos: top_patches_<node>_deconvnet.png.")
+    boolean deconvnet;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the files go (default: inside/<model name>).")
     Path out;
@@ -167,12 +174,44 @@ final class TopPatchesCommand implements Callable<Integer> {
         ReceptiveField.Field f = rf.field(node);
         Overlay.writePng(Grid.of(node + ": top " + k + " of " + search.seen() + " photos by channel " + rank + " (rows: channels "
                 + chosen + "), crops of the " + f.y().size() + "x" + f.x().size() + " receptive field", tiles, columns, 96, null), png);
+        Path projections = null;
+        if (deconvnet) {
+            projections = dir.resolve("top_patches_" + Inside.fileName(node) + "_deconvnet.png");
+            json.put("deconvnet", projections.toString());
+            Overlay.writePng(Grid.of(node + ": deconvnet projections of the same units (Zeiler and Fergus 2014), grey = 0",
+                    projections(graph, node, best, hw, rows, rf), columns, 96, null), projections);
+        }
         Files.createDirectories(dir);
         Files.writeString(jsonFile, Json.write(json) + "\n");
         w.printf(Locale.ROOT, "layer:  %s, channels %s, top %d by %s%n", node, chosen, k, rank);
         w.printf(Locale.ROOT, "images: %d read, %d skipped, %.1f s (%.1f images/s)%n", search.seen(), skipped, seconds, search.seen() / seconds);
-        w.println("wrote:  " + png + ", " + jsonFile);
+        w.println("wrote:  " + png + ", " + jsonFile + (projections != null ? ", " + projections : ""));
         return 0;
+    }
+
+    /**
+     * Each kept photo again through the model, its channel's maximum projected back with the
+     * deconvnet rules, cropped to the same receptive field in the model's input pixels.
+     */
+    private List<Grid.Tile> projections(Graph graph, String node, Map<Integer, List<TopPatches.Hit<Photo>>> best, int[] hw, int rows,
+            ReceptiveField rf) {
+        List<Grid.Tile> tiles = new ArrayList<>();
+        for (Map.Entry<Integer, List<TopPatches.Hit<Photo>>> e : best.entrySet()) {
+            List<TopPatches.Hit<Photo>> hits = e.getValue();
+            for (int from = 0; from < hits.size(); from += rows) {
+                List<TopPatches.Hit<Photo>> part = hits.subList(from, Math.min(hits.size(), from + rows));
+                INDArray x = Nd4j.concat(0, part.stream().map(h -> pixels.preprocess.apply(
+                        Images.resize(Images.rgb(Images.read(h.item().file())), hw[0], hw[1]))).toArray(INDArray[]::new));
+                DeconvnetProjection.Result p = DeconvnetProjection.of(graph, x, node, e.getKey());
+                for (int b = 0; b < part.size(); b++) {
+                    ReceptiveField.Region r = rf.region(node, p.y()[b], p.x()[b]);
+                    BufferedImage full = DeconvnetProjection.picture(p.pixels(), b, pixels.preprocess == Preprocess.CAFFE);
+                    BufferedImage crop = full.getSubimage((int) r.columns().from(), (int) r.rows().from(), (int) r.columns().size(), (int) r.rows().size());
+                    tiles.add(new Grid.Tile(String.format(Locale.ROOT, "c%d %.2f", e.getKey(), p.activation()[b]), crop));
+                }
+            }
+        }
+        return tiles;
     }
 
     /** A photo the model saw, and its original size. */

@@ -59,6 +59,18 @@ public final class FeatureMaps {
                 throw new IllegalArgumentException("channel " + c + " is out of range: the layer has " + K + " channels (0.." + (K - 1) + ")");
             }
         }
+        double[] shared = new double[2];
+        List<Grid.Tile> tiles = tiles(a, channels, scale, colormap, shared);
+        int columns = (int) Math.ceil(Math.sqrt(channels.size()));
+        Grid.ColourBar bar = scale == Scale.SHARED ? new Grid.ColourBar(colormap, shared[0], shared[1]) : new Grid.ColourBar(colormap, 0, 1);
+        return Grid.of(title, tiles, columns, Math.max(64, Math.min(160, 640 / columns)), bar);
+    }
+
+    /**
+     * One h x w picture per chosen channel of row 0, labelled by the channel; {@code shared}
+     * receives the min and max over the channels shown (the colour bar's range in SHARED).
+     */
+    static List<Grid.Tile> tiles(INDArray a, List<Integer> channels, Scale scale, Colormap colormap, double[] shared) {
         int h = (int) a.size(2);
         int w = (int) a.size(3);
         INDArray row = a.slice(0).castTo(DataType.DOUBLE).dup('c');
@@ -71,6 +83,8 @@ public final class FeatureMaps {
                 hi = Math.max(hi, v[c * h * w + i]);
             }
         }
+        shared[0] = lo;
+        shared[1] = hi;
         List<Grid.Tile> tiles = new ArrayList<>();
         for (int c : channels) {
             double[] range = {lo, hi};
@@ -87,8 +101,6 @@ public final class FeatureMaps {
             }
             tiles.add(new Grid.Tile(scale == Scale.CHANNEL ? String.format(java.util.Locale.ROOT, "%d (max %.3g)", c, range[1]) : Integer.toString(c), im));
         }
-        int columns = (int) Math.ceil(Math.sqrt(channels.size()));
-        Grid.ColourBar bar = scale == Scale.SHARED ? new Grid.ColourBar(colormap, lo, hi) : new Grid.ColourBar(colormap, 0, 1);
-        return Grid.of(title, tiles, columns, Math.max(64, Math.min(160, 640 / columns)), bar);
+        return tiles;
     }
 }

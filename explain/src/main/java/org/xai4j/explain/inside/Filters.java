@@ -9,6 +9,7 @@ import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.explain.image.Colormap;
 import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.Specialization;
 
 /**
  * A convolution's filters as pictures (Krizhevsky et al. 2012, Fig. 3; Zeiler and Fergus 2014).
@@ -25,7 +26,7 @@ public final class Filters {
 
     /** The convolution nodes in execution order. */
     public static List<String> convolutions(Graph graph) {
-        return graph.nodes().stream().filter(n -> n.layer() instanceof Conv2d).map(Node::name).toList();
+        return graph.nodes().stream().filter(n -> Specialization.reference(n.layer()) instanceof Conv2d).map(Node::name).toList();
     }
 
     /** The first convolution, the default of {@code xai4j filters}. */
@@ -43,7 +44,8 @@ public final class Filters {
      */
     public static Picture draw(Graph graph, String node, int max, boolean bgr, int tile) {
         Node n = graph.node(node);
-        if (!(n.layer() instanceof Conv2d conv)) {
+        // Imported graphs carry faster forms of a convolution (pointwise, depthwise): the weights are their reference's.
+        if (!(Specialization.reference(n.layer()) instanceof Conv2d conv)) {
             throw new IllegalArgumentException("node '" + node + "' is " + n.layer().describe() + ", not a convolution; convolutions: "
                     + abbreviate(convolutions(graph)));
         }
@@ -55,7 +57,26 @@ public final class Filters {
         int S = (int) s[3];
         boolean colour = C == 3 && conv.spec().groups() == 1 && n.inputs().size() == 1 && graph.isInput(n.inputs().get(0));
         int shown = Math.min(K, max);
-        double[] v = w.data().asDouble();
+        List<Grid.Tile> tiles = tiles(w, colour, shown, bgr);
+        boolean shared = !colour && R * S == 1;
+        String how = colour ? "RGB, each filter min-max scaled" : (C > 1 ? "mean over " + C + " input channels, " : "")
+                + (shared ? "grey, one scale for all" : "grey, each filter min-max scaled");
+        String title = n.name() + ": " + conv.describe() + (shown < K ? " (first " + shown + " of " + K + ")" : "") + "; " + how;
+        int columns = (int) Math.ceil(Math.sqrt(shown * 1.5));
+        return new Picture(n.name(), conv.describe(), colour, shown, K, Grid.of(title, tiles, columns, tile, null));
+    }
+
+    /**
+     * The first {@code shown} filters of W [K, C, R, S] as R x S pictures labelled by their index:
+     * {@code colour} (C = 3) each filter min-max scaled over its 3 x R x S values, else the mean
+     * over C in grey, min-max scaled per filter (over all shown when R x S = 1).
+     */
+    static List<Grid.Tile> tiles(INDArray w, boolean colour, int shown, boolean bgr) {
+        long[] s = w.shape();
+        int C = (int) s[1];
+        int R = (int) s[2];
+        int S = (int) s[3];
+        double[] v = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
         List<Grid.Tile> tiles = new ArrayList<>();
         double[] shared = null;
         if (!colour && R * S == 1) {
@@ -91,11 +112,7 @@ public final class Filters {
             }
             tiles.add(new Grid.Tile(Integer.toString(k), im));
         }
-        String how = colour ? "RGB, each filter min-max scaled" : (C > 1 ? "mean over " + C + " input channels, " : "")
-                + (shared != null ? "grey, one scale for all" : "grey, each filter min-max scaled");
-        String title = n.name() + ": " + conv.describe() + (shown < K ? " (first " + shown + " of " + K + ")" : "") + "; " + how;
-        int columns = (int) Math.ceil(Math.sqrt(shown * 1.5));
-        return new Picture(n.name(), conv.describe(), colour, shown, K, Grid.of(title, tiles, columns, tile, null));
+        return tiles;
     }
 
     private static double mean(double[] v, int k, int C, int i, int RS) {

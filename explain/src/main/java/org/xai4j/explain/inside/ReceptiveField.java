@@ -23,6 +23,7 @@ import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
 import org.xai4j.layers.Sigmoid;
+import org.xai4j.layers.Specialization;
 import org.xai4j.layers.Tanh;
 
 /**
@@ -131,7 +132,8 @@ public final class ReceptiveField {
         }
         long h = out.length == 4 ? out[2] : 1;
         long w = out.length == 4 ? out[3] : 1;
-        Layer<?> l = n.layer();
+        // Imported graphs carry faster layer forms (a fused ReLU6, a pointwise convolution): their geometry is their reference's.
+        Layer<?> l = Specialization.reference(n.layer());
         Field in = fields.get(n.inputs().isEmpty() ? null : n.inputs().get(0));
         long[] inShape = n.inputs().isEmpty() ? null : shapes.get(n.inputs().get(0));
         Axis y;
@@ -251,7 +253,7 @@ public final class ReceptiveField {
         long h = x.length == 4 ? x[2] : 1;
         long w = x.length == 4 ? x[3] : 1;
         long[] out = shapes.get(n.name());
-        Layer<?> l = n.layer();
+        Layer<?> l = Specialization.reference(n.layer());
         if (out.length != 4 || l instanceof GlobalAvgPool || l instanceof GlobalMaxPool) {
             return new Span[] {new Span(0, h - 1), new Span(0, w - 1)};
         }

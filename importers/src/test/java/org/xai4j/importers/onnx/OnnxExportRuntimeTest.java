@@ -81,6 +81,26 @@ class OnnxExportRuntimeTest {
         agree(model, graph, Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(2).subi(1));
     }
 
+    /**
+     * The bundled models of models/ (xai4j trained and exported them): ONNX Runtime runs the
+     * committed files themselves and agrees with xai4j's logits on shapes images of their kind.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"shapes.onnx", "clever_hans.onnx"})
+    void bundledModels(String file) throws OrtException {
+        Path model = Path.of("..", "models", file);
+        Graph graph = org.xai4j.importers.Models.load(model);
+        Nd4j.getRandom().setSeed(11);
+        // torchvision preprocessing of 8-bit pixels: roughly -2.1 to 2.6
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 64, 64).muli(4.7).subi(2.1);
+        String input = graph.inputs().get(0).name();
+        INDArray expected = graph.run(Map.of(input, x), graph.outputs()).get(graph.outputs().get(0));
+        INDArray actual = run(model, input, x).values().iterator().next();
+        double rel = Fixtures.rel(actual, expected);
+        System.out.printf("ORT on bundled %s: rel %.3g (max |logit| %.3g)%n", file, rel, expected.amaxNumber().doubleValue());
+        assertTrue(rel <= TOLERANCE, file + ": ONNX Runtime differs by " + rel + " of the largest logit");
+    }
+
     static Stream<Arguments> zoo() {
         return Stream.of(
                 Arguments.of("resnet18", ResNet.resnet18(7)),
