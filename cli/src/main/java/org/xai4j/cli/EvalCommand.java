@@ -21,7 +21,6 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.io.Images;
 import org.xai4j.engine.io.Labels;
@@ -276,19 +275,15 @@ final class EvalCommand implements Callable<Integer> {
         List<HtmlPage.Picture> pictures = new ArrayList<>();
         List<List<String>> table = new ArrayList<>();
         for (Method m : runs) {
-            pictures.add(HtmlPage.picture(m.name() + ": trained", heat(SanityChecks.displayMap(m, parameters, graph, first.x(), c))));
+            pictures.add(HtmlPage.picture(m.name() + ": trained", SanityCommand.picture(SanityChecks.displayMap(m, parameters, graph, first.x(), c))));
             for (SanityChecks.Row r : SanityChecks.cascading(m, parameters, graph, first.x(), c, depths, 0)) {
-                pictures.add(HtmlPage.picture(m.name() + ": top " + r.depth() + " of " + n + " random", heat(r.map())));
+                pictures.add(HtmlPage.picture(m.name() + ": top " + r.depth() + " of " + n + " random", SanityCommand.picture(r.map())));
                 table.add(List.of(m.name(), Integer.toString(r.depth()), String.format(Locale.ROOT, "%.3f", r.spearman()),
                         String.format(Locale.ROOT, "%.3f", r.ssim()), String.format(Locale.ROOT, "%.3f", r.hog())));
             }
         }
         return new HtmlPage.Section("Sanity check (" + first.name() + ", cascading randomization from the classifier down)",
                 List.of(new HtmlPage.Grid(pictures), new HtmlPage.Table(List.of("method", "layers redrawn", "Spearman", "SSIM", "HOG"), table)));
-    }
-
-    private static BufferedImage heat(Plane p) {
-        return Overlay.heatmap(Nd4j.create(p.v(), new long[] {p.H(), p.W()}), Colormap.JET, Normalization.percentiles(0, 99.5));
     }
 
     /** The synthetic shapes set from --seed: image i, its class, its box and its exact mask. */
@@ -365,7 +360,7 @@ final class EvalCommand implements Callable<Integer> {
 
     /** The map resized to the photo. */
     private static INDArray mapAtPhoto(Plane map, BufferedImage photo) {
-        INDArray m = Nd4j.create(map.v(), new long[] {1, 1, map.H(), map.W()}).castTo(DataType.FLOAT);
+        INDArray m = map.array().reshape(1, 1, map.H(), map.W()).castTo(DataType.FLOAT);
         return Images.resize(m, photo.getHeight(), photo.getWidth()).reshape(photo.getHeight(), photo.getWidth());
     }
 

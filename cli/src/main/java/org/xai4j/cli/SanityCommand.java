@@ -130,9 +130,9 @@ final class SanityCommand implements Callable<Integer> {
         return asked.stream().distinct().sorted().mapToInt(Integer::intValue).toArray();
     }
 
-    private static BufferedImage picture(Plane map) {
-        INDArray a = org.nd4j.linalg.factory.Nd4j.create(map.v(), new long[] {map.H(), map.W()});
-        return Overlay.heatmap(a, Colormap.JET, Normalization.percentiles(0, 99.5));
+    /** One map of the sanity figure (eval's report draws its figure with this too). */
+    static BufferedImage picture(Plane map) {
+        return Overlay.heatmap(map.array(), Colormap.JET, Normalization.percentiles(0, 99.5));
     }
 
     private static BufferedImage stack(List<BufferedImage> rows) {

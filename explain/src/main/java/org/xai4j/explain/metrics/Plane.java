@@ -60,6 +60,11 @@ public record Plane(int H, int W, double[] v) {
         return of(rows);
     }
 
+    /** The map as an {@code [H, W]} double array, for pictures and resampling. */
+    public INDArray array() {
+        return org.nd4j.linalg.factory.Nd4j.create(v, new long[] {H, W});
+    }
+
     public double at(int y, int x) {
         return v[y * W + x];
     }
