@@ -44,7 +44,7 @@ final class FiltersCommand implements Callable<Integer> {
     public Integer call() {
         Graph graph = model.graph();
         String node = layer == null ? Filters.first(graph) : graph.resolve(layer);
-        Filters.Picture p = Filters.draw(graph, node, max, pixels.preprocess == Preprocess.CAFFE, 32);
+        Filters.Picture p = Filters.draw(graph, node, max, pixels.preprocessing(model.file(), graph).preset() == Preprocess.CAFFE, 32);
         Path file = Inside.out(out, model.file()).resolve("filters_" + Inside.fileName(p.node()) + ".png");
         Overlay.writePng(p.image(), file);
         spec.commandLine().getOut().printf("%s: %s, %d of %d filters, %s -> %s%n", p.node(), p.describe(), p.shown(), p.filters(),

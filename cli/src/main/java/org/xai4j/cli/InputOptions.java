@@ -2,7 +2,6 @@ package org.xai4j.cli;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +17,8 @@ import org.xai4j.engine.MemoryBudget;
 import org.xai4j.engine.io.Images;
 import org.xai4j.engine.io.Npy;
 import org.xai4j.engine.io.Preprocess;
-import org.xai4j.importers.ModelMetadata;
 import org.xai4j.importers.PreprocessDetection;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -37,8 +36,6 @@ import picocli.CommandLine.Spec;
  * warned about on stderr once, after the first photo is read.
  */
 public final class InputOptions {
-    private static final int DEFAULT_SIZE = 224;
-
     @Option(names = {"-i", "--input"}, required = true, arity = "1..*", paramLabel = "IMAGE|TENSOR.npy|DIR|GLOB",
             description = {"A photo (PNG, JPEG, BMP, GIF: resized whole, no crop, to the model's input size), "
                     + "or a float32 NCHW .npy tensor fed as is. Several files (repeat --input or list them after it), "
@@ -46,17 +43,9 @@ public final class InputOptions {
                     + "the model loaded once: one output subfolder per input plus index.json and index.html."})
     List<String> values;
 
-    @Option(names = "--preprocess", paramLabel = "PRESET", converter = Converters.Preset.class,
-            description = "How photo pixels (RGB 0..255) become inputs: torchvision (x/255, ImageNet mean and std), "
-                    + "inception (x/127.5 - 1: MobileNet, Teachable Machine), caffe (BGR minus the ImageNet means: Keras "
-                    + "ResNet50, VGG) or none. Default: what the model file tells (ONNX metadata "
-                    + ModelMetadata.PREPROCESS_KEY + ", a Keras application, a Teachable Machine export), else a guess "
-                    + "that is warned about. Not applied to .npy input.")
-    Preprocess preprocess;
-
-    @Option(names = "--size", paramLabel = "PIXELS", converter = Converters.Positive.class,
-            description = "Resize photos to PIXELS x PIXELS (default: the model's input size, else 224).")
-    Integer size;
+    // --preprocess and --size, declared once for every command.
+    @Mixin
+    PixelOptions pixels = new PixelOptions();
 
     // The command this is mixed into: its model (for the detection when a command did not ask
     // for it) and its stderr (for the warning).
@@ -64,8 +53,6 @@ public final class InputOptions {
     CommandSpec command;
 
     private String described;
-    private PreprocessDetection.Choice choice;
-    private boolean warned;
 
     /** One input read: the tensor [N, C, H, W] and a line saying what was made of the file. */
     public record Read(INDArray x, String described) {}
@@ -99,11 +86,7 @@ public final class InputOptions {
      * tells. Commands call this once they have the graph; otherwise the first photo asks for it.
      */
     public PreprocessDetection.Choice preprocessing(Path model, Graph graph) {
-        if (choice == null) {
-            choice = preprocess != null ? new PreprocessDetection.Choice(preprocess, "--preprocess " + preprocess.cliName(), false)
-                    : PreprocessDetection.detect(model, graph);
-        }
-        return choice;
+        return pixels.preprocessing(model, graph);
     }
 
     /** The preset photos get (detected on first use from the command's {@link ModelOptions} if not yet chosen). */
@@ -116,28 +99,31 @@ public final class InputOptions {
         if (!many() && isNpy(file())) {
             return "preprocess: none (a .npy tensor is fed as is)";
         }
-        PreprocessDetection.Choice c = choice();
-        return "preprocess: " + c.preset().cliName() + " (" + c.reason() + ")";
+        choice();
+        return pixels.line();
     }
 
     /** The preprocessing fields of a JSON record: preset, reason, whether it was guessed (null preset for a tensor). */
     public Map<String, Object> preprocessJson(boolean photo) {
+        if (photo) {
+            choice();
+            return pixels.json();
+        }
         Map<String, Object> j = new LinkedHashMap<>();
-        PreprocessDetection.Choice c = photo ? choice() : null;
-        j.put("preprocess", c == null ? null : c.preset().cliName());
-        j.put("preprocess_reason", c == null ? "a .npy tensor is fed as is" : c.reason());
-        j.put("preprocess_guessed", c != null && c.guessed());
+        j.put("preprocess", null);
+        j.put("preprocess_reason", "a .npy tensor is fed as is");
+        j.put("preprocess_guessed", false);
         return j;
     }
 
     private PreprocessDetection.Choice choice() {
-        if (choice == null) {
-            ModelOptions model = command.mixins().values().stream().map(CommandSpec::userObject)
-                    .filter(ModelOptions.class::isInstance).map(ModelOptions.class::cast).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("--preprocess is needed: this command reads no model"));
-            preprocessing(model.file(), model.graph());
+        if (pixels.chosen()) {
+            return pixels.preprocessing(null, null);   // chosen already: the arguments are not read
         }
-        return choice;
+        ModelOptions model = command.mixins().values().stream().map(CommandSpec::userObject)
+                .filter(ModelOptions.class::isInstance).map(ModelOptions.class::cast).findFirst()
+                .orElseThrow(() -> new IllegalStateException("--preprocess is needed: this command reads no model"));
+        return preprocessing(model.file(), model.graph());
     }
 
     /** The tensor to feed to {@code input}: [N, C, H, W] float32 (the single-input mode). */
@@ -170,6 +156,7 @@ public final class InputOptions {
         }
         long h = side(expected, 2);
         long w = side(expected, 3);
+        Integer size = pixels.size;
         if (size != null && ((expected != null && expected[2] > 0 && expected[2] != size)
                 || (expected != null && expected[3] > 0 && expected[3] != size))) {
             throw new IllegalArgumentException("--size " + size + " does not fit model input '" + input.name() + "' "
@@ -184,20 +171,9 @@ public final class InputOptions {
         java.awt.image.BufferedImage image = Images.read(file);
         INDArray rgb = Images.resize(Images.rgb(image), (int) h, (int) w);
         INDArray x = preset.apply(rgb);
-        warnIfGuessed();
+        pixels.warnIfGuessed(command.commandLine().getErr());
         return new Read(x, file + " (" + image.getWidth() + "x" + image.getHeight() + ", resized to " + w + "x" + h + ", "
                 + preset.cliName() + ")");
-    }
-
-    /** One line on stderr, once, when the preset was guessed: the user should know and can choose. */
-    private void warnIfGuessed() {
-        if (!warned && choice.guessed()) {
-            warned = true;
-            PrintWriter err = command.commandLine().getErr();
-            err.println("xai4j: warning: preprocessing " + choice.preset().cliName() + " was " + choice.reason()
-                    + "; pass --preprocess to choose (" + Preprocess.names() + ")");
-            err.flush();
-        }
     }
 
     /** The shape {@link #tensor} will return, from the .npy header or the model's input size, without reading pixels. */
@@ -228,10 +204,10 @@ public final class InputOptions {
     }
 
     private long side(long[] expected, int axis) {
-        if (size != null) {
-            return size;
+        if (pixels.size != null) {
+            return pixels.size;
         }
-        return expected != null && expected[axis] > 0 ? expected[axis] : DEFAULT_SIZE;
+        return expected != null && expected[axis] > 0 ? expected[axis] : PixelOptions.DEFAULT_SIZE;
     }
 
     private static boolean fits(long[] actual, long[] expected) {

@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.io.Preprocess;
 import org.xai4j.engine.io.Labels;
 import org.xai4j.explain.Head;
 import org.xai4j.explain.image.Overlay;
@@ -125,6 +126,7 @@ final class MaximizeCommand implements Callable<Integer> {
         Graph graph = model.graph();
         Graph.Input in = model.input();
         int[] hw = pixels.side(in);
+        Preprocess preset = pixels.preprocessing(model.file(), graph).preset();
         Objective objective;
         String name;
         if (what.target != null) {
@@ -149,7 +151,9 @@ final class MaximizeCommand implements Callable<Integer> {
         Labels names = null;
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        w.println("model:     " + model.file() + " (" + hw[0] + "x" + hw[1] + ", " + pixels.preprocess.cliName() + ")");
+        w.println("model:     " + model.file() + " (" + hw[0] + "x" + hw[1] + ")");
+        w.println(pixels.line());
+        pixels.warnIfGuessed(err);
         w.println("objective: " + ActivationMaximization.describe(objective));
         w.println("settings:  " + (plain ? "plain pixels" : "Fourier image, colour decorrelation") + ", " + n + " steps, Adam lr " + rate
                 + ", jitter " + s.jitter() + " px, scale +-" + s.scale() + ", rotation +-" + s.degrees() + " deg, l2 " + l2 + ", tv " + tv
@@ -157,7 +161,7 @@ final class MaximizeCommand implements Callable<Integer> {
         ActivationMaximization.Result r;
         long t0 = System.nanoTime();
         try (InsideProgress progress = new InsideProgress(err, "maximize", "steps", (long) n * b)) {
-            r = new ActivationMaximization(graph, PixelSpace.of(pixels.preprocess::apply), hw[0], hw[1]).run(objective, s, progress);
+            r = new ActivationMaximization(graph, PixelSpace.of(preset::apply), hw[0], hw[1]).run(objective, s, progress);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Path dir = Inside.out(out, model.file());
@@ -194,7 +198,7 @@ final class MaximizeCommand implements Callable<Integer> {
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", model.file().toString());
-        json.put("preprocess", pixels.preprocess.cliName());
+        json.putAll(pixels.json());
         json.put("objective", ActivationMaximization.describe(objective));
         json.put("settings", s.toString());
         json.put("seconds", seconds);

@@ -93,6 +93,7 @@ final class TopPatchesCommand implements Callable<Integer> {
         Graph graph = model.graph();
         Graph.Input in = model.input();
         int[] hw = pixels.side(in);
+        Preprocess preset = pixels.preprocessing(model.file(), graph).preset();
         String node = graph.resolve(layer);
         List<Integer> chosen = channels != null ? channels : List.of(0, 1, 2, 3, 4, 5, 6, 7);
         long[] fixed = in.shape();
@@ -107,6 +108,8 @@ final class TopPatchesCommand implements Callable<Integer> {
         }
         PrintWriter w = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        w.println(pixels.line());
+        pixels.warnIfGuessed(err);
         TopPatches search = new TopPatches(graph, node, chosen, k, how);
         ReceptiveField rf = ReceptiveField.of(graph, hw[0], hw[1]);
         int skipped = 0;
@@ -118,7 +121,7 @@ final class TopPatchesCommand implements Callable<Integer> {
                 Path f = files.get(i);
                 try {
                     BufferedImage photo = Images.read(f);
-                    batch.add(pixels.preprocess.apply(Images.resize(Images.rgb(photo), hw[0], hw[1])));
+                    batch.add(preset.apply(Images.resize(Images.rgb(photo), hw[0], hw[1])));
                     names.add(new Photo(f, photo.getHeight(), photo.getWidth()));
                 } catch (RuntimeException e) {
                     skipped++;
@@ -136,6 +139,7 @@ final class TopPatchesCommand implements Callable<Integer> {
             seconds = progress.seconds();
         }
         Map<Integer, List<TopPatches.Hit<Photo>>> best = search.best();
+        warnIfTied(best, err);
         List<Grid.Tile> tiles = new ArrayList<>();
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("model", model.file().toString());
@@ -179,7 +183,7 @@ final class TopPatchesCommand implements Callable<Integer> {
             projections = dir.resolve("top_patches_" + Inside.fileName(node) + "_deconvnet.png");
             json.put("deconvnet", projections.toString());
             Overlay.writePng(Grid.of(node + ": deconvnet projections of the same units (Zeiler and Fergus 2014), grey = 0",
-                    projections(graph, node, best, hw, rows, rf), columns, 96, null), projections);
+                    projections(graph, preset, node, best, hw, rows, rf), columns, 96, null), projections);
         }
         Files.createDirectories(dir);
         Files.writeString(jsonFile, Json.write(json) + "\n");
@@ -190,22 +194,39 @@ final class TopPatchesCommand implements Callable<Integer> {
     }
 
     /**
+     * A clipped activation (ReLU6 in the MobileNets' late layers) saturates: many photos reach the
+     * same maximum and the order among them says nothing. Say so, once, and what separates them.
+     */
+    private void warnIfTied(Map<Integer, List<TopPatches.Hit<Photo>>> best, PrintWriter err) {
+        if (!rank.equals("max")) {
+            return;
+        }
+        List<Integer> tied = best.entrySet().stream()
+                .filter(e -> e.getValue().size() > 1 && e.getValue().get(e.getValue().size() - 1).score() == e.getValue().get(0).score())
+                .map(Map.Entry::getKey).toList();
+        if (!tied.isEmpty()) {
+            err.println("xai4j: warning: channels " + tied + " reach the same maximum on all their top " + k
+                    + " photos (a clipped activation): their order is arbitrary; --rank mean separates them");
+        }
+    }
+
+    /**
      * Each kept photo again through the model, its channel's maximum projected back with the
      * deconvnet rules, cropped to the same receptive field in the model's input pixels.
      */
-    private List<Grid.Tile> projections(Graph graph, String node, Map<Integer, List<TopPatches.Hit<Photo>>> best, int[] hw, int rows,
+    private List<Grid.Tile> projections(Graph graph, Preprocess preset, String node, Map<Integer, List<TopPatches.Hit<Photo>>> best, int[] hw, int rows,
             ReceptiveField rf) {
         List<Grid.Tile> tiles = new ArrayList<>();
         for (Map.Entry<Integer, List<TopPatches.Hit<Photo>>> e : best.entrySet()) {
             List<TopPatches.Hit<Photo>> hits = e.getValue();
             for (int from = 0; from < hits.size(); from += rows) {
                 List<TopPatches.Hit<Photo>> part = hits.subList(from, Math.min(hits.size(), from + rows));
-                INDArray x = Nd4j.concat(0, part.stream().map(h -> pixels.preprocess.apply(
+                INDArray x = Nd4j.concat(0, part.stream().map(h -> preset.apply(
                         Images.resize(Images.rgb(Images.read(h.item().file())), hw[0], hw[1]))).toArray(INDArray[]::new));
                 DeconvnetProjection.Result p = DeconvnetProjection.of(graph, x, node, e.getKey());
                 for (int b = 0; b < part.size(); b++) {
                     ReceptiveField.Region r = rf.region(node, p.y()[b], p.x()[b]);
-                    BufferedImage full = DeconvnetProjection.picture(p.pixels(), b, pixels.preprocess == Preprocess.CAFFE);
+                    BufferedImage full = DeconvnetProjection.picture(p.pixels(), b, preset == Preprocess.CAFFE);
                     BufferedImage crop = full.getSubimage((int) r.columns().from(), (int) r.rows().from(), (int) r.columns().size(), (int) r.rows().size());
                     tiles.add(new Grid.Tile(String.format(Locale.ROOT, "c%d %.2f", e.getKey(), p.activation()[b]), crop));
                 }

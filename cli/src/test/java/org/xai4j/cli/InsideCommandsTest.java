@@ -106,6 +106,23 @@ class InsideCommandsTest {
         png(dir.resolve(Inside.fileName(RELU2) + "_channel_2_unit_3_4.png"));
     }
 
+    /** Without --preprocess the inside commands take what the model file tells, as predict does, and say so. */
+    @Test
+    void preprocessingComesFromTheModelAsInPredict() throws IOException {
+        String v1 = Shared.require("assets/models/mobilenet_v1_0.75_224_imagenet.onnx").toString();
+        Cli.Result told = Cli.run("maximize", "--model", v1, "--target", "340", "--steps", "1", "--out", dir.toString()).ok();
+        assertTrue(told.out().contains("preprocess: inception (ONNX metadata"), told.out());
+        assertTrue(Files.readString(dir.resolve("class_340.json")).contains("\"preprocess\":\"inception\""));
+        Cli.Result guessed = Cli.run("maximize", "--model", tiny(), "--target", "3", "--steps", "1", "--out", dir.toString()).ok();
+        assertTrue(guessed.out().contains("preprocess: torchvision ("), guessed.out());
+        assertTrue(guessed.err().contains("warning: preprocessing torchvision"), guessed.err());
+        Path images = Files.createDirectories(dir.resolve("photos"));
+        Files.copy(Path.of(photo()), images.resolve("goldfish.jpg"));
+        Cli.Result patches = Cli.run("top-patches", "--model", tiny(), "--size", "32", "--images", images.toString(), "--layer", RELU2,
+                "--k", "1", "--out", dir.toString()).ok();
+        assertTrue(patches.out().contains("preprocess: torchvision ("), patches.out());
+    }
+
     @Test
     void hostileValuesEndInOneLine() throws IOException {
         String out = dir.toString();
