@@ -60,7 +60,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "eval", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Runs every method on every image and every metric on every map. Writes DIR/metrics.csv (image, method, "
-                + "metric, value), DIR/summary.csv (method, metric, mean and 95% interval, n; CorLoc from the IoUs) and "
+                + "metric, value), DIR/summary.csv (method, metric, mean and 95%% interval, n; CorLoc from the IoUs) and "
                 + "DIR/report.html (self-contained: per image the photo, each method's overlay with its box and the truth's, "
                 + "the prediction and the metric rows; then the summary table and the sanity-check figure). Metrics: pointing "
                 + "(hit within --tolerance pixels of the object at the input resolution), energy (share of positive map "
