@@ -1,12 +1,16 @@
 package org.xai4j.cli;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import onnx.Onnx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -141,5 +145,18 @@ class ErrorsTest {
             assertEquals("", help.err());
         }
         assertTrue(Cli.run("predict", "--help").out().contains("--save-activation=NODE=OUT.npy"));
+    }
+
+    /** Every help text is a valid format string: picocli formats them, and a stray % makes it print one raw (and warn). */
+    @Test
+    void everyHelpTextIsAFormatString() {
+        for (picocli.CommandLine c : new picocli.CommandLine(new Main()).getSubcommands().values()) {
+            List<String> texts = new ArrayList<>(List.of(c.getCommandSpec().usageMessage().description()));
+            c.getCommandSpec().options().forEach(o -> texts.addAll(List.of(o.description())));
+            for (String text : texts) {
+                String where = c.getCommandName() + ": " + text;
+                assertDoesNotThrow(() -> String.format(Locale.ROOT, text.replace("${DEFAULT-VALUE}", "x")), where);
+            }
+        }
     }
 }
