@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 
@@ -93,10 +92,9 @@ public final class AblationCam implements Explainer<CamResult> {
             }
         }
         INDArray w = NdArrays.create(weights, new long[] {n, k}, A.dataType());
-        INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
-        INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
+        CamResult cam = CamResult.weighted(A, w, (int) x.size(2), (int) x.size(3), name, scores);
         v.values().forEach(NdArrays::close);
-        return new CamResult(map, raw, w, name, scores);
+        return cam;
     }
 
     /**

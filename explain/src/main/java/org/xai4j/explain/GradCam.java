@@ -1,7 +1,6 @@
 package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 
 /**
@@ -53,9 +52,8 @@ public final class GradCam implements Explainer<CamResult> {
         INDArray A = r.activation();
         NdArrays.require4d(A, "the activation at '" + name + "'", "Grad-CAM");
         INDArray weights = weighting.weights(A, r.gradient());
-        INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, weights), false);
+        CamResult cam = CamResult.weighted(A, weights, (int) x.size(2), (int) x.size(3), name, r.scores());
         NdArrays.close(A == x ? null : A, r.gradient());
-        INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
-        return new CamResult(map, raw, weights, name, r.scores());
+        return cam;
     }
 }

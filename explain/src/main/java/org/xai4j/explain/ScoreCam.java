@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 
 /**
@@ -81,10 +80,9 @@ public final class ScoreCam implements Explainer<CamResult> {
             NdArrays.close(zero, xn == x ? null : xn);
         }
         INDArray w = NdArrays.create(weights, new long[] {n, k}, A.dataType());
-        INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
-        INDArray map = Upsampling.bilinear(raw, H, W);
+        CamResult cam = CamResult.weighted(A, w, H, W, name, scores);
         NdArrays.close(A, z);
-        return new CamResult(map, raw, w, name, scores);
+        return cam;
     }
 
     /** H_k for the K maps of one row {@code [1, K, h, w]}: upsampled, min-max scaled, {@code [K * H * W]}. */

@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.xai4j.engine.Graph;
 
 /**
@@ -83,9 +82,8 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
             NdArrays.close(xn == x ? null : xn);
         }
         INDArray w = NdArrays.stack(weights);
-        INDArray raw = Transforms.relu(ChannelWeights.weightedSum(A, w), false);
-        INDArray map = Upsampling.bilinear(raw, (int) x.size(2), (int) x.size(3));
+        CamResult cam = CamResult.weighted(A, w, (int) x.size(2), (int) x.size(3), name, scores);
         NdArrays.close(A, z);
-        return new CamResult(map, raw, w, name, scores);
+        return cam;
     }
 }
