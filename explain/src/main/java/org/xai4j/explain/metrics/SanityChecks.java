@@ -16,7 +16,7 @@ import org.xai4j.explain.Target;
  * The sanity checks of Adebayo et al. (NeurIPS 2018). Model-parameter randomization (section 3.1,
  * figures 2 and 4): each method's map of one image on the trained model against its map on models
  * whose top k weighted layers are redrawn ({@link ModelRandomization}), for several k (cascading),
- * or one layer at a time (independent). Data randomization (section 3.2, figure 5): against its map
+ * or one layer at a time (independent). Data randomization (section 3.2): against its map
  * on a model of the same architecture trained on permuted labels, which can only have memorised.
  * The class explained stays the trained model's, as in the paper. Similarities: Spearman rank correlation of the signed map (channels summed) and of its absolute
  * value, SSIM and HOG similarity of the display map (the method's own aggregation; CAM maps as
