@@ -26,21 +26,28 @@ import org.xai4j.explain.image.Overlay;
 import org.xai4j.explain.metrics.ModelRandomization;
 import org.xai4j.explain.metrics.Plane;
 import org.xai4j.explain.metrics.SanityChecks;
+import org.xai4j.importers.Models;
+import org.xai4j.importers.PreprocessDetection;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code xai4j sanity}: the model-parameter randomization test (Adebayo et al., NeurIPS 2018) of
- * several methods on one image. Each method's map on the trained model is compared with its maps
- * after the top layers' weights are redrawn, from the classifier down ({@link SanityChecks}).
+ * {@code xai4j sanity}: the sanity checks of Adebayo et al. (NeurIPS 2018) of several methods on
+ * one image. Each method's map on the trained model is compared with its maps after the top
+ * layers' weights are redrawn, from the classifier down, and with {@code --data-randomized} with
+ * its map on a model trained on shuffled labels ({@link SanityChecks}).
  */
 @Command(name = "sanity", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Sanity checks by model-parameter randomization: each method's map of the predicted class against "
                 + "its maps on the model with its top weighted layers redrawn (cascading, from the classifier down) or "
                 + "one layer at a time (independent). Prints and writes DIR/sanity.csv (method, mode, randomized layer, "
                 + "depth, Spearman of the signed and of the absolute map, SSIM, HOG similarity) and DIR/sanity.png (the "
-                + "maps per randomization step). Methods that explain the model lose their similarity as weights go."})
+                + "maps per randomization step). Methods that explain the model lose their similarity as weights go. "
+                + "--data-randomized adds the data randomization test: each map against the map of the same class on a model "
+                + "trained on shuffled labels (rows of mode 'data')."})
 final class SanityCommand implements Callable<Integer> {
     static final String DEFAULT_METHODS = "saliency,gradxinput,ig,smoothgrad,guided-backprop,gradcam,guided-gradcam";
 
@@ -62,11 +69,18 @@ final class SanityCommand implements Callable<Integer> {
     @Option(names = "--independent", description = "Also redraw each weighted layer on its own (one row per layer and method).")
     boolean independent;
 
+    @Option(names = "--data-randomized", paramLabel = "FILE", description = {"A model of the same input and classes trained on "
+            + "shuffled labels (xai4j train --shuffle-labels): adds one row per method comparing the two models' maps."})
+    Path dataRandomized;
+
     @Option(names = "--seed", paramLabel = "N", defaultValue = "0", description = "Seed of the redrawn weights (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Where the files go. Default: sanity/<input file name>.")
     Path out;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
@@ -83,20 +97,26 @@ final class SanityCommand implements Callable<Integer> {
         INDArray x = input.tensor(graph.inputs().get(0));
         Head head = Head.of(graph);
         int c = Target.argmax(head.at(graph, x).toDoubleVector());
+        Graph shuffled = dataRandomized == null ? null : shuffledLabelsModel(x);
         Path dir = out != null ? out : Path.of("sanity", ExplainCommand.stem(input.file()));
         Files.createDirectories(dir);
-        PrintWriter o = new PrintWriter(System.out, true);
-        o.printf(Locale.ROOT, "model: %s  input: %s  class %d  weighted layers: %d  cascade depths: %s%n%n",
-                model.file(), input.file(), c, layers.size(), Arrays.toString(depths));
+        PrintWriter o = spec.commandLine().getOut();
+        o.printf(Locale.ROOT, "model: %s  input: %s  class %d  weighted layers: %d  cascade depths: %s%s%n%n",
+                model.file(), input.file(), c, layers.size(), Arrays.toString(depths),
+                shuffled == null ? "" : "  data-randomized: " + dataRandomized);
         o.printf(Locale.ROOT, "%-16s %-11s %-28s %5s %9s %9s %7s %7s%n", "method", "mode", "randomized", "depth",
                 "spearman", "|spearman|", "ssim", "hog");
         List<String> csv = new ArrayList<>(List.of("method,mode,randomized,depth,spearman,spearman_abs,ssim,hog"));
         List<BufferedImage> figureRows = new ArrayList<>();
-        Parameters parameters = Parameters.DEFAULT.withLayer(head.featureMaps());
+        // Layer null: each model's own last global pooling input (the same node in a redrawn copy).
+        Parameters parameters = Parameters.DEFAULT;
         for (Method m : chosen) {
             List<SanityChecks.Row> rows = new ArrayList<>(SanityChecks.cascading(m, parameters, graph, x, c, depths, seed));
             if (independent) {
                 rows.addAll(SanityChecks.independent(m, parameters, graph, x, c, layers, seed));
+            }
+            if (shuffled != null) {
+                rows.add(SanityChecks.dataRandomization(m, parameters, graph, shuffled, x, c));
             }
             List<Figure.Panel> panels = new ArrayList<>();
             panels.add(new Figure.Panel(m.name() + ": trained", picture(SanityChecks.displayMap(m, parameters, graph, x, c))));
@@ -107,6 +127,8 @@ final class SanityCommand implements Callable<Integer> {
                         r.depth(), r.spearman(), r.spearmanAbs(), r.ssim(), r.hog()));
                 if (r.mode().equals("cascading")) {
                     panels.add(new Figure.Panel("top " + r.depth() + " random", picture(r.map())));
+                } else if (r.mode().equals("data")) {
+                    panels.add(new Figure.Panel("shuffled labels", picture(r.map())));
                 }
             }
             figureRows.add(Figure.sideBySide(panels));
@@ -116,6 +138,28 @@ final class SanityCommand implements Callable<Integer> {
         o.println();
         o.println("wrote " + dir.resolve("sanity.csv") + " and " + dir.resolve("sanity.png"));
         return 0;
+    }
+
+    /**
+     * The --data-randomized model, refused in one line when it does not take the same input, give
+     * the same classes or expect the same preprocessing (the same photo would mean other numbers).
+     */
+    private Graph shuffledLabelsModel(INDArray x) {
+        Graph shuffled = Models.load(dataRandomized);
+        try {
+            SanityChecks.requireSameTask(model.graph(), shuffled, x);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--data-randomized " + dataRandomized + ": " + e.getMessage(), e);
+        }
+        if (input.preprocess == null && !InputOptions.isNpy(input.file())) {
+            PreprocessDetection.Choice ours = input.preprocessing(model.file(), model.graph());
+            PreprocessDetection.Choice theirs = PreprocessDetection.detect(dataRandomized, shuffled);
+            if (ours.preset() != theirs.preset()) {
+                throw new IllegalArgumentException("--data-randomized " + dataRandomized + ": it expects preprocessing "
+                        + theirs.preset().cliName() + ", the model " + ours.preset().cliName() + "; pass --preprocess to feed both the same");
+            }
+        }
+        return shuffled;
     }
 
     /** 1, the top tenth (at least 2), half and all, without repeats, unless --cascade says otherwise. */

@@ -17,6 +17,8 @@ import org.xai4j.engine.io.Preprocess;
 import org.xai4j.importers.ModelMetadata;
 import org.xai4j.importers.onnx.OnnxExporter;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.train.Examples;
+import org.xai4j.train.ShuffledLabels;
 import org.xai4j.train.SmallResNet;
 import org.xai4j.train.Trainer;
 import org.xai4j.train.TrainingOptions;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Spec;
                 + "linear layer) on the synthetic shapes set and writes it as ONNX (batch norms folded; preprocessing "
                 + "torchvision and the class names in the metadata). Prints each epoch's loss and held-out accuracy, and "
                 + "the file's SHA-256. --clever-hans trains on images whose corner mark agrees with the label and reports "
-                + "accuracy with and without the mark."})
+                + "accuracy with and without the mark. --shuffle-labels trains on a seeded permutation of the labels (the "
+                + "data-randomization sanity check's model): it can only memorise, and its held-out accuracy (true labels) "
+                + "should be near chance."})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "FILE.onnx", required = true, description = "The model file written.")
     Path out;
@@ -54,6 +58,10 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--clever-hans", description = "Train on the Clever Hans variant (a corner mark that agrees with the label).")
     boolean cleverHans;
+
+    @Option(names = "--shuffle-labels", description = {"Train on the training labels in a random order drawn from the seed "
+            + "(Adebayo et al.'s data randomization); the held-out images keep their true labels."})
+    boolean shuffleLabels;
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -94,6 +102,8 @@ final class TrainCommand implements Callable<Integer> {
         ShapesSource trainSet = new ShapesSource(new Shapes(seed, shapes), train, Preprocess.TORCHVISION);
         long heldOutSeed = seed + 1_000_003;
         ShapesSource heldOutSet = new ShapesSource(new Shapes(heldOutSeed, shapes), heldOut, Preprocess.TORCHVISION);
+        // Its own seed, so the permutation is not the first epoch's batch order (the trainer draws that from seed).
+        Examples trainedOn = shuffleLabels ? new ShuffledLabels(trainSet, trainSet.labels(), seed + 2_000_003) : trainSet;
         Graph model = SmallResNet.build(seed, size, trainSet.classes());
         long steps = (long) epochs * (train / Math.min(batchSize, train));
         org.xai4j.train.Optimizer chosen = switch (optimizer) {
@@ -103,10 +113,11 @@ final class TrainCommand implements Callable<Integer> {
         };
         TrainingOptions options = TrainingOptions.DEFAULT.withEpochs(epochs).withBatchSize(batchSize).withOptimizer(chosen)
                 .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10))).withSeed(seed);
-        o.printf(Locale.ROOT, "training: small ResNet, %d %dx%d images%s (seed %d), held out %d (seed %d), %d epochs of batch %d%n",
-                train, size, size, cleverHans ? " with the Clever Hans mark" : "", seed, heldOut, heldOutSeed, epochs, batchSize);
+        o.printf(Locale.ROOT, "training: small ResNet, %d %dx%d images%s%s (seed %d), held out %d (seed %d), %d epochs of batch %d%n",
+                train, size, size, cleverHans ? " with the Clever Hans mark" : "", shuffleLabels ? " with shuffled labels" : "",
+                seed, heldOut, heldOutSeed, epochs, batchSize);
         long start = System.nanoTime();
-        Trainer.Result result = Trainer.fit(model, trainSet, heldOutSet, options, new TrainingProgress() {
+        Trainer.Result result = Trainer.fit(model, trainedOn, heldOutSet, options, new TrainingProgress() {
             @Override
             public void epoch(EpochReport r) {
                 o.printf(Locale.ROOT, "epoch %2d  loss %.4f  train %.4f  held-out %.4f  %.0f images/s%n", r.epoch(), r.loss(),
@@ -119,8 +130,9 @@ final class TrainCommand implements Callable<Integer> {
         Map<String, String> metadata = new LinkedHashMap<>();
         metadata.put(ModelMetadata.PREPROCESS_KEY, Preprocess.TORCHVISION.cliName());
         metadata.put(ModelMetadata.LABELS_KEY, String.join("\n", trainSet.shapes().labels()));
-        metadata.put("xai4j.training", String.format(Locale.ROOT, "xai4j train --synthetic %d --held-out %d%s --epochs %d "
-                + "--batch-size %d --optimizer %s --lr %s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "", epochs,
+        metadata.put("xai4j.training", String.format(Locale.ROOT, "xai4j train --synthetic %d --held-out %d%s%s --epochs %d "
+                + "--batch-size %d --optimizer %s --lr %s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "",
+                shuffleLabels ? " --shuffle-labels" : "", epochs,
                 batchSize, optimizer, lr, size, seed));
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
@@ -129,6 +141,12 @@ final class TrainCommand implements Callable<Integer> {
         Files.write(out, bytes);
         o.printf(Locale.ROOT, "trained in %.1f s; held-out accuracy %.4f%n", seconds,
                 result.epochs().get(result.epochs().size() - 1).heldOutAccuracy());
+        if (shuffleLabels) {
+            // In inference mode on the final weights: how far it memorised, and how little of that is the truth.
+            Trainer inference = new Trainer(folded, options);
+            o.printf(Locale.ROOT, "training accuracy: %.4f on the shuffled labels it learnt, %.4f on the true labels (chance %.4f)%n",
+                    inference.accuracy(trainedOn), inference.accuracy(trainSet), 1.0 / trainSet.classes());
+        }
         if (cleverHans) {
             for (Mark m : List.of(Mark.AGREES, Mark.RANDOM, Mark.NONE)) {
                 ShapesSource test = new ShapesSource(new Shapes(heldOutSeed, shapes.withMark(m)), heldOut, Preprocess.TORCHVISION);

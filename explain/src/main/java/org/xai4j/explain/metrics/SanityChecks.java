@@ -1,21 +1,24 @@
 package org.xai4j.explain.metrics;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.explain.Explanation;
+import org.xai4j.explain.Head;
 import org.xai4j.explain.Maps;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Parameters;
 import org.xai4j.explain.Target;
 
 /**
- * The model-parameter randomization test of Adebayo et al. (NeurIPS 2018, section 3.1, figures 2
- * and 4): each method's map of one image on the trained model against its map on models whose top
- * k weighted layers are redrawn ({@link ModelRandomization}), for several k (cascading), or one
- * layer at a time (independent). The class explained stays the trained model's, as in the paper.
- * Similarities: Spearman rank correlation of the signed map (channels summed) and of its absolute
+ * The sanity checks of Adebayo et al. (NeurIPS 2018). Model-parameter randomization (section 3.1,
+ * figures 2 and 4): each method's map of one image on the trained model against its map on models
+ * whose top k weighted layers are redrawn ({@link ModelRandomization}), for several k (cascading),
+ * or one layer at a time (independent). Data randomization (section 3.2): against its map
+ * on a model of the same architecture trained on permuted labels, which can only have memorised.
+ * The class explained stays the trained model's, as in the paper. Similarities: Spearman rank correlation of the signed map (channels summed) and of its absolute
  * value, SSIM and HOG similarity of the display map (the method's own aggregation; CAM maps as
  * they are). A method that explains the model should lose its similarity as the weights go.
  */
@@ -56,6 +59,43 @@ public final class SanityChecks {
             rows.add(compare(method, "independent", layer, 1, original, maps(method, parameters, random, x, c)));
         }
         return rows;
+    }
+
+    /**
+     * The data-randomization test: {@code method}'s map of class {@code c} on the trained model
+     * against its map of the same class on {@code shuffled}, a model of the same input and classes
+     * trained on permuted labels. One row, mode "data", randomized "labels", depth 0 (no layer
+     * redrawn: every weight was learnt anew). {@code parameters} serve both models, so a layer it
+     * names must be in both (null, the default, is each model's own last global pooling input).
+     */
+    public static Row dataRandomization(Method method, Parameters parameters, Graph graph, Graph shuffled, INDArray x, int c) {
+        requireSameTask(graph, shuffled, x);
+        return compare(method, "data", "labels", 0, maps(method, parameters, graph, x, c), maps(method, parameters, shuffled, x, c));
+    }
+
+    /**
+     * Refuses, in one line, a data-randomized model that does not take the trained model's input
+     * or does not give as many classes (for {@code x}): its maps would not be of the same question.
+     */
+    public static void requireSameTask(Graph graph, Graph shuffled, INDArray x) {
+        long[] a = graph.inputs().get(0).shape(), b = shuffled.inputs().get(0).shape();
+        boolean same = shuffled.inputs().size() == 1 && (a == null || b == null || a.length == b.length);
+        for (int i = 1; same && a != null && b != null && i < a.length; i++) {
+            same = a[i] < 1 || b[i] < 1 || a[i] == b[i]; // an open size is checked by running x below
+        }
+        if (!same) {
+            throw new IllegalArgumentException("the data-randomized model takes input " + describe(shuffled)
+                    + ", the model " + describe(graph) + "; it must take the same input");
+        }
+        long k = Head.of(graph).at(graph, x).length(), kShuffled = Head.of(shuffled).at(shuffled, x).length();
+        if (k != kShuffled) {
+            throw new IllegalArgumentException("the data-randomized model gives " + kShuffled + " classes, the model " + k
+                    + "; it must give the same classes");
+        }
+    }
+
+    private static String describe(Graph g) {
+        return g.inputs().stream().map(i -> i.shape() == null ? "of any shape" : Arrays.toString(i.shape())).toList().toString();
     }
 
     private static Row compare(Method method, String mode, String layer, int depth, Plane[] before, Plane[] after) {

@@ -7,7 +7,8 @@
  * confidence ({@link org.xai4j.explain.metrics.ConfidenceChange}), the similarities of the
  * sanity checks ({@link org.xai4j.explain.metrics.Similarity}, {@link
  * org.xai4j.explain.metrics.Hog}) and the randomized models they compare ({@link
- * org.xai4j.explain.metrics.ModelRandomization}), and max-sensitivity ({@link
+ * org.xai4j.explain.metrics.ModelRandomization}), the checks themselves, by model-parameter and by data
+ * randomization ({@link org.xai4j.explain.metrics.SanityChecks}), and max-sensitivity ({@link
  * org.xai4j.explain.metrics.MaxSensitivity}).
  *
  * <p>Read first: {@link org.xai4j.explain.metrics.Plane} (the one map representation), then

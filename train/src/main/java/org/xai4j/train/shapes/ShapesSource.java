@@ -53,6 +53,13 @@ public final class ShapesSource implements Examples {
         return new long[] {3, n, n};
     }
 
+    /** The labels of samples 0 to {@code size() - 1}, without drawing the images. */
+    public int[] labels() {
+        int[] labels = new int[size];
+        Arrays.setAll(labels, shapes::label);
+        return labels;
+    }
+
     public Shapes shapes() {
         return shapes;
     }
