@@ -57,6 +57,9 @@ final class SanityCommand implements Callable<Integer> {
     @Mixin
     InputOptions input;
 
+    @Mixin
+    LabelOptions labels;
+
     @Option(names = "--methods", paramLabel = "M1,M2,...", split = ",", defaultValue = DEFAULT_METHODS,
             description = "The methods compared (default: ${DEFAULT-VALUE}).")
     List<String> methods;
@@ -96,13 +99,15 @@ final class SanityCommand implements Callable<Integer> {
         int[] depths = depths(layers.size());
         INDArray x = input.tensor(graph.inputs().get(0));
         Head head = Head.of(graph);
-        int c = Target.argmax(head.at(graph, x).toDoubleVector());
+        double[] scores = head.at(graph, x).toDoubleVector();
+        int c = Target.argmax(scores);
+        String label = labels.forModel(model.file(), scores.length).name(c);
         Graph shuffled = dataRandomized == null ? null : shuffledLabelsModel(x);
         Path dir = out != null ? out : Path.of("sanity", ExplainCommand.stem(input.file()));
         Files.createDirectories(dir);
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "model: %s  input: %s  class %d  weighted layers: %d  cascade depths: %s%s%n%n",
-                model.file(), input.file(), c, layers.size(), Arrays.toString(depths),
+        o.printf(Locale.ROOT, "model: %s  input: %s  class %d (%s)  weighted layers: %d  cascade depths: %s%s%n%n",
+                model.file(), input.file(), c, label, layers.size(), Arrays.toString(depths),
                 shuffled == null ? "" : "  data-randomized: " + dataRandomized);
         o.printf(Locale.ROOT, "%-16s %-11s %-28s %5s %9s %9s %7s %7s%n", "method", "mode", "randomized", "depth",
                 "spearman", "|spearman|", "ssim", "hog");
@@ -151,7 +156,7 @@ final class SanityCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--data-randomized " + dataRandomized + ": " + e.getMessage(), e);
         }
-        if (input.preprocess == null && !InputOptions.isNpy(input.file())) {
+        if (input.pixels.preprocess == null && !InputOptions.isNpy(input.file())) {
             PreprocessDetection.Choice ours = input.preprocessing(model.file(), model.graph());
             PreprocessDetection.Choice theirs = PreprocessDetection.detect(dataRandomized, shuffled);
             if (ours.preset() != theirs.preset()) {

@@ -33,6 +33,22 @@ class SanityTest {
         assertTrue(Files.size(dir.resolve("sanity.png")) > 0);
     }
 
+    /** --labels, as in predict: the class is printed by the names given. */
+    @Test
+    void labelsNameTheClass() throws IOException {
+        String tiny = Shared.require("oracle/tiny/tiny.op13_bn.onnx").toString();
+        String input = Shared.require("oracle/tiny/input.npy").toString();
+        int classes = 10;
+        StringBuilder names = new StringBuilder();
+        for (int i = 0; i < classes; i++) {
+            names.append("name").append(i).append('\n');
+        }
+        Path labels = Files.writeString(dir.resolve("labels.txt"), names);
+        Cli.Result r = Cli.run("sanity", "--model", tiny, "--input", input, "--methods", "saliency", "--cascade", "1",
+                "--labels", labels.toString(), "--out", dir.toString()).ok();
+        assertTrue(r.out().matches("(?s).*class \\d+ \\(name\\d+\\).*"), r.out());
+    }
+
     @Test
     void depthsOutsideTheModelAndUnknownMethodsAreRefused() {
         String tiny = Shared.require("oracle/tiny/tiny.op13_bn.onnx").toString();
