@@ -18,7 +18,8 @@ import java.util.Map;
 /**
  * An ONNX file in ONNX Runtime's Java API, set up as the side-by-side benchmarks compare it:
  * {@code threads} intra-op threads, one inter-op thread, sequential execution, all graph
- * optimizations. Batches of input rows {@code [rows, C, H, W]} go in through one reused direct
+ * optimizations; its intra-op threads spin while waiting for work unless {@code spinning} is false
+ * (ONNX Runtime's default is to spin, which costs it dearly on a host whose cores are shared). Batches of input rows {@code [rows, C, H, W]} go in through one reused direct
  * buffer (ONNX Runtime reads a direct buffer in place); outputs come back as float arrays.
  */
 final class OrtModel implements AutoCloseable {
@@ -33,13 +34,14 @@ final class OrtModel implements AutoCloseable {
     private final long[] row;
     private FloatBuffer buffer;
 
-    OrtModel(Path file, int threads) {
+    OrtModel(Path file, int threads, boolean spinning) {
         try {
             options = new OrtSession.SessionOptions();
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            options.addConfigEntry("session.intra_op.allow_spinning", spinning ? "1" : "0");
             session = env.createSession(file.toString(), options);
             Map.Entry<String, NodeInfo> in = session.getInputInfo().entrySet().iterator().next();
             input = in.getKey();

@@ -54,6 +54,10 @@ public class RiseBenchmark {
     @Param({"2"})
     public int threads;
 
+    /** Whether ONNX Runtime's idle intra-op threads spin (its default); false on a host with busy cores. */
+    @Param({"true"})
+    public boolean ortSpinning;
+
     private Graph graph;
     private OrtModel ort;
     private INDArray x;
@@ -68,7 +72,7 @@ public class RiseBenchmark {
         x = Models.input(1);
         xs = x.dup('c').data().asFloat();
         if (params.getBenchmark().endsWith("onnxRuntime")) {
-            ort = new OrtModel(file, threads);
+            ort = new OrtModel(file, threads, ortSpinning);
         } else {
             graph = Models.build(file.toString());
         }

@@ -45,6 +45,10 @@ public class ScoreCamBenchmark {
     @Param({"2"})
     public int threads;
 
+    /** Whether ONNX Runtime's idle intra-op threads spin (its default); false on a host with busy cores. */
+    @Param({"true"})
+    public boolean ortSpinning;
+
     private Graph graph;
     private OrtModel ort;
     private String layer;
@@ -65,7 +69,7 @@ public class ScoreCamBenchmark {
         x = Models.input(1);
         xs = x.dup('c').data().asFloat();
         if (params.getBenchmark().endsWith("onnxRuntime")) {
-            ort = new OrtModel(OnnxFiles.withOutput(file, layer), threads);
+            ort = new OrtModel(OnnxFiles.withOutput(file, layer), threads, ortSpinning);
             graph = null;
         }
         scoreCam = new ScoreCam(layer, batch);

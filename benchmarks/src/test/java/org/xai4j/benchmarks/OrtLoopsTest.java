@@ -41,7 +41,7 @@ class OrtLoopsTest {
     static void load() {
         file = OnnxFiles.of(OracleModel.file("tiny/tiny.op13_bn.onnx").toString());
         graph = Models.build(file.toString());
-        ort = new OrtModel(file, 2);
+        ort = new OrtModel(file, 2, true);
         Nd4j.getRandom().setSeed(3);
         x = Nd4j.randn(DataType.FLOAT, 1, 3, 32, 32);
         xs = x.dup('c').data().asFloat();
@@ -76,7 +76,7 @@ class OrtLoopsTest {
     void scoreCamMatchesXai4j() {
         String layer = Head.of(graph).featureMaps();
         INDArray expected = new ScoreCam(layer, 3).explain(graph, x, Target.of(CLASS)).map();
-        try (OrtModel withMaps = new OrtModel(OnnxFiles.withOutput(file, layer), 2)) {
+        try (OrtModel withMaps = new OrtModel(OnnxFiles.withOutput(file, layer), 2, true)) {
             double[] actual = OrtScoreCam.explain(withMaps, layer, xs, 32, 32, CLASS, 3);
             assertClose("Score-CAM at " + layer, expected, actual);
         }
