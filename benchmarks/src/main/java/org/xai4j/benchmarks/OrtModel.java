@@ -19,7 +19,8 @@ import java.util.Map;
  * An ONNX file in ONNX Runtime's Java API, set up as the side-by-side benchmarks compare it:
  * {@code threads} intra-op threads, one inter-op thread, sequential execution, all graph
  * optimizations; its intra-op threads spin while waiting for work unless {@code spinning} is false
- * (ONNX Runtime's default is to spin, which costs it dearly on a host whose cores are shared). Batches of input rows {@code [rows, C, H, W]} go in through one reused direct
+ * (spinning is ONNX Runtime's default; on a host whose cores other work shares, a spinning thread
+ * takes time from the one it waits for, as OpenMP's do without a passive wait policy). Batches of input rows {@code [rows, C, H, W]} go in through one reused direct
  * buffer (ONNX Runtime reads a direct buffer in place); outputs come back as float arrays.
  */
 final class OrtModel implements AutoCloseable {
