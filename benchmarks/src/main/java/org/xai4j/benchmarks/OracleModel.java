@@ -1,6 +1,5 @@
 package org.xai4j.benchmarks;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,34 +39,9 @@ record OracleModel(String name, Path file, Graph graph, INDArray x, int targetCl
                 entry.path("target_class").asInt(), entry.path("meta"));
     }
 
-    /**
-     * {@code relative} under the oracle directory: {@code $XAI4J_SHARED/oracle}, else
-     * {@code ../shared/oracle} beside the repository that holds the working directory.
-     */
+    /** {@code relative} under the shared directory's {@code oracle/} ({@link SharedFiles}). */
     static Path file(String relative) {
-        Path shared = sharedDir();
-        if (shared == null) {
-            throw new IllegalArgumentException("cannot find the shared directory with oracle/: set XAI4J_SHARED, "
-                    + "or run inside the repository (looked for ../shared beside it from " + Path.of("").toAbsolutePath() + ")");
-        }
-        Path f = shared.resolve("oracle").resolve(relative);
-        if (!Files.isRegularFile(f)) {
-            throw new IllegalArgumentException("missing oracle file " + f + " (set XAI4J_SHARED to the directory holding oracle/)");
-        }
-        return f;
-    }
-
-    private static Path sharedDir() {
-        String env = System.getenv("XAI4J_SHARED");
-        if (env != null && !env.isBlank()) {
-            return Path.of(env).toAbsolutePath();
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve(".mvn/maven.config")) && Files.isDirectory(p.resolveSibling("shared"))) {
-                return p.resolveSibling("shared");
-            }
-        }
-        return null;
+        return SharedFiles.file("oracle/" + relative);
     }
 
     private static List<String> fieldNames(JsonNode node) {
