@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.explain.ActivationGradient;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Maps;
 import org.xai4j.explain.Method;
@@ -41,6 +42,10 @@ public final class Evaluation {
      */
     public record Truth(int c, List<Box> boxes, int width, int height, Plane mask) {}
 
+    /**
+     * {@code tolerance}: the pointing game's, in pixels at the input resolution; {@code batchSize}:
+     * the perturbed copies (deletion, insertion, the explanation map) per forward pass.
+     */
     public record Settings(double threshold, int tolerance, Substrate deletion, Substrate insertion, int pixelsPerStep,
                            int batchSize, Set<String> metrics) {
         public Settings {
@@ -113,10 +118,13 @@ public final class Evaluation {
     /** The curves and the confidence scores that were asked for (else null). */
     private record Perturbed(DeletionInsertion.Curve deletion, DeletionInsertion.Curve insertion, ConfidenceChange.Scores confidence) {}
 
-    /** Deletion, insertion and the explanation map from one queue of copies: they share forward passes, and x is scored once for all. */
+    /**
+     * Deletion, insertion and the explanation map from one queue of copies: they share forward
+     * passes (one row at a time when the model fixes its batch at 1), and x is scored once for all.
+     */
     private static Perturbed perturbed(Graph graph, INDArray x, Plane map, int c, Settings s) {
         boolean confidence = s.metrics().contains("drop") || s.metrics().contains("increase");
-        try (Copies copies = new Copies(Scorer.probability(graph, c), x, s.batchSize())) {
+        try (Copies copies = new Copies(Scorer.probability(graph, c), x, ActivationGradient.rowsPerPass(graph, s.batchSize()))) {
             DeletionInsertion.Steps deletion = !s.metrics().contains("deletion") ? null : new DeletionInsertion(s.deletion(),
                     s.pixelsPerStep(), s.batchSize(), 0).queue(DeletionInsertion.Mode.DELETION, x, map, copies);
             DeletionInsertion.Steps insertion = !s.metrics().contains("insertion") ? null : new DeletionInsertion(s.insertion(),
