@@ -71,8 +71,6 @@ import picocli.CommandLine.Spec;
                 + "drop and increase in confidence), seconds."})
 final class EvalCommand implements Callable<Integer> {
     static final String DEFAULT_METHODS = "saliency,gradxinput,ig,smoothgrad,guided-backprop,cam,gradcam,gradcam++";
-    /** Rows per forward pass: clean predictions, perturbed copies. */
-    static final int BATCH_SIZE = 32;
 
     @Mixin
     ModelOptions model;
@@ -183,20 +181,20 @@ final class EvalCommand implements Callable<Integer> {
                 spec.commandLine().getErr().println("xai4j: note: " + m.name() + " skipped: " + e.getMessage());
             }
         }
-        Evaluation.Settings settings = new Evaluation.Settings(threshold, tolerance, Substrate.parse(deletionSubstrate),
-                Substrate.parse(insertionSubstrate), pixelsPerStep != null ? pixelsPerStep : side, BATCH_SIZE,
-                metrics == null ? java.util.Set.copyOf(Evaluation.METRICS) : java.util.Set.copyOf(metrics));
-
         List<Item> items = source.synthetic != null ? synthetic(source.synthetic, side, pre.preset()) : photos(side, pre.preset(), graph, head);
+        int batchSize = batchSize(items.get(0).x());
+        Evaluation.Settings settings = new Evaluation.Settings(threshold, tolerance, Substrate.parse(deletionSubstrate),
+                Substrate.parse(insertionSubstrate), pixelsPerStep != null ? pixelsPerStep : side, batchSize,
+                metrics == null ? java.util.Set.copyOf(Evaluation.METRICS) : java.util.Set.copyOf(metrics));
         // A model whose file fixes the batch at 1 gets a copy with a free batch when its rows stay
-        // independent, so the perturbed copies and the methods' own steps go BATCH_SIZE a pass.
+        // independent, so the perturbed copies and the methods' own steps go several a pass.
         Graph batched = Batching.withFreeBatch(graph, items.get(0).x(), head.at(graph, items.get(0).x()));
         Graph scoring = batched != null ? batched : graph;
         Files.createDirectories(out);
         PrintWriter o = spec.commandLine().getOut();
         o.printf(Locale.ROOT, "model: %s  preprocess: %s (%s)  images: %d  methods: %s%n", model.file(), pre.preset().cliName(),
                 pre.reason(), items.size(), runs.stream().map(Method::name).toList());
-        List<double[]> logits = logits(scoring, head, items, ActivationGradient.rowsPerPass(scoring, BATCH_SIZE));
+        List<double[]> logits = logits(scoring, head, items, ActivationGradient.rowsPerPass(scoring, batchSize));
         Labels names = labels.forModel(model.file(), logits.get(0).length);
 
         List<String> rows = new ArrayList<>(List.of("image,method,metric,value"));
@@ -280,6 +278,17 @@ final class EvalCommand implements Callable<Integer> {
         new HtmlPage("xai4j eval: " + model.file().getFileName(), blocks).write(out.resolve("report.html"));
         o.println("wrote " + out.resolve("metrics.csv") + ", " + out.resolve("summary.csv") + ", " + out.resolve("report.html"));
         return 0;
+    }
+
+    /**
+     * Rows per forward pass for the perturbed copies and the clean predictions: about 2^20 input
+     * values, at most 32 (32 rows at 3 x 64 x 64, 6 at 3 x 224 x 224). Large batches of large
+     * images lose more to memory traffic than they save in per-pass costs: per row, MobileNet v2
+     * at 224 x 224 took 7.4-8.4 ms at 4-8 rows a pass, 10.3 at 32 and 11.2 at 1; the shapes model
+     * at 64 x 64 0.31-0.33 ms at 8-64 rows and 0.56 at 1 (fastest of 5 and 15 rounds, busy 2-core host).
+     */
+    static int batchSize(INDArray x) {
+        return (int) Math.max(1, Math.min(32, (1L << 20) / x.length()));
     }
 
     /** The logits of every image, {@code rows} images a pass: each image's caption and, without a truth, its class. */
