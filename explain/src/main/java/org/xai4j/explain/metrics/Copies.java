@@ -66,7 +66,7 @@ final class Copies implements AutoCloseable {
             throw new IllegalArgumentException("a copy has " + copy.length + " values, the image " + CHW);
         }
         if (batch == null) {
-            batch = Nd4j.create(x.dataType(), batchSize, x.size(1), x.size(2), x.size(3));
+            batch = Nd4j.createUninitialized(x.dataType(), batchSize, x.size(1), x.size(2), x.size(3)); // every row is written before it is read
             floats = x.dataType() == DataType.FLOAT ? batch.data().asNioFloat() : null;
             doubles = x.dataType() == DataType.DOUBLE ? batch.data().asNioDouble() : null;
             scratch = floats != null ? new float[CHW] : null;
