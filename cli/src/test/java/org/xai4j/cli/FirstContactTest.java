@@ -62,6 +62,17 @@ class FirstContactTest {
     }
 
     @Test
+    void evalRunsOnAModelWhoseFileFixesTheBatchAtOne() throws IOException {
+        // tiny.op13_bn.onnx declares [1, 3, 32, 32]; eval's batches of perturbed copies used to be refused by it
+        String tiny = Shared.require("oracle/tiny/tiny.op13_bn.onnx").toString();
+        Path eval = dir.resolve("eval_tiny");
+        Cli.run("eval", "--model", tiny, "--synthetic", "2", "--methods", "gradcam", "--no-sanity", "--preprocess", "torchvision",
+                "--out", eval.toString()).ok();
+        assertEquals(1 + 2 * 8, Files.readAllLines(eval.resolve("metrics.csv")).size(), "2 images x 8 metrics");
+        Cli.run("eval", "--model", tiny, "--synthetic", "2", "--tolerance", "-1", "--out", eval.toString()).error("--tolerance", "-1");
+    }
+
+    @Test
     void trainHeadPutsANewHeadOnAFrozenBackbone() throws IOException {
         String tiny = Shared.require("oracle/tiny/tiny.op13_bn.onnx").toString();
         Path out = dir.resolve("head.onnx");

@@ -39,7 +39,7 @@ public record ActivationGradient(INDArray activation, INDArray gradient, Scores 
      * How many rows one pass may carry: the input's first dimension when the model fixes it
      * (an ONNX export without a dynamic batch axis says 1), otherwise {@code batchSize}.
      */
-    static int rowsPerPass(Graph graph, int batchSize) {
+    public static int rowsPerPass(Graph graph, int batchSize) {
         long[] shape = graph.inputs().get(0).shape();
         return shape != null && shape.length > 0 && shape[0] > 0 ? (int) Math.min(batchSize, shape[0]) : batchSize;
     }

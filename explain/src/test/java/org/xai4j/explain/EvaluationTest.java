@@ -11,7 +11,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
 import org.xai4j.explain.metrics.Box;
+import org.xai4j.explain.metrics.ConfidenceChange;
+import org.xai4j.explain.metrics.DeletionInsertion;
 import org.xai4j.explain.metrics.Evaluation;
+import org.xai4j.explain.metrics.Scorer;
+import org.xai4j.explain.metrics.Substrate;
 
 /** One method, one image, every metric: present, in range, and computed on the map the method gives. */
 class EvaluationTest {
@@ -33,6 +37,25 @@ class EvaluationTest {
             assertTrue(r.values().get("deletion") >= 0 && r.values().get("insertion") <= 1);
             // at 15 pixels of tolerance every pixel of a 12 x 12 input is near the object
             assertEquals(1.0, pointing, 1e-12, name);
+        }
+    }
+
+    @Test
+    void sharedPassesGiveWhatEachMetricGivesAlone() {
+        // Evaluation scores deletion, insertion and the explanation map in shared passes, x once;
+        // each metric on its own scores its own copies. Double precision: equal to rounding (1e-12).
+        Evaluation.Truth truth = new Evaluation.Truth(1, List.of(new Box(0, 0, 6, 12)), 12, 12, null);
+        for (int batch : new int[] {1, 5, 32}) {
+            Evaluation.Settings s = new Evaluation.Settings(0.2, 15, Substrate.ZEROS, Substrate.BLUR, 12, batch, Set.copyOf(Evaluation.METRICS));
+            Evaluation.Result r = Evaluation.of(CNN, X, truth, Methods.named("gradcam"), Parameters.DEFAULT, s);
+            Scorer p = Scorer.probability(CNN, 1);
+            assertEquals(new DeletionInsertion(Substrate.ZEROS, 12, 32, 0).curve(DeletionInsertion.Mode.DELETION, X, r.map(), p).auc(),
+                    r.values().get("deletion"), 1e-12);
+            assertEquals(new DeletionInsertion(Substrate.BLUR, 12, 32, 0).curve(DeletionInsertion.Mode.INSERTION, X, r.map(), p).auc(),
+                    r.values().get("insertion"), 1e-12);
+            ConfidenceChange.Scores c = ConfidenceChange.of(X, r.map(), p);
+            assertEquals(100 * c.drop(), r.values().get("drop"), 1e-10);
+            assertEquals(c.increase() ? 100.0 : 0.0, r.values().get("increase"));
         }
     }
 

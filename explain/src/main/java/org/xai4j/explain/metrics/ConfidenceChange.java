@@ -27,6 +27,16 @@ public final class ConfidenceChange {
 
     /** x [1, C, H, W] in the model's input space, map [H, W]; the scorer should give probabilities. */
     public static Scores of(INDArray x, Plane map, Scorer scorer) {
+        try (Copies copies = new Copies(scorer, x, 2)) {
+            int y = copies.image();
+            int o = copies.add(explanationMap(x, map));
+            double[] s = copies.scores();
+            return new Scores(s[y], s[o]);
+        }
+    }
+
+    /** The explanation map O = x * (map - min) / (max - min), in x's type (all zeros for a constant map). */
+    static INDArray explanationMap(INDArray x, Plane map) {
         if (x.rank() != 4 || x.size(0) != 1) {
             throw new IllegalArgumentException("average drop takes one image [1, C, H, W], got " + Arrays.toString(x.shape()));
         }
@@ -37,9 +47,7 @@ public final class ConfidenceChange {
             unit[i] = max > min ? (map.v()[i] - min) / (max - min) : 0;
         }
         INDArray m = Nd4j.create(unit, new long[] {1, 1, map.H(), map.W()}).castTo(x.dataType());
-        INDArray both = Nd4j.concat(0, x, x.mul(m));
-        double[] s = scorer.score(both);
-        return new Scores(s[0], s[1]);
+        return x.mul(m);
     }
 
     /** Average drop over images, in percent. */

@@ -2,8 +2,8 @@ package org.xai4j.explain.metrics;
 
 import java.util.Arrays;
 import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Deletion and insertion (Petsiuk et al., "RISE", BMVC 2018, section 4.1): pixels are taken in
@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * rise (higher is better). The curve's x axis is the fraction of pixels taken, so the area is in
  * score units whatever the image size; the area is the trapezoid rule over the steps. Ties in the
  * map are taken in a seeded random order, so a constant map gives the chance curve of a random
- * order. The perturbed copies are scored {@code batchSize} at a time.
+ * order. The perturbed copies are scored {@code batchSize} at a time ({@code batchSize} 1: one
+ * copy per forward pass; the curve is the same either way, to the model's float rounding).
  */
 public record DeletionInsertion(Substrate substrate, int pixelsPerStep, int batchSize, long seed) {
 
@@ -42,37 +43,55 @@ public record DeletionInsertion(Substrate substrate, int pixelsPerStep, int batc
             throw new IllegalArgumentException("deletion and insertion take one image [1, C, H, W], got " + Arrays.toString(x.shape()));
         }
         map.requireSize((int) x.size(2), (int) x.size(3), "the input image");
+        try (Copies copies = new Copies(scorer, x, Math.min(batchSize, steps(map) + 1))) {
+            return queue(mode, x, map, copies).curve(copies.scores());
+        }
+    }
+
+    /** The rows of a curve's copies in a {@link Copies} queue, step 0 to n, and the fraction of pixels each has taken. */
+    record Steps(Mode mode, double[] fractions, int[] rows) {
+        Curve curve(double[] scored) {
+            double[] scores = new double[rows.length];
+            for (int step = 0; step < rows.length; step++) {
+                scores[step] = scored[rows[step]];
+            }
+            return new Curve(mode, fractions, scores, trapezoid(fractions, scores));
+        }
+    }
+
+    /**
+     * Queues the curve's copies, step by step, for scoring with whatever else shares {@code copies};
+     * the step that is x itself (deletion's first, insertion's last) is x's own row.
+     */
+    Steps queue(Mode mode, INDArray x, Plane map, Copies copies) {
+        map.requireSize((int) x.size(2), (int) x.size(3), "the input image");
         int C = (int) x.size(1), HW = map.H() * map.W();
         int[] order = order(map, seed);
-        int steps = (HW + pixelsPerStep - 1) / pixelsPerStep;
+        int steps = steps(map);
         double[] fractions = new double[steps + 1];
-        double[] scores = new double[steps + 1];
+        int[] rows = new int[steps + 1];
         INDArray from = mode == Mode.DELETION ? x : substrate.of(x);
         INDArray to = mode == Mode.DELETION ? substrate.of(x) : x;
-        double[] start = from.reshape(C * HW).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        double[] target = to.reshape(C * HW).castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).toDoubleVector();
-        double[] current = start.clone();
-        for (int first = 0; first <= steps; first += batchSize) {
-            int rows = Math.min(batchSize, steps + 1 - first);
-            double[] batch = new double[rows * C * HW];
-            for (int r = 0; r < rows; r++) {
-                int step = first + r;
-                int taken = Math.min(HW, step * pixelsPerStep);
-                int before = Math.min(HW, Math.max(0, (step - 1) * pixelsPerStep));
-                for (int i = step == 0 ? taken : before; i < taken; i++) {
-                    int p = order[i];
-                    for (int c = 0; c < C; c++) {
-                        current[c * HW + p] = target[c * HW + p];
-                    }
+        double[] current = from.reshape(C * HW).castTo(DataType.DOUBLE).toDoubleVector();
+        double[] target = to.reshape(C * HW).castTo(DataType.DOUBLE).toDoubleVector();
+        for (int step = 0; step <= steps; step++) {
+            int taken = Math.min(HW, step * pixelsPerStep);
+            int before = Math.min(HW, Math.max(0, (step - 1) * pixelsPerStep));
+            for (int i = step == 0 ? taken : before; i < taken; i++) {
+                int p = order[i];
+                for (int c = 0; c < C; c++) {
+                    current[c * HW + p] = target[c * HW + p];
                 }
-                System.arraycopy(current, 0, batch, r * C * HW, C * HW);
-                fractions[step] = (double) taken / HW;
             }
-            INDArray b = Nd4j.create(batch, new long[] {rows, C, map.H(), map.W()}).castTo(x.dataType());
-            double[] s = scorer.score(b);
-            System.arraycopy(s, 0, scores, first, rows);
+            boolean isX = mode == Mode.DELETION ? taken == 0 : taken == HW;
+            rows[step] = isX ? copies.image() : copies.add(current);
+            fractions[step] = (double) taken / HW;
         }
-        return new Curve(mode, fractions, scores, trapezoid(fractions, scores));
+        return new Steps(mode, fractions, rows);
+    }
+
+    private int steps(Plane map) {
+        return (map.H() * map.W() + pixelsPerStep - 1) / pixelsPerStep;
     }
 
     /** Pixel indices from the largest map value down; ties in a random order drawn from {@code seed}. */

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Graph;
+import org.xai4j.explain.ActivationGradient;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Maps;
 import org.xai4j.explain.Method;
@@ -41,6 +42,10 @@ public final class Evaluation {
      */
     public record Truth(int c, List<Box> boxes, int width, int height, Plane mask) {}
 
+    /**
+     * {@code tolerance}: the pointing game's, in pixels at the input resolution; {@code batchSize}:
+     * the perturbed copies (deletion, insertion, the explanation map) per forward pass.
+     */
     public record Settings(double threshold, int tolerance, Substrate deletion, Substrate insertion, int pixelsPerStep,
                            int batchSize, Set<String> metrics) {
         public Settings {
@@ -78,14 +83,12 @@ public final class Evaluation {
         if (located && s.metrics().contains("energy")) {
             v.put("energy", PointingGame.energy(map, objectMask(truth, H, W)));
         }
-        Scorer probability = Scorer.probability(graph, truth.c());
-        if (s.metrics().contains("deletion")) {
-            v.put("deletion", new DeletionInsertion(s.deletion(), s.pixelsPerStep(), s.batchSize(), 0)
-                    .curve(DeletionInsertion.Mode.DELETION, x, map, probability).auc());
+        Perturbed p = perturbed(graph, x, map, truth.c(), s);
+        if (p.deletion() != null) {
+            v.put("deletion", p.deletion().auc());
         }
-        if (s.metrics().contains("insertion")) {
-            v.put("insertion", new DeletionInsertion(s.insertion(), s.pixelsPerStep(), s.batchSize(), 0)
-                    .curve(DeletionInsertion.Mode.INSERTION, x, map, probability).auc());
+        if (p.insertion() != null) {
+            v.put("insertion", p.insertion().auc());
         }
         if (!truth.boxes().isEmpty() && s.metrics().contains("iou")) {
             double best = 0;
@@ -97,8 +100,8 @@ public final class Evaluation {
             }
             v.put("iou", best);
         }
-        if (s.metrics().contains("drop") || s.metrics().contains("increase")) {
-            ConfidenceChange.Scores c = ConfidenceChange.of(x, map, probability);
+        if (p.confidence() != null) {
+            ConfidenceChange.Scores c = p.confidence();
             if (s.metrics().contains("drop")) {
                 v.put("drop", 100 * c.drop());
             }
@@ -110,6 +113,28 @@ public final class Evaluation {
             v.put("seconds", seconds);
         }
         return new Result(map, box, v, e);
+    }
+
+    /** The curves and the confidence scores that were asked for (else null). */
+    private record Perturbed(DeletionInsertion.Curve deletion, DeletionInsertion.Curve insertion, ConfidenceChange.Scores confidence) {}
+
+    /**
+     * Deletion, insertion and the explanation map from one queue of copies: they share forward
+     * passes (one row at a time when the model fixes its batch at 1), and x is scored once for all.
+     */
+    private static Perturbed perturbed(Graph graph, INDArray x, Plane map, int c, Settings s) {
+        boolean confidence = s.metrics().contains("drop") || s.metrics().contains("increase");
+        try (Copies copies = new Copies(Scorer.probability(graph, c), x, ActivationGradient.rowsPerPass(graph, s.batchSize()))) {
+            DeletionInsertion.Steps deletion = !s.metrics().contains("deletion") ? null : new DeletionInsertion(s.deletion(),
+                    s.pixelsPerStep(), s.batchSize(), 0).queue(DeletionInsertion.Mode.DELETION, x, map, copies);
+            DeletionInsertion.Steps insertion = !s.metrics().contains("insertion") ? null : new DeletionInsertion(s.insertion(),
+                    s.pixelsPerStep(), s.batchSize(), 0).queue(DeletionInsertion.Mode.INSERTION, x, map, copies);
+            int original = confidence ? copies.image() : -1;
+            int explanationMap = confidence ? copies.add(ConfidenceChange.explanationMap(x, map)) : -1;
+            double[] scores = copies.scores();
+            return new Perturbed(deletion == null ? null : deletion.curve(scores), insertion == null ? null : insertion.curve(scores),
+                    confidence ? new ConfidenceChange.Scores(scores[original], scores[explanationMap]) : null);
+        }
     }
 
     /** The object at the input resolution: the generator's mask, or the union of the truth boxes scaled outward. */

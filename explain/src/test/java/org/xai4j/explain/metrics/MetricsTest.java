@@ -153,6 +153,48 @@ class MetricsTest {
     }
 
     @Test
+    void oneCopyPerPassGivesTheBatchedCurve() {
+        Plane map = new Plane(H, W, new SplittableRandom(5).doubles(H * W).toArray());
+        Scorer probability = Scorer.probability(LINEAR, 2);
+        for (DeletionInsertion.Mode mode : DeletionInsertion.Mode.values()) {
+            DeletionInsertion.Curve one = new DeletionInsertion(Substrate.BLUR, 10, 1, 0).curve(mode, X, map, probability);
+            DeletionInsertion.Curve batched = new DeletionInsertion(Substrate.BLUR, 10, 7, 0).curve(mode, X, map, probability);
+            // double precision, and each row's score does not depend on the rows beside it: equal to rounding
+            assertArrayEquals(one.scores(), batched.scores(), 1e-12, mode.name());
+            assertEquals(one.auc(), batched.auc(), 1e-12);
+        }
+    }
+
+    @Test
+    void copiesAreScoredInFullBatchesAndTheImageOnce() {
+        // A scorer that records each pass's rows and scores a row by its first value.
+        List<Integer> passes = new java.util.ArrayList<>();
+        Scorer first = b -> {
+            passes.add((int) b.size(0));
+            double[] s = new double[(int) b.size(0)];
+            for (int n = 0; n < s.length; n++) {
+                s[n] = b.getDouble(n, 0, 0, 0);
+            }
+            return s;
+        };
+        try (Copies copies = new Copies(first, X, 4)) {
+            double[] copy = new double[C * H * W];
+            int[] rows = new int[9];
+            for (int i = 0; i < 9; i++) {
+                copy[0] = 100 + i;
+                rows[i] = i == 3 || i == 7 ? copies.image() : copies.add(copy);
+            }
+            assertEquals(rows[3], rows[7], "the image is queued once");
+            double[] scores = copies.scores();
+            assertEquals(List.of(4, 4), passes, "8 distinct rows, 4 per pass");
+            assertEquals(X.getDouble(0, 0, 0, 0), scores[rows[3]], 0);
+            for (int i : new int[] {0, 1, 2, 4, 5, 6, 8}) {
+                assertEquals(100 + i, scores[rows[i]], 0, "copy " + i);
+            }
+        }
+    }
+
+    @Test
     void aConstantMapDeletesInARandomOrderWhoseAreaIsTheChanceLevel() {
         // On a linear model with zeros as substrate, a random order's expected curve is the straight
         // line from f(x) to f(0) = 0: area f(x) / 2. The mean of 200 seeds lies within 4 standard errors.
