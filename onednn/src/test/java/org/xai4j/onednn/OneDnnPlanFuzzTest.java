@@ -123,8 +123,9 @@ class OneDnnPlanFuzzTest {
                 layout.describe(), CASES, rewritten, planned, narrowed, addRelu8, addRelu16, worstForward, worstGradient, redrawn);
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
-        // AVX-512 kernel overran on nChw8c, must have run under guard (the fused Add names its ReLU).
-        assertTrue(addRelu8 > 0 || !layout.fusesBinaryPostOp(8), "no Add fused with its ReLU at 8 mod 16 channels was planned");
+        // AVX-512 kernel overran on nChw8c, must have run under guard (the fused Add names its ReLU;
+        // the 300 default cases have dozens, a short run set by xai4j.fuzz.cases may have none).
+        assertTrue(addRelu8 > 0 || CASES < 100 || !layout.fusesBinaryPostOp(8), "no Add fused with its ReLU at 8 mod 16 channels was planned");
         assertTrue(redrawn <= CASES / 20, redrawn + " of " + CASES + " cases needed a second input: more than kinks explain");
     }
 
