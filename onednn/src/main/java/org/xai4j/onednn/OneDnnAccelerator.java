@@ -158,6 +158,9 @@ public final class OneDnnAccelerator implements Accelerator {
             narrow = compile.apply(host.narrower());
         } catch (UnsupportedOperationException e) {
             return plan;
+        } catch (RuntimeException | Error e) {
+            plan.close();
+            throw e;
         }
         boolean better = narrow.referenceKernels() < plan.referenceKernels();
         (better ? plan : narrow).close();
