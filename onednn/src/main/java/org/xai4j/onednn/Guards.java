@@ -15,9 +15,11 @@ import org.bytedeco.javacpp.Pointer;
  *
  * <p>Why: oneDNN 2.5.2's AVX-512 binary kernel with an eltwise post-op on nChw8c tensors with an
  * odd number of 8-channel blocks writes up to a third of its destination's size past the end
- * ({@code ../shared/diagnostics/onednn_binary_overrun.c}). Such bugs depend on the host's ISA and
- * on heap layout, so tests stay green where they hide; the plan fuzz runs in this mode at both
- * ISA families. It costs a full canary comparison per primitive: for tests, not for production.
+ * ({@code ../shared/diagnostics/onednn_binary_overrun.c}; plans now write nChw16c at AVX-512,
+ * {@link ActivationLayout}). Such bugs depend on the host's ISA, the layout and heap layout, so
+ * tests stay green where they hide; the plan fuzz runs in this mode at both ISA families, and so
+ * at both channel blocks. It costs a full canary comparison per primitive: for tests, not for
+ * production.
  */
 final class Guards {
     static final String PROPERTY = "xai4j.onednn.guard";

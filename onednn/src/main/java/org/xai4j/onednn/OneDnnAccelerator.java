@@ -3,6 +3,7 @@ package org.xai4j.onednn;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Accelerator;
@@ -135,7 +136,35 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
-        return new OneDnnPlan(nodes, input, inputShape, outputs, false, Map.of());
+        return widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, false, Map.of(), layout));
+    }
+
+    /**
+     * The plan in the host's layout ({@link ActivationLayout#HOST}), unless that leaves more
+     * primitives to oneDNN's reference loops than blocks of 8 channels do: then the plan in blocks
+     * of 8. At AVX-512 a grouped convolution whose groups have 8 mod 16 channels has no jit kernel
+     * on nChw16c (a reference loop) but its AVX2 one on nChw8c; such a plan runs nChw8c throughout,
+     * as every plan did before the block followed the ISA. (Reorders around that one convolution
+     * would keep the rest at AVX-512: not done yet.)
+     */
+    private static OneDnnPlan widest(Function<ActivationLayout, OneDnnPlan> compile) {
+        ActivationLayout host = ActivationLayout.HOST;
+        OneDnnPlan plan = compile.apply(host);
+        if (plan.referenceKernels() == 0 || host.block() == 8) {
+            return plan;
+        }
+        OneDnnPlan narrow;
+        try {
+            narrow = compile.apply(host.narrower());
+        } catch (UnsupportedOperationException e) {
+            return plan;
+        } catch (RuntimeException | Error e) {
+            plan.close();
+            throw e;
+        }
+        boolean better = narrow.referenceKernels() < plan.referenceKernels();
+        (better ? plan : narrow).close();
+        return better ? narrow : plan;
     }
 
     @Override
@@ -158,6 +187,6 @@ public final class OneDnnAccelerator implements Accelerator {
     @Override
     public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
                                    Map<String, RectifierRule> rules) {
-        return new OneDnnPlan(nodes, input, inputShape, outputs, true, rules);
+        return widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, true, rules, layout));
     }
 }

@@ -104,23 +104,23 @@ final class OneDnnBackward {
                 main = convPd(c, op.pad, x, x.md, x.shape[1], y, plan, what);
                 if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1
                         && Dnnl.same(x.md, Dnnl.md(x.shape, dnnl_abcd))) {
-                    // oneDNN's fast backward-data kernels want whole blocks of 8 input channels;
-                    // for the RGB input it fell back to a reference loop ~50x slower. So the
-                    // gradient is taken for input channels padded with zero weights to a multiple
-                    // of 8, channel-blocked, and only the real channels are kept. (Only for a plain
-                    // NCHW input: a blocked one has no sub-memory of its real channels in oneDNN
-                    // 2.5, and keeps the reference kernel.)
-                    padded = (x.shape[1] + 7) / 8 * 8;
+                    // oneDNN's fast backward-data kernels want whole blocks of input channels (8
+                    // or 16, the plan's layout); for the RGB input it fell back to a reference loop
+                    // ~50x slower. So the gradient is taken for input channels padded with zero
+                    // weights to whole blocks, channel-blocked, and only the real channels are kept.
+                    // (Only for a plain NCHW input: a blocked one has no sub-memory of its real
+                    // channels in oneDNN 2.5, and keeps the reference kernel.)
+                    padded = plan.layout.padded(x.shape[1]);
                     long[] shape = x.shape.clone();
                     shape[1] = padded;
-                    main = convPd(c, op.pad, x, Dnnl.md(shape, dnnl_aBcd8b), padded, y, plan, what);
+                    main = convPd(c, op.pad, x, Dnnl.md(shape, plan.layout.tag()), padded, y, plan, what);
                 }
             } else if (pooling != null) {
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
             plan.description.add("  backward of " + op.node.name() + ": " + (rule == null ? "" : rule.name().toLowerCase() + " rule, ")
-                    + (eltwise == null ? "" : Dnnl.implementation(eltwise) + " ") + (main == null ? "(passes dy on)" : Dnnl.implementation(main)));
+                    + (eltwise == null ? "" : plan.kernel(eltwise) + " ") + (main == null ? "(passes dy on)" : plan.kernel(main)));
             long bytes = 0;
             for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main}) {
                 if (pd != null) {

@@ -24,14 +24,17 @@ import org.xai4j.layers.ReLU;
  * <p>At most one eltwise post-op per convolution: with two (Clip(-0.5, 0.5) then ReLU6), oneDNN
  * 2.5.2's jit_1x1 convolution returned zeros (found by the plan fuzz).
  *
- * <p>A post-op on a standalone addition (oneDNN's binary primitive) only where the channel count
- * is a multiple of 16: with an eltwise post-op on nChw8c tensors, oneDNN 2.5.2's AVX-512 binary
- * kernel writes past the end of its destination whenever the tensor has an odd number of 8-channel
- * blocks (measured with no JVM by {@code ../shared/diagnostics/onednn_binary_overrun.c} for every
- * C from 1 to 48: 4,096 bytes past a 16x16 map for C = 1-8, 17-24, 33-40, none otherwise; none for
- * C = 16, 32, 48, 64 at 7x7 to 56x56), and the plan fuzz runs both forms in guarded mode. Elsewhere
- * the ReLU runs as its own eltwise primitive, one more pass over memory. ResNets' additions have
- * 64 to 2048 channels and keep the fused form.
+ * <p>A post-op on a standalone addition (oneDNN's binary primitive) only where the layout allows
+ * it ({@link ActivationLayout#fusesBinaryPostOp}): with an eltwise post-op on nChw8c tensors,
+ * oneDNN 2.5.2's AVX-512 binary kernel gives wrong values unless the channel count is a multiple
+ * of 16, and writes past the end of its destination whenever the tensor has an odd number of
+ * 8-channel blocks (measured with no JVM by {@code ../shared/diagnostics/onednn_binary_overrun.c}
+ * for every C from 1 to 48: 4,096 bytes past a 16x16 map for C = 1-8, 17-24, 33-40). Plans write
+ * nChw16c at AVX-512 and nChw8c below it, where neither happened for any C, so the addition keeps
+ * its post-op at every channel count; the plan fuzz runs it in guarded mode at both widths. Where
+ * a plan falls back to nChw8c at AVX-512, an addition keeps its post-op only at multiples of 16
+ * channels (ResNets' 64 to 2048) and the ReLU runs as its own eltwise primitive elsewhere, one
+ * more pass over memory.
  */
 final class OneDnnFusion {
     private OneDnnFusion() {}
@@ -87,7 +90,7 @@ final class OneDnnFusion {
      * Folds a ReLU/Clip into the convolution before it and a residual Add into one of its convolutions,
      * where the intermediate value has no other reader and is not wanted by the caller.
      */
-    static void fuse(List<Op> ops, Set<String> wanted, boolean training, Map<String, long[]> shapes) {
+    static void fuse(List<Op> ops, Set<String> wanted, boolean training, Map<String, long[]> shapes, ActivationLayout layout) {
         Map<String, Op> producer = new HashMap<>();
         Map<String, List<Integer>> readers = new HashMap<>();
         for (int t = 0; t < ops.size(); t++) {
@@ -104,7 +107,7 @@ final class OneDnnFusion {
             float[] eltwise = eltwiseOf(op.node.layer());
             if (eltwise != null && before != null && privateTo(op.in.get(0), t, readers, wanted)
                     && before.eltwise.isEmpty() && (before.node.layer() instanceof Conv2d
-                        || before.node.layer() instanceof Add && shapes.get(before.out)[1] % 16 == 0)) {
+                        || before.node.layer() instanceof Add && layout.fusesBinaryPostOp(shapes.get(before.out)[1]))) {
                 before.eltwise.add(eltwise);
                 before.eltwiseNodes.add(op.node.name());
                 before.fused.add(op.node.name());

@@ -45,7 +45,8 @@ import org.xai4j.layers.Specialization;
 /**
  * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
  * would: every weight reordered once into the blocked layout its kernel wants, every activation
- * kept in oneDNN's channel-blocked layout (nChw8c) from one primitive to the next, ReLU and Clip
+ * kept in oneDNN's channel-blocked layout of the host's widest kernels ({@link ActivationLayout}:
+ * nChw16c at AVX-512, nChw8c below) from one primitive to the next, ReLU and Clip
  * fused into the convolution before them, and a residual addition fused into one of its
  * convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
  * compile time, and reused by every run; a buffer is shared by values whose lifetimes do not
@@ -103,6 +104,10 @@ final class OneDnnPlan implements Accelerator.Plan {
     final List<String> description = new ArrayList<>();
     Buffer scratchpad;
     private final boolean training;
+    /** The layout every activation is written in (its channel block follows the ISA). */
+    final ActivationLayout layout;
+    /** How many of the plan's primitives got a reference kernel (oneDNN's "ref:..." loops). */
+    private int referenceKernels;
     /** Rectifier rules that replace the backward of these nodes (training plans). */
     final Map<String, RectifierRule> rules;
     private OneDnnBackward backward;
@@ -119,10 +124,13 @@ final class OneDnnPlan implements Accelerator.Plan {
      * @param training keep what {@link #backward} needs: every activation in its own buffer, max
      *     pooling's switches, no in-place residual sums
      * @param rules rectifier rules (guided backprop, deconvnet) for the backward of these nodes
+     * @param layout the activations' layout, {@link ActivationLayout#HOST} but where it leaves a
+     *     kernel to a reference loop ({@link OneDnnAccelerator})
      */
     OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training,
-               Map<String, RectifierRule> rules) {
+               Map<String, RectifierRule> rules, ActivationLayout layout) {
         this.training = training;
+        this.layout = layout;
         this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
@@ -189,7 +197,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         Map<String, long[]> shapes = new HashMap<>();
         values.forEach((name, v) -> shapes.put(name, v.shape));
-        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes);
+        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes, layout);
         for (int t = 0; t < ops.size(); t++) {
             for (String in : ops.get(t).reads()) {
                 values.get(in).lastUse = t;
@@ -375,6 +383,18 @@ final class OneDnnPlan implements Accelerator.Plan {
         return guards != null;
     }
 
+    /** The kernel of a primitive the plan runs, as its description names it; reference ones are counted. */
+    String kernel(dnnl_primitive_desc pd) {
+        String name = Dnnl.implementation(pd);
+        referenceKernels += name.startsWith("ref") ? 1 : 0;
+        return name;
+    }
+
+    /** How many primitives of the plan (forward and backward) run oneDNN's reference loops. */
+    int referenceKernels() {
+        return referenceKernels;
+    }
+
     // ---- primitives and buffers ------------------------------------------------------------
 
     private void build(List<OneDnnFusion.Op> ops, Map<String, Value> values, Map<String, String> wanted) {
@@ -383,6 +403,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         List<dnnl_primitive_desc> pds = new ArrayList<>();
         List<dnnl_memory_desc_t> scratch = new ArrayList<>();
         long scratchBytes = 0;
+        description.add(layout.describe());
         // Which wanted names (values or their aliases) each value answers.
         Map<String, List<String>> answers = new HashMap<>();
         wanted.forEach((name, value) -> answers.computeIfAbsent(value, k -> new ArrayList<>()).add(name));
@@ -392,8 +413,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (int t = 0; t < ops.size(); t++) {
             OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
-            // A standalone ReLU/Clip keeps its input's layout; everything else writes nChw8c.
-            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, dnnl_aBcd8b);
+            // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
+            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, layout.tag());
             if (op.sumOnto != null) {
                 Value onto = values.get(op.sumOnto);
                 if (!Dnnl.same(onto.md, y.md)) {
@@ -411,7 +432,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
             pds.add(pd);
             scratch.add(sp);
-            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + ": " + Dnnl.implementation(pd));
+            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + ": " + kernel(pd));
             List<Output> outs = new ArrayList<>();
             for (String name : answers.getOrDefault(op.out, List.of())) {
                 outs.add(output(name, y));

@@ -4,6 +4,7 @@
  * a Grad-CAM).
  *
  * <p>Read first: {@link org.xai4j.onednn.OneDnnPlan} (fusion, layouts, buffer reuse), then
+ * {@link org.xai4j.onednn.ActivationLayout} (the channel block, from the ISA oneDNN runs at),
  * {@link org.xai4j.onednn.OneDnnAccelerator} (which nodes it takes) and
  * {@link org.xai4j.onednn.Dnnl} (the checked C API calls). The node-by-node layers remain
  * the reference; the plan's tests compare against them.
