@@ -78,8 +78,16 @@ class OnnxExportRuntimeTest {
         Graph graph = org.xai4j.importers.Models.load(Shared.require("assets/" + model));
         Nd4j.getRandom().setSeed(9);
         // The range of these models' preprocessing, x / 127.5 - 1.
-        agree(model, graph, Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(2).subi(1));
+        agree(model, graph, Nd4j.rand(DataType.FLOAT, 1, 3, 224, 224).muli(2).subi(1), SOFTMAX_TOLERANCE);
     }
+
+    // The Keras files end in a softmax, and on this noise input MobileNet v1's largest output is a
+    // probability of 0.056, so "of the largest value" is relative to a small number. Against a
+    // float64 run of the same graph (measured at 2026-12-06): ONNX Runtime 2.7e-6, xai4j's plans
+    // 9.3e-6 in 16-channel blocks (AVX-512 kernels) and 5.1e-6 in 8-channel blocks, xai4j's
+    // node-by-node engine 1.15e-5; the two float32 sides then differ by up to 1.1e-5. A wrong
+    // layer still moves these outputs by O(1) of their range.
+    private static final double SOFTMAX_TOLERANCE = 2e-5;
 
     /**
      * The bundled models of models/ (xai4j trained and exported them): ONNX Runtime runs the
@@ -137,6 +145,10 @@ class OnnxExportRuntimeTest {
 
     /** Exports {@code graph}, runs the file in ONNX Runtime and compares every output with xai4j's; ONNX Runtime's outputs. */
     private Map<String, INDArray> agree(String label, Graph graph, INDArray x) throws OrtException {
+        return agree(label, graph, x, TOLERANCE);
+    }
+
+    private Map<String, INDArray> agree(String label, Graph graph, INDArray x, double tolerance) throws OrtException {
         Path file = dir.resolve("exported.onnx");
         OnnxChecks.check(OnnxExporter.export(graph, Map.of()));
         OnnxExporter.write(graph, file, Map.of(OnnxExporter.PREPROCESS, "none"));
@@ -149,7 +161,7 @@ class OnnxExportRuntimeTest {
             double rel = Fixtures.rel(actual.get(out), expected.get(out));
             System.out.printf("ORT on exported %s, %s: rel %.3g (max |y| %.3g)%n", label, out, rel,
                     expected.get(out).amaxNumber().doubleValue());
-            assertTrue(rel <= TOLERANCE, label + " " + out + ": ONNX Runtime differs by " + rel + " of the largest value");
+            assertTrue(rel <= tolerance, label + " " + out + ": ONNX Runtime differs by " + rel + " of the largest value");
         }
         return actual;
     }
