@@ -91,9 +91,10 @@ final class TrainCommand implements Callable<Integer> {
         }
         PrintWriter o = spec.commandLine().getOut();
         ShapesSpec shapes = ShapesSpec.DEFAULT.withSize(size).withMark(cleverHans ? Mark.AGREES : Mark.NONE);
-        ShapesSource trainSet = new ShapesSource(new Shapes(seed, shapes), train, Preprocess.TORCHVISION);
         long heldOutSeed = seed + 1_000_003;
-        ShapesSource heldOutSet = new ShapesSource(new Shapes(heldOutSeed, shapes), heldOut, Preprocess.TORCHVISION);
+        long start = System.nanoTime();
+        ShapesSource trainSet = kept(new ShapesSource(new Shapes(seed, shapes), train, Preprocess.TORCHVISION), o);
+        ShapesSource heldOutSet = kept(new ShapesSource(new Shapes(heldOutSeed, shapes), heldOut, Preprocess.TORCHVISION), o);
         Graph model = SmallResNet.build(seed, size, trainSet.classes());
         long steps = (long) epochs * (train / Math.min(batchSize, train));
         org.xai4j.train.Optimizer chosen = switch (optimizer) {
@@ -105,7 +106,6 @@ final class TrainCommand implements Callable<Integer> {
                 .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10))).withSeed(seed);
         o.printf(Locale.ROOT, "training: small ResNet, %d %dx%d images%s (seed %d), held out %d (seed %d), %d epochs of batch %d%n",
                 train, size, size, cleverHans ? " with the Clever Hans mark" : "", seed, heldOut, heldOutSeed, epochs, batchSize);
-        long start = System.nanoTime();
         Trainer.Result result = Trainer.fit(model, trainSet, heldOutSet, options, new TrainingProgress() {
             @Override
             public void epoch(EpochReport r) {
@@ -138,6 +138,19 @@ final class TrainCommand implements Callable<Integer> {
         }
         o.println("wrote " + out + "  sha256 " + sha256(bytes));
         return 0;
+    }
+
+    /**
+     * The set drawn once and kept (every epoch reads each image again), when it takes at most half
+     * the heap; else drawn batch by batch, which gives the same images, only slower.
+     */
+    private static ShapesSource kept(ShapesSource s, PrintWriter o) {
+        if (s.bytesInMemory() > Runtime.getRuntime().maxMemory() / 2) {
+            o.printf(Locale.ROOT, "note: %d images (%d MB) do not fit in half the Java heap; drawing each batch when it is read"
+                    + " (raise -Xmx through XAI4J_JAVA_OPTS to keep them)%n", s.size(), s.bytesInMemory() >> 20);
+            return s;
+        }
+        return s.inMemory();
     }
 
     static String sha256(byte[] bytes) {
