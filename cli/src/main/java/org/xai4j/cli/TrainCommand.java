@@ -66,8 +66,13 @@ final class TrainCommand implements Callable<Integer> {
     String optimizer;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.05",
-            description = "Peak learning rate of the cosine schedule after a short warm-up (default: ${DEFAULT-VALUE}; 0.002 suits adam).")
+            description = "Peak learning rate of the cosine schedule after a short warm-up (default: ${DEFAULT-VALUE}; 0.002 to 0.005 suit adam).")
     double lr;
+
+    @Option(names = "--hold", paramLabel = "SHARE", defaultValue = "0",
+            description = "Share of the steps run at the peak learning rate before the cosine decay starts, 0 to 0.95 "
+                    + "(default: ${DEFAULT-VALUE}: the decay starts after the warm-up).")
+    double hold;
 
     @Option(names = "--size", paramLabel = "PIXELS", defaultValue = "64", description = "Image size (default: ${DEFAULT-VALUE}).")
     int size;
@@ -86,6 +91,9 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs < 1 || epochs > 1000) {
             throw new IllegalArgumentException("--epochs must be 1 to 1000, got " + epochs);
         }
+        if (!(hold >= 0 && hold <= 0.95)) {
+            throw new IllegalArgumentException("--hold must be 0 to 0.95 (a share of the steps), got " + hold);
+        }
         if (size < 16 || size > 256) {
             throw new IllegalArgumentException("--size must be 16 to 256 pixels, got " + size);
         }
@@ -103,7 +111,7 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
         };
         TrainingOptions options = TrainingOptions.DEFAULT.withEpochs(epochs).withBatchSize(batchSize).withOptimizer(chosen)
-                .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10))).withSeed(seed);
+                .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10), hold)).withSeed(seed);
         o.printf(Locale.ROOT, "training: small ResNet, %d %dx%d images%s (seed %d), held out %d (seed %d), %d epochs of batch %d%n",
                 train, size, size, cleverHans ? " with the Clever Hans mark" : "", seed, heldOut, heldOutSeed, epochs, batchSize);
         Trainer.Result result = Trainer.fit(model, trainSet, heldOutSet, options, new TrainingProgress() {
@@ -120,8 +128,8 @@ final class TrainCommand implements Callable<Integer> {
         metadata.put(ModelMetadata.PREPROCESS_KEY, Preprocess.TORCHVISION.cliName());
         metadata.put(ModelMetadata.LABELS_KEY, String.join("\n", trainSet.shapes().labels()));
         metadata.put("xai4j.training", String.format(Locale.ROOT, "xai4j train --synthetic %d --held-out %d%s --epochs %d "
-                + "--batch-size %d --optimizer %s --lr %s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "", epochs,
-                batchSize, optimizer, lr, size, seed));
+                + "--batch-size %d --optimizer %s --lr %s%s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "", epochs,
+                batchSize, optimizer, lr, hold > 0 ? " --hold " + hold : "", size, seed));
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
         }

@@ -192,6 +192,17 @@ class OptimizerTest {
         assertEquals(0.1, cosine.rate(10, 110), 1e-15);
         assertEquals(0.05, cosine.rate(60, 110), 1e-15);
         assertEquals(0, cosine.rate(110, 110), 1e-15);
+        // Held until 60% of 110 steps (step 66), then the cosine over the 44 that remain.
+        Schedule held = Schedule.cosine(0.1, 10, 0.6);
+        assertEquals(0.01, held.rate(0, 110), 1e-15);
+        assertEquals(0.1, held.rate(65, 110), 1e-15);
+        assertEquals(0.1, held.rate(66, 110), 1e-15);
+        assertEquals(0.05, held.rate(88, 110), 1e-15);
+        assertEquals(0, held.rate(110, 110), 1e-15);
+        for (long t = 0; t <= 110; t++) {
+            assertEquals(cosine.rate(t, 110), Schedule.cosine(0.1, 10, 0).rate(t, 110), 0, "hold 0 is the plain cosine");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Schedule.cosine(0.1, 10, 1));
         Schedule step = Schedule.step(0.1, 30, 0.1);
         assertEquals(0.1, step.rate(29, 100), 1e-15);
         assertEquals(0.01, step.rate(30, 100), 1e-15);
