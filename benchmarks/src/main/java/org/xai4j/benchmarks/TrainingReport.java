@@ -39,8 +39,8 @@ public final class TrainingReport {
         int width = args.length > 5 ? Integer.parseInt(args[5]) : 16;
         Optimizer optimizer = adam ? Adam.of(5e-4) : new Sgd(0.9, 5e-4);
         Graph model = SmallResNet.build(1, 64, 6, new int[] {width, 2 * width, 4 * width}, new int[] {1, 1, 1});
-        ShapesSource train = new ShapesSource(Shapes.of(1, Mark.NONE), images, Preprocess.TORCHVISION);
-        ShapesSource heldOut = new ShapesSource(Shapes.of(2, Mark.NONE), 1000, Preprocess.TORCHVISION);
+        ShapesSource train = new ShapesSource(Shapes.of(1, Mark.NONE), images, Preprocess.TORCHVISION).inMemory();
+        ShapesSource heldOut = new ShapesSource(Shapes.of(2, Mark.NONE), 1000, Preprocess.TORCHVISION).inMemory();
         TrainingOptions options = TrainingOptions.DEFAULT.withEpochs(epochs).withBatchSize(batch).withOptimizer(optimizer)
                 .withSchedule(Schedule.cosine(lr, 50));
         System.out.printf(Locale.ROOT, "small ResNet %d/%d/%d, %d images x %d epochs, batch %d, %s, cosine from %s%n", width,

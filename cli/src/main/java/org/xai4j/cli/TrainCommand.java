@@ -74,8 +74,13 @@ final class TrainCommand implements Callable<Integer> {
     String optimizer;
 
     @Option(names = "--lr", paramLabel = "RATE", defaultValue = "0.05",
-            description = "Peak learning rate of the cosine schedule after a short warm-up (default: ${DEFAULT-VALUE}; 0.002 suits adam).")
+            description = "Peak learning rate of the cosine schedule after a short warm-up (default: ${DEFAULT-VALUE}; 0.002 to 0.005 suit adam).")
     double lr;
+
+    @Option(names = "--hold", paramLabel = "SHARE", defaultValue = "0",
+            description = "Share of the steps run at the peak learning rate before the cosine decay starts, 0 to 0.95 "
+                    + "(default: ${DEFAULT-VALUE}: the decay starts after the warm-up).")
+    double hold;
 
     @Option(names = "--size", paramLabel = "PIXELS", defaultValue = "64", description = "Image size (default: ${DEFAULT-VALUE}).")
     int size;
@@ -94,14 +99,18 @@ final class TrainCommand implements Callable<Integer> {
         if (epochs < 1 || epochs > 1000) {
             throw new IllegalArgumentException("--epochs must be 1 to 1000, got " + epochs);
         }
+        if (!(hold >= 0 && hold <= 0.95)) {
+            throw new IllegalArgumentException("--hold must be 0 to 0.95 (a share of the steps), got " + hold);
+        }
         if (size < 16 || size > 256) {
             throw new IllegalArgumentException("--size must be 16 to 256 pixels, got " + size);
         }
         PrintWriter o = spec.commandLine().getOut();
         ShapesSpec shapes = ShapesSpec.DEFAULT.withSize(size).withMark(cleverHans ? Mark.AGREES : Mark.NONE);
-        ShapesSource trainSet = new ShapesSource(new Shapes(seed, shapes), train, Preprocess.TORCHVISION);
         long heldOutSeed = seed + 1_000_003;
-        ShapesSource heldOutSet = new ShapesSource(new Shapes(heldOutSeed, shapes), heldOut, Preprocess.TORCHVISION);
+        long start = System.nanoTime();
+        ShapesSource trainSet = kept(new ShapesSource(new Shapes(seed, shapes), train, Preprocess.TORCHVISION), o);
+        ShapesSource heldOutSet = kept(new ShapesSource(new Shapes(heldOutSeed, shapes), heldOut, Preprocess.TORCHVISION), o);
         // Its own seed, so the permutation is not the first epoch's batch order (the trainer draws that from seed).
         Examples trainedOn = shuffleLabels ? new ShuffledLabels(trainSet, trainSet.labels(), seed + 2_000_003) : trainSet;
         Graph model = SmallResNet.build(seed, size, trainSet.classes());
@@ -112,11 +121,10 @@ final class TrainCommand implements Callable<Integer> {
             default -> throw new IllegalArgumentException("--optimizer must be sgd or adam, got '" + optimizer + "'");
         };
         TrainingOptions options = TrainingOptions.DEFAULT.withEpochs(epochs).withBatchSize(batchSize).withOptimizer(chosen)
-                .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10))).withSeed(seed);
+                .withSchedule(org.xai4j.train.Schedule.cosine(lr, Math.min(50, steps / 10), hold)).withSeed(seed);
         o.printf(Locale.ROOT, "training: small ResNet, %d %dx%d images%s%s (seed %d), held out %d (seed %d), %d epochs of batch %d%n",
                 train, size, size, cleverHans ? " with the Clever Hans mark" : "", shuffleLabels ? " with shuffled labels" : "",
                 seed, heldOut, heldOutSeed, epochs, batchSize);
-        long start = System.nanoTime();
         Trainer.Result result = Trainer.fit(model, trainedOn, heldOutSet, options, new TrainingProgress() {
             @Override
             public void epoch(EpochReport r) {
@@ -131,9 +139,8 @@ final class TrainCommand implements Callable<Integer> {
         metadata.put(ModelMetadata.PREPROCESS_KEY, Preprocess.TORCHVISION.cliName());
         metadata.put(ModelMetadata.LABELS_KEY, String.join("\n", trainSet.shapes().labels()));
         metadata.put("xai4j.training", String.format(Locale.ROOT, "xai4j train --synthetic %d --held-out %d%s%s --epochs %d "
-                + "--batch-size %d --optimizer %s --lr %s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "",
-                shuffleLabels ? " --shuffle-labels" : "", epochs,
-                batchSize, optimizer, lr, size, seed));
+                + "--batch-size %d --optimizer %s --lr %s%s --size %d --seed %d", train, heldOut, cleverHans ? " --clever-hans" : "",
+                shuffleLabels ? " --shuffle-labels" : "", epochs, batchSize, optimizer, lr, hold > 0 ? " --hold " + hold : "", size, seed));
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
         }
@@ -156,6 +163,19 @@ final class TrainCommand implements Callable<Integer> {
         }
         o.println("wrote " + out + "  sha256 " + sha256(bytes));
         return 0;
+    }
+
+    /**
+     * The set drawn once and kept (every epoch reads each image again), when it takes at most half
+     * the heap; else drawn batch by batch, which gives the same images, only slower.
+     */
+    private static ShapesSource kept(ShapesSource s, PrintWriter o) {
+        if (s.bytesInMemory() > Runtime.getRuntime().maxMemory() / 2) {
+            o.printf(Locale.ROOT, "note: %d images (%d MB) do not fit in half the Java heap; drawing each batch when it is read"
+                    + " (raise -Xmx through XAI4J_JAVA_OPTS to keep them)%n", s.size(), s.bytesInMemory() >> 20);
+            return s;
+        }
+        return s.inMemory();
     }
 
     static String sha256(byte[] bytes) {

@@ -41,14 +41,16 @@ class FirstContactTest {
     void trainWritesAModelThatCarriesItsPreprocessingAndLabels() throws IOException {
         Path model = dir.resolve("small.onnx");
         Cli.Result r = Cli.run("train", "--out", model.toString(), "--synthetic", "64", "--held-out", "16", "--epochs", "1",
-                "--size", "32").ok();
+                "--hold", "0.5", "--size", "32").ok();
         assertTrue(r.out().contains("held-out accuracy") && r.out().contains("sha256"), r.out());
         Graph g = Models.load(model);
         assertEquals(6, g.predict(org.nd4j.linalg.factory.Nd4j.zeros(org.nd4j.linalg.api.buffer.DataType.FLOAT, 1, 3, 32, 32)).size(1));
         ModelMetadata meta = ModelMetadata.read(model);
         assertEquals("torchvision", meta.properties().get(ModelMetadata.PREPROCESS_KEY));
         assertTrue(meta.properties().get(ModelMetadata.LABELS_KEY).startsWith("circle"), meta.properties().toString());
+        assertTrue(meta.properties().get("xai4j.training").contains("--lr 0.05 --hold 0.5 --size 32"), meta.properties().toString());
         Cli.run("train", "--out", model.toString(), "--epochs", "0").error("--epochs");
+        Cli.run("train", "--out", model.toString(), "--hold", "1").error("--hold");
 
         Path eval = dir.resolve("eval");
         Cli.run("eval", "--model", model.toString(), "--synthetic", "4", "--methods", "gradcam,saliency", "--no-sanity",

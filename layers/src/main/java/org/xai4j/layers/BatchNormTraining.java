@@ -201,7 +201,7 @@ public final class BatchNormTraining implements Layer<BatchNormTraining.Cache> {
     }
 
     /** Per-channel values in the shape and type of parameter {@code p}. */
-    private static INDArray like(double[] v, INDArray p) {
+    static INDArray like(double[] v, INDArray p) {
         return org.nd4j.linalg.factory.Nd4j.createFromArray(v).castTo(p.dataType()).reshape(p.shape());
     }
 }

@@ -16,6 +16,7 @@ import org.xai4j.engine.Node;
  *   Clip(0, 6)                      -> ReLU6            (libnd4j's relu6 and relu6_bp)
  *   Linear                          -> SparseSeedLinear (dx of a sparse seed as a sum of a few rows of W)
  *   MaxPool2d                       -> Nd4jMaxPool2d    (ND4J's max-pooling kernel where it applies)
+ *   BatchNormTraining               -> FloatBatchNormTraining (float32 planes in Java arrays)
  * </pre>
  * A pure function, like {@link BatchNormFolding#fold(Graph)}: a new graph with the same names,
  * inputs, outputs and aliases, sharing the weights; nothing is mutated, and applying it twice
@@ -58,6 +59,9 @@ public final class Specialization {
         }
         if (layer instanceof MaxPool2d m) {
             return new Nd4jMaxPool2d(m);
+        }
+        if (layer instanceof BatchNormTraining b) {
+            return new FloatBatchNormTraining(b);
         }
         return layer;
     }

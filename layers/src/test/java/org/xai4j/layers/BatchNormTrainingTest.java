@@ -98,6 +98,65 @@ class BatchNormTrainingTest {
         assertTrue(dx64.sub(dx32.castTo(DataType.DOUBLE)).amaxNumber().doubleValue() < 1e-5);
     }
 
+    /**
+     * The faster form against the reference on float32 batches: planes of 64 values (a multiple
+     * of its four partial sums), of 21 (a remainder) and of 1 ([N, C] input), one channel far from
+     * zero. Statistics are double sums of the same float values in another order: 1e-12 relative
+     * is far above that rounding. y, dx and the parameter gradients are float32 results that
+     * differ by where float rounding happens (a few ulps of the largest value, about 1e-7 relative
+     * each): 1e-5 of the largest value leaves room, and a wrong term is of order 1.
+     */
+    @Test
+    void floatFormMatchesTheReference() {
+        long[][] shapes = {{8, 3, 8, 8}, {3, 3, 3, 7}, {16, 3}};
+        for (long[] shape : shapes) {
+            BatchNormTraining reference = new BatchNormTraining(TestData.uniform(11, 0.5, 1.5, 3).castTo(DataType.FLOAT),
+                    TestData.uniform(12, -0.5, 0.5, 3).castTo(DataType.FLOAT), 1e-5);
+            FloatBatchNormTraining fast = (FloatBatchNormTraining) Specialization.of(reference);
+            assertTrue(fast.reference() == reference && fast.parameters().equals(reference.parameters()));
+            assertEquals(reference.describe(), fast.describe(), "xai4j layers shows the model, not the kernel");
+            INDArray x = TestData.uniform(13, -2, 2, shape);
+            x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(1)).addi(50);
+            x = x.castTo(DataType.FLOAT);
+            INDArray dy = TestData.uniform(14, -1, 1, shape).castTo(DataType.FLOAT);
+            var r = reference.forward(x);
+            var f = fast.forward(x);
+            String at = java.util.Arrays.toString(shape);
+            for (int c = 0; c < 3; c++) {
+                assertEquals(r.cache().mean()[c], f.cache().mean()[c], 1e-12 * Math.abs(r.cache().mean()[c]) + 1e-15, "mean " + at);
+                assertEquals(r.cache().var()[c], f.cache().var()[c], 1e-12 * r.cache().var()[c], "variance " + at);
+            }
+            assertEquals(r.cache().count(), f.cache().count());
+            assertClose(r.y(), f.y(), "y " + at);
+            Need all = Need.all(1, true);
+            var rb = reference.backward(r.cache(), dy, all);
+            var fb = fast.backward(f.cache(), dy, all);
+            assertClose(rb.dx()[0], fb.dx()[0], "dx " + at);
+            assertClose(rb.dParameters().get("gamma"), fb.dParameters().get("gamma"), "dgamma " + at);
+            assertClose(rb.dParameters().get("beta"), fb.dParameters().get("beta"), "dbeta " + at);
+            assertEquals(DataType.FLOAT, fb.dParameters().get("gamma").dataType());
+            assertTrue(fast.backward(f.cache(), dy, Need.INPUT).dParameters().isEmpty(), "parameter gradients only when asked");
+        }
+    }
+
+    /** Other types are the reference's own results, bit for bit. */
+    @Test
+    void floatFormRunsTheReferenceOnDoubles() {
+        BatchNormTraining reference = bn(3, 15);
+        FloatBatchNormTraining fast = new FloatBatchNormTraining(reference);
+        INDArray x = TestData.uniform(16, -2, 2, 4, 3, 5, 5), dy = TestData.uniform(17, -1, 1, 4, 3, 5, 5);
+        assertEquals(reference.forward(x).y(), fast.forward(x).y());
+        assertEquals(reference.backward(reference.forward(x).cache(), dy, Need.INPUT).dx()[0],
+                fast.backward(fast.forward(x).cache(), dy, Need.INPUT).dx()[0]);
+        GradientCheck.check("FloatBatchNormTraining (double: the reference)", fast, TestData.uniform(3, -2, 2, 4, 3, 3, 5));
+    }
+
+    private static void assertClose(INDArray expected, INDArray actual, String what) {
+        double scale = expected.amaxNumber().doubleValue();
+        double worst = expected.castTo(DataType.DOUBLE).sub(actual.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        assertTrue(worst <= 1e-5 * scale, what + ": worst difference " + worst + " of largest value " + scale);
+    }
+
     @Test
     void refusesWhatItCannotNormalise() {
         BatchNormTraining bn = bn(3, 1);

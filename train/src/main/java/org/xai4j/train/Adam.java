@@ -2,7 +2,6 @@ package org.xai4j.train;
 
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Adam (Kingma and Ba, ICLR 2015, Algorithm 1) with bias correction, and weight decay decoupled
@@ -50,16 +49,18 @@ public record Adam(double beta1, double beta2, double eps, double weightDecay) i
 
     @Override
     public void step(INDArray p, INDArray g, INDArray[] state, double lr, long t, boolean decay) {
-        INDArray m = state[0], v = state[1];
-        if (decay && weightDecay != 0) {
-            p.muli(1 - lr * weightDecay);
-        }
-        m.muli(beta1).addi(g.mul(1 - beta1));
-        v.muli(beta2).addi(g.mul(g).muli(1 - beta2));
+        double[] w = Flat.read(p), dw = Flat.read(g), m = Flat.read(state[0]), v = Flat.read(state[1]);
+        double shrink = decay ? 1 - lr * weightDecay : 1;
         double c1 = 1 - Math.pow(beta1, t);
         double c2 = 1 - Math.pow(beta2, t);
-        INDArray denominator = Transforms.sqrt(v, true).divi(Math.sqrt(c2)).addi(eps);
-        p.subi(m.div(denominator).muli(lr / c1));
+        for (int i = 0; i < w.length; i++) {
+            m[i] = beta1 * m[i] + (1 - beta1) * dw[i];
+            v[i] = beta2 * v[i] + (1 - beta2) * dw[i] * dw[i];
+            w[i] = shrink * w[i] - lr / c1 * m[i] / (Math.sqrt(v[i] / c2) + eps);
+        }
+        Flat.write(m, state[0]);
+        Flat.write(v, state[1]);
+        Flat.write(w, p);
     }
 
     @Override

@@ -34,16 +34,35 @@ public interface Schedule {
      * that remain after it.
      */
     static Schedule cosine(double lr, long warmup) {
+        return cosine(lr, warmup, 0);
+    }
+
+    /**
+     * {@link #cosine(double, long)} with the peak held: the warm-up, then {@code lr} until the
+     * share {@code hold} of the {@code total} steps has run, then the cosine from there to 0 (a
+     * warm-up, stable, decay schedule: Hu et al. 2024, MiniCPM, sec. 4; Hagele et al. 2024). Why:
+     * on the shapes set the loss sits near log K for a stretch that varies from run to run, and the
+     * classes separate only after it; held at its peak, the rate is still high when they do, where
+     * a cosine from the start has already spent half of it. {@code hold} 0 is the plain cosine.
+     */
+    static Schedule cosine(double lr, long warmup, double hold) {
         check(lr);
         if (warmup < 0) {
             throw new IllegalArgumentException("cosine schedule: warm-up of " + warmup + " steps; accepted: >= 0");
+        }
+        if (!(hold >= 0 && hold < 1)) {
+            throw new IllegalArgumentException("cosine schedule: hold " + hold + "; accepted: 0 <= hold < 1 (a share of the steps)");
         }
         return (step, total) -> {
             if (step < warmup) {
                 return lr * (step + 1) / warmup;
             }
-            long span = Math.max(1, total - warmup);
-            return lr * (1 + Math.cos(Math.PI * Math.min(step - warmup, span) / span)) / 2;
+            long from = Math.max(warmup, (long) (hold * total));
+            if (step < from) {
+                return lr;
+            }
+            long span = Math.max(1, total - from);
+            return lr * (1 + Math.cos(Math.PI * Math.min(step - from, span) / span)) / 2;
         };
     }
 

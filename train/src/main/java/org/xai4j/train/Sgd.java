@@ -33,12 +33,14 @@ public record Sgd(double momentum, double weightDecay) implements Optimizer {
 
     @Override
     public void step(INDArray p, INDArray g, INDArray[] state, double lr, long t, boolean decay) {
-        INDArray v = state[0];
-        v.muli(momentum).addi(g);
-        if (decay && weightDecay != 0) {
-            v.addi(p.mul(weightDecay));
+        double[] w = Flat.read(p), dw = Flat.read(g), v = Flat.read(state[0]);
+        double lambda = decay ? weightDecay : 0;
+        for (int i = 0; i < w.length; i++) {
+            v[i] = momentum * v[i] + (dw[i] + lambda * w[i]);
+            w[i] -= lr * v[i];
         }
-        p.subi(v.mul(lr));
+        Flat.write(v, state[0]);
+        Flat.write(w, p);
     }
 
     @Override

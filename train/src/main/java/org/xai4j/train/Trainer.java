@@ -235,7 +235,7 @@ public final class Trainer {
 
     /** Rows of z [N, K] whose largest logit is the label's (the first largest, on ties). */
     private static long correct(INDArray z, int[] labels) {
-        double[][] v = z.toDoubleMatrix();
+        double[][] v = SoftmaxCrossEntropy.rows(z);
         long correct = 0;
         for (int n = 0; n < v.length; n++) {
             int best = 0;

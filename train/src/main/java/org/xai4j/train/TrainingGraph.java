@@ -6,7 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Layer;
 import org.xai4j.engine.Node;
@@ -19,8 +18,9 @@ import org.xai4j.layers.Specialization;
 
 /**
  * A model in training: a copy of an inference graph in which every {@link BatchNorm2d} is a
- * {@link BatchNormTraining} and every parameter array is the trainer's own, the running
- * statistics of each batch norm beside it, and the switch back to an inference graph.
+ * {@link BatchNormTraining} (in its faster form, {@code Specialization.of}) and every parameter
+ * array is the trainer's own, the running statistics of each batch norm beside it, and the
+ * switch back to an inference graph.
  *
  * <p>Why this design: layers are immutable values that any thread may share, and batch norm's
  * two modes differ in what they compute (batch statistics and a backward through them, against
@@ -62,7 +62,7 @@ public final class TrainingGraph {
             } else if (layer instanceof Linear l) {
                 copy = new Linear(l.weight().dup('c'), dup(l.bias()));
             } else if (layer instanceof BatchNorm2d bn) {
-                copy = new BatchNormTraining(bn.gamma().dup('c'), bn.beta().dup('c'), bn.eps());
+                copy = Specialization.of(new BatchNormTraining(bn.gamma().dup('c'), bn.beta().dup('c'), bn.eps()));
                 running.put(n.name(), new INDArray[] {bn.mean().dup('c'), bn.var().dup('c')});
             } else if (layer.parameters().isEmpty()) {
                 copy = layer;
@@ -94,15 +94,15 @@ public final class TrainingGraph {
     public void updateRunningStatistics(Tape tape, double momentum) {
         running.forEach((node, stats) -> {
             BatchNormTraining.Cache c = tape.cache(node, BatchNormTraining.Cache.class);
-            double[] mean = stats[0].reshape(stats[0].length()).toDoubleVector();
-            double[] var = stats[1].reshape(stats[1].length()).toDoubleVector();
+            double[] mean = Flat.read(stats[0]);
+            double[] var = Flat.read(stats[1]);
             double unbias = (double) c.count() / (c.count() - 1);
             for (int k = 0; k < mean.length; k++) {
                 mean[k] = (1 - momentum) * mean[k] + momentum * c.mean()[k];
                 var[k] = (1 - momentum) * var[k] + momentum * unbias * c.var()[k];
             }
-            stats[0].assign(Nd4j.createFromArray(mean).castTo(stats[0].dataType()).reshape(stats[0].shape()));
-            stats[1].assign(Nd4j.createFromArray(var).castTo(stats[1].dataType()).reshape(stats[1].shape()));
+            Flat.write(mean, stats[0]);
+            Flat.write(var, stats[1]);
         });
     }
 
@@ -124,7 +124,7 @@ public final class TrainingGraph {
     public Graph inference() {
         List<Node> nodes = new ArrayList<>();
         for (Node n : graph.nodes()) {
-            Layer<?> layer = n.layer();
+            Layer<?> layer = Specialization.reference(n.layer());
             Layer<?> copy = layer;
             if (layer instanceof Conv2d c) {
                 copy = new Conv2d(c.weight().dup('c'), dup(c.bias()), c.spec());

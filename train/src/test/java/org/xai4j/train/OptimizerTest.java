@@ -2,6 +2,7 @@ package org.xai4j.train;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -130,6 +131,50 @@ class OptimizerTest {
         }
     }
 
+    /**
+     * In float32, as training runs them: the loops against the rules written as ND4J array
+     * operations (each rounding to float), on views and transposed gradients too. The loops
+     * compute in double and round once, so they differ by float rounding alone: after 5 steps on
+     * values of order 1, within 1e-5 of the largest value (float's unit is 6e-8); a wrong
+     * coefficient moves values by 1e-3 or more.
+     */
+    @Test
+    void floatLoopsMatchTheRulesAsArrayOperations() {
+        Nd4j.getRandom().setSeed(3);
+        for (Optimizer o : new Optimizer[] {new Sgd(0.9, 5e-4), Adam.of(1e-2)}) {
+            INDArray p = Nd4j.rand(DataType.FLOAT, 4, 6).subi(0.5), expected = p.dup();
+            INDArray[] s = new INDArray[o.slots()], r = new INDArray[o.slots()];
+            for (int i = 0; i < s.length; i++) {
+                s[i] = Nd4j.zeros(DataType.FLOAT, 4, 6);
+                r[i] = Nd4j.zeros(DataType.FLOAT, 4, 6);
+            }
+            for (int t = 1; t <= 5; t++) {
+                INDArray g = Nd4j.rand(DataType.FLOAT, 6, 4).subi(0.5).transpose(); // a view, f-ordered
+                o.step(p, g, s, 0.05, t, true);
+                arrayRule(o, expected, g, r, 0.05, t);
+            }
+            double worst = p.sub(expected).amaxNumber().doubleValue();
+            assertTrue(worst < 1e-5 * expected.amaxNumber().doubleValue(), o.describe() + ": worst difference " + worst);
+        }
+    }
+
+    /** The update rules as ND4J float operations, as the optimizers were written before their loops. */
+    private static void arrayRule(Optimizer o, INDArray p, INDArray g, INDArray[] state, double lr, long t) {
+        if (o instanceof Sgd sgd) {
+            INDArray v = state[0];
+            v.muli(sgd.momentum()).addi(g).addi(p.mul(sgd.weightDecay()));
+            p.subi(v.mul(lr));
+        } else if (o instanceof Adam adam) {
+            INDArray m = state[0], v = state[1];
+            p.muli(1 - lr * adam.weightDecay());
+            m.muli(adam.beta1()).addi(g.mul(1 - adam.beta1()));
+            v.muli(adam.beta2()).addi(g.mul(g).muli(1 - adam.beta2()));
+            INDArray denominator = org.nd4j.linalg.ops.transforms.Transforms.sqrt(v, true)
+                    .divi(Math.sqrt(1 - Math.pow(adam.beta2(), t))).addi(adam.eps());
+            p.subi(m.div(denominator).muli(lr / (1 - Math.pow(adam.beta1(), t))));
+        }
+    }
+
     @Test
     void settingsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new Sgd(1, 0));
@@ -147,6 +192,17 @@ class OptimizerTest {
         assertEquals(0.1, cosine.rate(10, 110), 1e-15);
         assertEquals(0.05, cosine.rate(60, 110), 1e-15);
         assertEquals(0, cosine.rate(110, 110), 1e-15);
+        // Held until 60% of 110 steps (step 66), then the cosine over the 44 that remain.
+        Schedule held = Schedule.cosine(0.1, 10, 0.6);
+        assertEquals(0.01, held.rate(0, 110), 1e-15);
+        assertEquals(0.1, held.rate(65, 110), 1e-15);
+        assertEquals(0.1, held.rate(66, 110), 1e-15);
+        assertEquals(0.05, held.rate(88, 110), 1e-15);
+        assertEquals(0, held.rate(110, 110), 1e-15);
+        for (long t = 0; t <= 110; t++) {
+            assertEquals(cosine.rate(t, 110), Schedule.cosine(0.1, 10, 0).rate(t, 110), 0, "hold 0 is the plain cosine");
+        }
+        assertThrows(IllegalArgumentException.class, () -> Schedule.cosine(0.1, 10, 1));
         Schedule step = Schedule.step(0.1, 30, 0.1);
         assertEquals(0.1, step.rate(29, 100), 1e-15);
         assertEquals(0.01, step.rate(30, 100), 1e-15);
