@@ -35,12 +35,12 @@ public final class Overlay {
     public static BufferedImage heatmap(INDArray map, Colormap colormap, Normalization.Range range) {
         int[] hw = size(map);
         double[] v = map.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        BufferedImage out = new BufferedImage(hw[1], hw[0], BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < hw[0]; i++) {
-            for (int j = 0; j < hw[1]; j++) {
-                out.setRGB(j, i, colormap.rgb(range.t(v[i * hw[1] + j])));
-            }
+        int[] rgb = new int[v.length];
+        for (int p = 0; p < v.length; p++) {
+            rgb[p] = colormap.rgb(range.t(v[p]));
         }
+        BufferedImage out = new BufferedImage(hw[1], hw[0], BufferedImage.TYPE_INT_RGB);
+        out.setRGB(0, 0, hw[1], hw[0], rgb, 0, hw[1]);
         return out;
     }
 
@@ -68,19 +68,22 @@ public final class Overlay {
         if (!(0 <= alpha && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1], got " + alpha);
         }
-        BufferedImage out = new BufferedImage(heat.getWidth(), heat.getHeight(), BufferedImage.TYPE_INT_RGB);
-        for (int i = 0; i < out.getHeight(); i++) {
-            for (int j = 0; j < out.getWidth(); j++) {
-                int p = base.getRGB(j, i);
-                int h = heat.getRGB(j, i);
-                int rgb = 0;
-                for (int shift = 16; shift >= 0; shift -= 8) {
-                    double v = (1 - alpha) * (p >> shift & 0xff) + alpha * (h >> shift & 0xff);
-                    rgb |= (int) Math.round(v) << shift;
-                }
-                out.setRGB(j, i, rgb);
+        int w = heat.getWidth();
+        int h = heat.getHeight();
+        // Whole rows in one call each way: pixel-by-pixel getRGB and setRGB cost most of a figure's drawing.
+        int[] photo = base.getRGB(0, 0, w, h, null, 0, w);
+        int[] colour = heat.getRGB(0, 0, w, h, null, 0, w);
+        int[] mixed = new int[w * h];
+        for (int p = 0; p < mixed.length; p++) {
+            int rgb = 0;
+            for (int shift = 16; shift >= 0; shift -= 8) {
+                double v = (1 - alpha) * (photo[p] >> shift & 0xff) + alpha * (colour[p] >> shift & 0xff);
+                rgb |= (int) Math.round(v) << shift;
             }
+            mixed[p] = rgb;
         }
+        BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        out.setRGB(0, 0, w, h, mixed, 0, w);
         return out;
     }
 
