@@ -101,13 +101,9 @@ final class EvalCommand implements Callable<Integer> {
             description = "Metrics (default: all): pointing, energy, deletion, insertion, iou, drop, increase, seconds.")
     List<String> metrics;
 
-    @Option(names = "--preprocess", paramLabel = "PRESET", converter = Converters.Preset.class,
-            description = "As predict's (default: what the model file tells, else a warned guess).")
-    Preprocess preprocess;
+    @Mixin
+    PixelOptions pixels;
 
-    @Option(names = "--size", paramLabel = "PIXELS", converter = Converters.Positive.class,
-            description = "Input size (default: the model's, else 224).")
-    Integer size;
 
     @Option(names = "--threshold", paramLabel = "F", defaultValue = "0.2", description = "Localization threshold (default: ${DEFAULT-VALUE}).")
     double threshold;
@@ -161,12 +157,9 @@ final class EvalCommand implements Callable<Integer> {
         Graph graph = model.graph();
         Head head = Head.of(graph);
         Graph.Input in = graph.inputs().get(0);
-        int side = size != null ? size : in.shape() != null && in.shape().length == 4 && in.shape()[2] > 0 ? (int) in.shape()[2] : 224;
-        PreprocessDetection.Choice pre = preprocess != null ? new PreprocessDetection.Choice(preprocess, "--preprocess", false)
-                : PreprocessDetection.detect(model.file(), graph);
-        if (pre.guessed()) {
-            spec.commandLine().getErr().println("xai4j: warning: preprocess " + pre.preset().cliName() + " is a guess (" + pre.reason() + ")");
-        }
+        int side = pixels.side(in)[0];
+        PreprocessDetection.Choice pre = pixels.preprocessing(model.file(), graph);
+        pixels.warnIfGuessed(spec.commandLine().getErr());
         List<Method> chosen = new ArrayList<>();
         for (String name : new LinkedHashSet<>(methods)) {
             chosen.add(Methods.named(name.trim()));

@@ -118,7 +118,7 @@ public final class InputOptions {
 
     private PreprocessDetection.Choice choice() {
         if (pixels.chosen()) {
-            return pixels.preprocessing(null, null);   // chosen already: the arguments are not read
+            return pixels.choice();
         }
         ModelOptions model = command.mixins().values().stream().map(CommandSpec::userObject)
                 .filter(ModelOptions.class::isInstance).map(ModelOptions.class::cast).findFirst()

@@ -48,12 +48,17 @@ final class PixelOptions {
         return choice != null;
     }
 
-    /** The chosen preset ({@link #preprocessing} first). */
-    Preprocess preset() {
+    /** The choice made ({@link #preprocessing} first). */
+    PreprocessDetection.Choice choice() {
         if (choice == null) {
             throw new IllegalStateException("the preprocessing is chosen from the model: call preprocessing(model, graph) first");
         }
-        return choice.preset();
+        return choice;
+    }
+
+    /** The chosen preset ({@link #preprocessing} first). */
+    Preprocess preset() {
+        return choice().preset();
     }
 
     /** "preprocess: inception (ONNX metadata ...)": the chosen preset and why. */

@@ -73,13 +73,9 @@ final class TrainHeadCommand implements Callable<Integer> {
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "40", description = "Epochs over the cached features (default: ${DEFAULT-VALUE}).")
     int epochs;
 
-    @Option(names = "--preprocess", paramLabel = "PRESET", converter = Converters.Preset.class,
-            description = "The backbone's preprocessing (default: what the model file tells, else a warned guess).")
-    Preprocess preprocess;
+    @Mixin
+    PixelOptions pixels;
 
-    @Option(names = "--size", paramLabel = "PIXELS", converter = Converters.Positive.class,
-            description = "Image size (default: the model's input size, else 224).")
-    Integer size;
 
     @Option(names = "--seed", paramLabel = "N", defaultValue = "1", description = "Seed of the images, the head's weights and the order (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -97,9 +93,9 @@ final class TrainHeadCommand implements Callable<Integer> {
         Head head = Head.of(graph);
         String cut = head.featureMapsAt(graph, layer, "train-head");
         Graph.Input in = graph.inputs().get(0);
-        int side = size != null ? size : in.shape() != null && in.shape().length == 4 && in.shape()[2] > 0 ? (int) in.shape()[2] : 224;
-        PreprocessDetection.Choice pre = preprocess != null ? new PreprocessDetection.Choice(preprocess, "--preprocess", false)
-                : PreprocessDetection.detect(model.file(), graph);
+        int side = pixels.side(in)[0];
+        PreprocessDetection.Choice pre = pixels.preprocessing(model.file(), graph);
+        pixels.warnIfGuessed(spec.commandLine().getErr());
         Graph backbone = backbone(graph, cut);
         ShapesSpec shapes = ShapesSpec.DEFAULT.withSize(side).withMark(Mark.NONE);
         Shapes trainSet = new Shapes(seed, shapes);
