@@ -21,7 +21,11 @@ import org.xai4j.layers.Conv2d;
  * float64 oracle). oneDNN 2.5.2 offers it for f32 only at AVX-512 ({@code avx512_core}:
  * {@code jit:avx512_core_fp32_wino_conv_4x3} or {@code _2x3}), 3 x 3 kernels, stride 1, no
  * dilation, no groups, activations in nChw16c; creating the primitive descriptor fails as
- * unimplemented anywhere else. Only forward kernels: a plan's backward keeps direct ones.
+ * unimplemented anywhere else. Forward kernels only: oneDNN 2.5.2 also offers a Winograd
+ * backward-data kernel at avx512_core ({@code jit_wino_4x3}), but in a plan it gave input
+ * gradients 82% off the engine's on the plan fuzz's first 3x3 case (40 -> 9 -> 2 -> 9 channels,
+ * asymmetric pads, 11 x 9). Whether oneDNN or the plan's binding of it is at fault was not
+ * found out, so a plan's backward keeps direct kernels.
  */
 final class Winograd {
     static final String PROPERTY = "xai4j.onednn.winograd";
