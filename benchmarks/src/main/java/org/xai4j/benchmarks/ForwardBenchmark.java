@@ -39,12 +39,24 @@ public class ForwardBenchmark {
     @Param({"1", "8"})
     public int batch;
 
+    /**
+     * "direct": the plans' default kernels; "winograd": 3x3 stride-1 convolutions as oneDNN's
+     * Winograd where it offers them (-Dxai4j.onednn.winograd=true, read when the plan compiles).
+     */
+    @Param({"direct"})
+    public String convolution;
+
     private Graph graph;
     private INDArray x;
 
     @Setup
     public void setup() {
         Acceleration.setEnabled(!"nodes".equals(path));
+        if ("winograd".equals(convolution)) {
+            System.setProperty("xai4j.onednn.winograd", "true");
+        } else if (!"direct".equals(convolution)) {
+            throw new IllegalArgumentException("convolution must be direct or winograd, got '" + convolution + "'");
+        }
         graph = Models.build(model);
         x = Models.input(batch);
     }

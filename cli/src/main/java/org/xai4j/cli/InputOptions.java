@@ -47,6 +47,10 @@ public final class InputOptions {
     @Mixin
     PixelOptions pixels = new PixelOptions();
 
+    // --winograd, declared once for every command that runs a model (all of them compile plans).
+    @Mixin
+    PlanOptions plans = new PlanOptions();
+
     // The command this is mixed into: its model (for the detection when a command did not ask
     // for it) and its stderr (for the warning).
     @Spec(Spec.Target.MIXEE)

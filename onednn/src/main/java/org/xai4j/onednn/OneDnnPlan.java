@@ -117,6 +117,11 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final Guards guards = Guards.requested() ? new Guards() : null;
     /** Every native object this plan created, destroyed in reverse order by {@link #close}. */
     private final List<Runnable> destroy = new ArrayList<>();
+    /**
+     * {Winograd convolutions, convolutions that could have been}: null unless Winograd was asked
+     * for when the plan compiled ({@link Winograd}).
+     */
+    private final int[] winograd = Winograd.requested() ? new int[2] : null;
     /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
     private Buffer inputStage;
 
@@ -457,6 +462,10 @@ final class OneDnnPlan implements Accelerator.Plan {
                 release(y.buffer, users, free);
             }
         }
+        if (winograd != null) {
+            description.set(0, description.get(0) + ", winograd in " + winograd[0] + " of " + winograd[1]
+                    + " 3x3 stride-1 convolutions" + (training ? " (forward only)" : ""));
+        }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
         for (OneDnnBackward.Pending b : backward) {
             scratchBytes = Math.max(scratchBytes, b.scratchBytes());
@@ -513,6 +522,14 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
             long[][] w = convWindow(c, x.shape, op.pad);
+            if (winograd != null && Winograd.eligible(c)) {
+                winograd[1]++;
+                dnnl_primitive_desc pd = Winograd.forward(x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w, attr, what);
+                if (pd != null) {
+                    winograd[0]++;
+                    return own(pd);
+                }
+            }
             dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
                     x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w[0], w[1], w[2], w[3]), what);
