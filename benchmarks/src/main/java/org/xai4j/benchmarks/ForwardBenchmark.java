@@ -52,13 +52,17 @@ public class ForwardBenchmark {
     @Setup
     public void setup() {
         Acceleration.setEnabled(!"nodes".equals(path));
-        if ("winograd".equals(convolution)) {
-            System.setProperty("xai4j.onednn.winograd", "true");
-        } else if (!"direct".equals(convolution)) {
-            throw new IllegalArgumentException("convolution must be direct or winograd, got '" + convolution + "'");
-        }
+        useConvolution(convolution);
         graph = Models.build(model);
         x = Models.input(batch);
+    }
+
+    /** Sets the plans' convolution kernels ("direct" or "winograd") for the plans compiled from now on. */
+    static void useConvolution(String convolution) {
+        if (!"direct".equals(convolution) && !"winograd".equals(convolution)) {
+            throw new IllegalArgumentException("convolution must be direct or winograd, got '" + convolution + "'");
+        }
+        System.setProperty("xai4j.onednn.winograd", Boolean.toString("winograd".equals(convolution)));
     }
 
     @Benchmark
