@@ -13,6 +13,12 @@ Cases (--cases, default forward,gradcam), each printed as "model case: median (m
 - forward: a no-grad forward pass.
 - gradcam: Grad-CAM end to end, as ExplainBenchmark.gradCam: the forward, the gradient of logit 7
   at the last stage's output, channel weights, ReLU, bilinear upsampling to 224 x 224.
+- forward8: a no-grad forward pass of 8 copies (ForwardBenchmark and OnnxForwardBenchmark at batch 8).
+- backward: the forward and the gradient of logit 7 with respect to the input (BackwardBenchmark.backwardToInput).
+- ig: integrated gradients of logit 7 from a zero baseline, 32 steps (midpoints) in batches of 8,
+  times (x - baseline) (ExplainBenchmark.integratedGradients32).
+- smoothgrad: the mean input gradient of logit 7 over 25 noisy copies (noise 0.15 of the input's
+  range), in batches of 8 (ExplainBenchmark.smoothGrad25).
 The perturbation methods, as OcclusionBenchmark, RiseBenchmark and ScoreCamBenchmark run them
 (the same counts of no-grad forward passes at the same batch size, --batch, default 8), timed over
 --slow-runs runs after one warm-up:
@@ -145,6 +151,36 @@ def gradcam(model, x, target=7):
     return F.interpolate(cam, size=x.shape[2:], mode="bilinear", align_corners=False)
 
 
+def backward(model, x, target=7):
+    x = x.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(model.head(model.body(x))[0, target], x)
+    return g
+
+
+def input_gradients(model, xs, target=7):
+    xs = xs.detach().requires_grad_(True)
+    (g,) = torch.autograd.grad(model.head(model.body(xs))[:, target].sum(), xs)
+    return g
+
+
+def ig(model, x, steps=32, batch=8, target=7):
+    alphas = (torch.arange(steps, dtype=x.dtype) + 0.5) / steps
+    total = torch.zeros_like(x)
+    for start in range(0, steps, batch):
+        a = alphas[start:start + batch].view(-1, 1, 1, 1)
+        total += input_gradients(model, a * x, target).sum(0, keepdim=True)
+    return x * total / steps
+
+
+def smoothgrad(model, x, samples=25, batch=8, noise=0.15, target=7):
+    sigma = noise * (x.max() - x.min())
+    total = torch.zeros_like(x)
+    for start in range(0, samples, batch):
+        b = min(batch, samples - start)
+        total += input_gradients(model, x + sigma * torch.randn(b, *x.shape[1:]), target).sum(0, keepdim=True)
+    return total / samples
+
+
 def occlusion(model, x, patch=32, stride=16, batch=8, fill=0.0, target=7):
     _, _, H, W = x.shape
     rows, cols = (H - patch) // stride + 1, (W - patch) // stride + 1
@@ -231,7 +267,11 @@ def main():
     builders = {"resnet50": ResNet50, "resnet18": ResNet18, "mobilenet_v2": MobileNetV2}
     cases = {
         "forward": (lambda model, x: forward(model, x), False),
+        "forward8": (lambda model, x: forward(model, x.expand(8, -1, -1, -1).contiguous()), False),
+        "backward": (lambda model, x: backward(model, x), False),
         "gradcam": (lambda model, x: gradcam(model, x), False),
+        "ig": (lambda model, x: ig(model, x), True),
+        "smoothgrad": (lambda model, x: smoothgrad(model, x), True),
         "occlusion": (lambda model, x: occlusion(model, x, args.patch, args.stride, args.batch), True),
         "rise": (lambda model, x: rise(model, x, args.masks, args.grid, 0.5, args.batch), True),
         "scorecam": (lambda model, x: scorecam(model, x, args.batch), True),

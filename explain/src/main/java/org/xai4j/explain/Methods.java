@@ -130,11 +130,13 @@ public final class Methods {
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.augmentations()),
             // Perturbation methods: the model probed from outside, many forward passes and no gradient.
-            Method.heatMap("occlusion", "Occlusion", "ReceptiveFieldOcclusion",
+            // The plain method: with the compiled plans its batched passes beat ReceptiveFieldOcclusion,
+            // whose crops run node by node (ResNet-50, patch 32, stride 16: 4.0 s against 6.9 s).
+            Method.heatMap("occlusion", "Occlusion", "Occlusion",
                     "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
-                    "Zeiler and Fergus, ECCV 2014", "F + squares x F (only the squares' receptive fields)",
+                    "Zeiler and Fergus, ECCV 2014", "F + squares x F",
                     List.of(BATCH_SIZE, PATCH, STRIDE, FILL),
-                    p -> new ReceptiveFieldOcclusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
+                    p -> new Occlusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.perturbation().squares())
                     .withCheck((graph, head, p) -> Occlusion.Geometry.of(p.perturbation().patch(), p.perturbation().stride(),

@@ -94,7 +94,7 @@ class OnnxExportRuntimeTest {
      * committed files themselves and agrees with xai4j's logits on shapes images of their kind.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"shapes.onnx", "clever_hans.onnx"})
+    @ValueSource(strings = {"shapes.onnx", "clever_hans.onnx", "shuffled_labels.onnx"})
     void bundledModels(String file) throws OrtException {
         Path model = Path.of("..", "models", file);
         Graph graph = org.xai4j.importers.Models.load(model);
