@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.Random;
 import org.bytedeco.dnnl.global.dnnl;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -136,8 +135,8 @@ class OneDnnPlanFuzzTest {
      * stride 1 (channels, sizes, pads, residuals, pooling and Pads as above), in guarded mode,
      * forward and input gradient against the engine, at the tolerance above: oneDNN's Winograd
      * kernels err by about 1e-6 relative here. Where oneDNN offers none (below AVX-512) one case
-     * checks that the plan fell back to direct kernels, and the test is reported as skipped with
-     * that reason.
+     * checks that the plan falls back to direct kernels and still matches the engine: that
+     * fallback is what the test checks there.
      */
     @Test
     void winogradPlansMatchTheEngineWithNoWriteOutsideABuffer() {
@@ -173,8 +172,9 @@ class OneDnnPlanFuzzTest {
         }
         if (!offered) {
             assertTrue(plans.matches("(?s).*winograd in 0 of [1-9].*"), "no fallback to direct kernels reported:\n" + plans);
-            Assumptions.abort("oneDNN 2.5.2 offers no f32 Winograd convolution at " + ActivationLayout.isaName(isa)
-                    + " (avx512_core only): one case ran, its plan fell back to direct kernels and matched the engine");
+            System.out.printf("winograd plan fuzz at ISA %s: oneDNN 2.5.2 offers no f32 Winograd convolution here (avx512_core"
+                    + " only); one case asked for it, fell back to direct kernels and matched the engine%n", ActivationLayout.isaName(isa));
+            return;
         }
         System.out.printf("winograd plan fuzz at ISA %s: %d cases, %d with Winograd kernels, 0 writes outside a buffer, worst forward"
                 + " %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
