@@ -14,7 +14,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.xai4j.engine.Graph;
@@ -44,14 +43,6 @@ public class OnnxForwardBenchmark {
     @Param({"direct"})
     public String convolution;
 
-    /** ONNX Runtime's intra-op threads, as many as the two cores xai4j uses. */
-    @Param({"2"})
-    public int threads;
-
-    /** Whether ONNX Runtime's idle intra-op threads spin (its default); false on a host with busy cores. */
-    @Param({"true"})
-    public boolean ortSpinning;
-
     private Graph graph;
     private INDArray x;
     private OrtModel ort;
@@ -59,22 +50,15 @@ public class OnnxForwardBenchmark {
 
     /** Loads only the runtime the benchmark method uses. */
     @Setup
-    public void setup(BenchmarkParams params) {
+    public void setup(BenchmarkParams params, OrtSide side) {
         Path file = OnnxFiles.of(model);
         x = Models.input(batch);
-        if (params.getBenchmark().endsWith("onnxRuntime")) {
-            ort = new OrtModel(file, threads, ortSpinning);
+        if (OrtSide.timed(params)) {
+            ort = side.open(file);
             rows = ort.batch(batch).put(x.dup('c').data().asFloat());
         } else {
             ForwardBenchmark.useConvolution(convolution);
             graph = Models.build(file.toString());
-        }
-    }
-
-    @TearDown
-    public void tearDown() {
-        if (ort != null) {
-            ort.close();
         }
     }
 

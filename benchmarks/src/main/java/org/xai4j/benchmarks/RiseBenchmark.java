@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.xai4j.engine.Graph;
@@ -50,14 +49,6 @@ public class RiseBenchmark {
     @Param({"8"})
     public int batch;
 
-    /** ONNX Runtime's intra-op threads, as many as the two cores xai4j and PyTorch use. */
-    @Param({"2"})
-    public int threads;
-
-    /** Whether ONNX Runtime's idle intra-op threads spin (its default); false on a host with busy cores. */
-    @Param({"true"})
-    public boolean ortSpinning;
-
     private Graph graph;
     private OrtModel ort;
     private INDArray x;
@@ -67,23 +58,16 @@ public class RiseBenchmark {
 
     /** Loads only the runtime the benchmark method uses: a fork holds one model, not both. */
     @Setup
-    public void setup(BenchmarkParams params) {
+    public void setup(BenchmarkParams params, OrtSide side) {
         Path file = OnnxFiles.of(model);
         x = Models.input(1);
         xs = x.dup('c').data().asFloat();
-        if (params.getBenchmark().endsWith("onnxRuntime")) {
-            ort = new OrtModel(file, threads, ortSpinning);
+        if (OrtSide.timed(params)) {
+            ort = side.open(file);
         } else {
             graph = Models.build(file.toString());
         }
         rise = new Rise(masks, grid, keep, Fill.value(0), Models.SEED, batch, Progress.NONE);
-    }
-
-    @TearDown
-    public void tearDown() {
-        if (ort != null) {
-            ort.close();
-        }
     }
 
     @Benchmark

@@ -13,7 +13,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.xai4j.engine.Graph;
@@ -41,14 +40,6 @@ public class ScoreCamBenchmark {
     @Param({"8"})
     public int batch;
 
-    /** ONNX Runtime's intra-op threads, as many as the two cores xai4j and PyTorch use. */
-    @Param({"2"})
-    public int threads;
-
-    /** Whether ONNX Runtime's idle intra-op threads spin (its default); false on a host with busy cores. */
-    @Param({"true"})
-    public boolean ortSpinning;
-
     private Graph graph;
     private OrtModel ort;
     private String layer;
@@ -62,24 +53,17 @@ public class ScoreCamBenchmark {
      * global pooling), which ONNX Runtime is then asked to return as an extra output.
      */
     @Setup
-    public void setup(BenchmarkParams params) {
+    public void setup(BenchmarkParams params, OrtSide side) {
         Path file = OnnxFiles.of(model);
         graph = Models.build(file.toString());
         layer = Head.of(graph).featureMaps();
         x = Models.input(1);
         xs = x.dup('c').data().asFloat();
-        if (params.getBenchmark().endsWith("onnxRuntime")) {
-            ort = new OrtModel(OnnxFiles.withOutput(file, layer), threads, ortSpinning);
+        if (OrtSide.timed(params)) {
+            ort = side.open(OnnxFiles.withOutput(file, layer));
             graph = null;
         }
         scoreCam = new ScoreCam(layer, batch);
-    }
-
-    @TearDown
-    public void tearDown() {
-        if (ort != null) {
-            ort.close();
-        }
     }
 
     @Benchmark
