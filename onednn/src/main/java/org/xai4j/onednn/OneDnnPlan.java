@@ -117,11 +117,11 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final Guards guards = Guards.requested() ? new Guards() : null;
     /** Every native object this plan created, destroyed in reverse order by {@link #close}. */
     private final List<Runnable> destroy = new ArrayList<>();
-    /**
-     * {Winograd convolutions, convolutions that could have been}: null unless Winograd was asked
-     * for when the plan compiled ({@link Winograd}).
-     */
-    private final int[] winograd = Winograd.requested() ? new int[2] : null;
+    /** Whether this plan tries Winograd kernels ({@link Winograd}: on unless switched off when it compiled). */
+    private final boolean tryWinograd = Winograd.requested();
+    /** Of the convolutions that could run as Winograd, how many do. */
+    private int winogradEligible;
+    private int winogradUsed;
     /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
     private Buffer inputStage;
 
@@ -462,8 +462,8 @@ final class OneDnnPlan implements Accelerator.Plan {
                 release(y.buffer, users, free);
             }
         }
-        if (winograd != null) {
-            description.set(0, description.get(0) + ", winograd in " + winograd[0] + " of " + winograd[1]
+        if (tryWinograd) {
+            description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
                     + " 3x3 stride-1 convolutions" + (training ? " (forward only)" : ""));
         }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
@@ -522,11 +522,11 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
             long[][] w = convWindow(c, x.shape, op.pad);
-            if (winograd != null && Winograd.eligible(c)) {
-                winograd[1]++;
+            if (tryWinograd && Winograd.eligible(c)) {
+                winogradEligible++;
                 dnnl_primitive_desc pd = Winograd.forward(x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w, attr, what);
                 if (pd != null) {
-                    winograd[0]++;
+                    winogradUsed++;
                     return own(pd);
                 }
             }
