@@ -57,12 +57,18 @@ public class ForwardBenchmark {
         x = Models.input(batch);
     }
 
-    /** Sets the plans' convolution kernels ("direct" or "winograd") for the plans compiled from now on. */
+    /**
+     * Sets the plans' convolution kernels for the plans compiled from now on: "direct",
+     * "winograd" (from the first pass) or "auto" (the default: Winograd once a plan has paid for it).
+     */
     static void useConvolution(String convolution) {
-        if (!"direct".equals(convolution) && !"winograd".equals(convolution)) {
-            throw new IllegalArgumentException("convolution must be direct or winograd, got '" + convolution + "'");
-        }
-        System.setProperty("xai4j.onednn.winograd", Boolean.toString("winograd".equals(convolution)));
+        String setting = switch (convolution) {
+            case "direct" -> "false";
+            case "winograd" -> "true";
+            case "auto" -> "auto";
+            default -> throw new IllegalArgumentException("convolution must be direct, winograd or auto, got '" + convolution + "'");
+        };
+        System.setProperty("xai4j.onednn.winograd", setting);
     }
 
     @Benchmark

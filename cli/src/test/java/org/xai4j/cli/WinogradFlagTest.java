@@ -10,8 +10,8 @@ import org.xai4j.testing.Shared;
 
 /**
  * {@code --[no-]winograd} on the commands that run a model: left alone the plans keep their
- * default (Winograd where oneDNN offers it) and the switch stays unset; {@code --no-winograd}
- * and {@code --winograd} set it before the plans compile. The top classes of the oracle
+ * default (auto: direct kernels until Winograd pays) and the switch stays unset;
+ * {@code --no-winograd} and {@code --winograd} set it before the plans compile. The top classes of the oracle
  * ResNet-18 and their logits (printed to 4 decimals) are the same either way (onednn/README.md
  * has the errors: 2.6e-7 of the largest logit against 2.4e-7 direct).
  */

@@ -329,7 +329,8 @@ public final class Acceleration {
             int leased;
             int compiling;
             boolean uncompilable;
-            String description = "";
+            /** The kind's latest plan, described when asked (a plan may change as it runs, e.g. its kernels). */
+            Accelerator.Plan latest;
         }
 
         private final Map<PlanKey, Kind> kinds = new LinkedHashMap<>(8, 0.75f, true);
@@ -384,7 +385,7 @@ public final class Acceleration {
                 if (plan.isEmpty()) {
                     return null;
                 }
-                k.description = plan.get().describe();
+                k.latest = plan.get();
                 return leased(key, k, plan.get());
             }
         }
@@ -436,7 +437,7 @@ public final class Acceleration {
         /** One line per kind of plan, for diagnostics. */
         synchronized List<String> describe() {
             List<String> lines = new ArrayList<>();
-            kinds.forEach((key, k) -> lines.add(key + ": " + (k.uncompilable ? "not compilable" : k.description)));
+            kinds.forEach((key, k) -> lines.add(key + ": " + (k.uncompilable ? "not compilable" : k.latest == null ? "" : k.latest.describe())));
             return Collections.unmodifiableList(lines);
         }
     }

@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,7 +26,9 @@ import org.xai4j.layers.Specialization;
  * one thread: hooks and rectifier rules belong to their call, and compiled plans are leased by
  * one pass at a time. The graph is float32 with batch norm folded, so the compiled plans run
  * (forward and backward, with the rules compiled in) while the threads interleave methods.
- * {@code -Dxai4j.concurrency.repetitions=40} repeats each method that often per thread.
+ * {@code -Dxai4j.concurrency.repetitions=40} repeats each method that often per thread. The
+ * plans keep their direct kernels throughout: in Winograd's auto mode a plan switches kernels
+ * after some runs, and threads holding plans of different ages would then differ in the last bits.
  */
 class ConcurrencyTest {
     private static final int THREADS = 16;
@@ -41,6 +45,18 @@ class ConcurrencyTest {
             m.put(method.name(), method.explainer(p));
         }
         return m;
+    }
+
+    private static final String WINOGRAD = "xai4j.onednn.winograd";
+
+    @BeforeAll
+    static void directKernels() {
+        System.setProperty(WINOGRAD, "false");
+    }
+
+    @AfterAll
+    static void defaultKernels() {
+        System.clearProperty(WINOGRAD);
     }
 
     @Test

@@ -136,7 +136,7 @@ public final class OneDnnAccelerator implements Accelerator {
 
     @Override
     public Plan compile(List<Node> nodes, String input, long[] inputShape, Set<String> outputs) {
-        return widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, false, Map.of(), layout));
+        return Winograd.plan(winograd -> widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, false, Map.of(), layout, winograd)));
     }
 
     /**
@@ -187,6 +187,6 @@ public final class OneDnnAccelerator implements Accelerator {
     @Override
     public Plan compileForBackward(List<Node> nodes, String input, long[] inputShape, Set<String> outputs,
                                    Map<String, RectifierRule> rules) {
-        return widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, true, rules, layout));
+        return Winograd.plan(winograd -> widest(layout -> new OneDnnPlan(nodes, input, inputShape, outputs, true, rules, layout, winograd)));
     }
 }

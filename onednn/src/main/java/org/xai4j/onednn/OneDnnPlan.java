@@ -117,10 +117,13 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final Guards guards = Guards.requested() ? new Guards() : null;
     /** Every native object this plan created, destroyed in reverse order by {@link #close}. */
     private final List<Runnable> destroy = new ArrayList<>();
-    /** Whether this plan tries Winograd kernels ({@link Winograd}: on unless switched off when it compiled). */
-    private final boolean tryWinograd = Winograd.requested();
-    /** Of the convolutions that could run as Winograd, how many do. */
+    /** Whether this plan tries Winograd kernels ({@link Winograd}). */
+    private final boolean tryWinograd;
+    /** The forward convolutions' multiply-adds per run. */
+    private long convolutionMacs;
+    /** The convolutions that could run as Winograd, their weights, and how many do. */
     private int winogradEligible;
+    private long winogradWeights;
     private int winogradUsed;
     /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
     private Buffer inputStage;
@@ -131,10 +134,12 @@ final class OneDnnPlan implements Accelerator.Plan {
      * @param rules rectifier rules (guided backprop, deconvnet) for the backward of these nodes
      * @param layout the activations' layout, {@link ActivationLayout#HOST} but where it leaves a
      *     kernel to a reference loop ({@link OneDnnAccelerator})
+     * @param winograd try Winograd kernels for the forward convolutions that could have them
      */
     OneDnnPlan(List<Node> nodes, String input, long[] inputShape, Set<String> outputs, boolean training,
-               Map<String, RectifierRule> rules, ActivationLayout layout) {
+               Map<String, RectifierRule> rules, ActivationLayout layout, boolean winograd) {
         this.training = training;
+        this.tryWinograd = winograd;
         this.layout = layout;
         this.rules = Map.copyOf(rules);
         this.input = input;
@@ -522,8 +527,13 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
             long[][] w = convWindow(c, x.shape, op.pad);
-            if (tryWinograd && Winograd.eligible(c)) {
+            // Multiply-adds: N x K x OH x OW outputs, each a sum over the (C / groups) x R x S window.
+            convolutionMacs += y.shape[0] * y.shape[1] * y.shape[2] * y.shape[3] * (c.weight().length() / c.weight().size(0));
+            if (Winograd.eligible(c)) {
                 winogradEligible++;
+                winogradWeights += c.weight().length();
+            }
+            if (tryWinograd && Winograd.eligible(c)) {
                 dnnl_primitive_desc pd = Winograd.forward(x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w, attr, what);
                 if (pd != null) {
                     winogradUsed++;
@@ -700,6 +710,16 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     String inputName() {
         return input;
+    }
+
+    /** How many weights the convolutions that could run as Winograd hold (0: none could). */
+    long winogradWeights() {
+        return winogradWeights;
+    }
+
+    /** How many multiply-adds the forward convolutions of one run take. */
+    long convolutionMacs() {
+        return convolutionMacs;
     }
 
     @Override

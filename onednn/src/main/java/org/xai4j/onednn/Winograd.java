@@ -2,25 +2,35 @@ package org.xai4j.onednn;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
+import java.util.Locale;
+import java.util.function.Function;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.xai4j.engine.Accelerator;
 import org.xai4j.layers.Conv2d;
 
 /**
- * Winograd convolutions in the plans, on unless switched off ({@code -Dxai4j.onednn.winograd=false},
- * or {@code --no-winograd} on the command line): every forward convolution that could have one
- * tries oneDNN's {@code dnnl_convolution_winograd} and keeps its direct kernel where oneDNN offers
- * none.
+ * Winograd convolutions in the plans: every forward convolution that could have one tries
+ * oneDNN's {@code dnnl_convolution_winograd} and keeps its direct kernel where oneDNN offers none.
+ * When is {@code -Dxai4j.onednn.winograd}'s to say (the command line's {@code --[no-]winograd}):
+ * <ul>
+ *   <li>{@code auto} (the default): a plan compiles with direct kernels and recompiles with
+ *       Winograd once its runs have paid for the weight transform: a number of runs estimated
+ *       from its size ({@link #runsBeforeWinograd}, {@link TieredPlan}), so a one-shot pass never
+ *       pays the transform and a plan run hundreds of times runs on Winograd;</li>
+ *   <li>{@code true}: Winograd from the first run; {@code false}: never.</li>
+ * </ul>
  *
  * <p>Winograd F(m x m, 3 x 3) (Lavin and Gray, "Fast Algorithms for Convolutional Neural
  * Networks", 2016) computes each m x m output tile as {@code A^T [(G g G^T) . (B^T d B)] A}: fewer
  * multiplications than the direct sum, but the transforms' large coefficients cost float32
  * accuracy: measured against the float64 oracle it stays inside every oracle tolerance (ResNet-18
- * logits 2.6e-7 of the largest against 2.4e-7 direct; onednn/README.md has the rest), hence the
- * default. What it costs is compile time: oneDNN's weight transform ({@code wino_reorder}). oneDNN 2.5.2 offers it for f32 only at AVX-512 ({@code avx512_core}:
+ * logits 2.6e-7 of the largest against 2.4e-7 direct; onednn/README.md has the rest), hence on
+ * by default. What it costs is compile time, oneDNN's weight transform ({@code wino_reorder}),
+ * hence only once it pays. oneDNN 2.5.2 offers it for f32 only at AVX-512 ({@code avx512_core}:
  * {@code jit:avx512_core_fp32_wino_conv_4x3} or {@code _2x3}), 3 x 3 kernels, stride 1, no
  * dilation, no groups, activations in nChw16c; creating the primitive descriptor fails as
  * unimplemented anywhere else. Forward kernels only: oneDNN 2.5.2 also offers a Winograd
@@ -34,9 +44,77 @@ final class Winograd {
 
     private Winograd() {}
 
-    /** Whether plans compiled from now on should try Winograd kernels (read at each compile): unless the property says false. */
-    static boolean requested() {
-        return !"false".equalsIgnoreCase(System.getProperty(PROPERTY, "true").trim());
+    /** When plans compiled from now on use Winograd kernels (the property, read at each compile). */
+    enum Use { NEVER, WHEN_IT_PAYS, ALWAYS }
+
+    /**
+     * Nanoseconds of oneDNN's weight transform per weight of a Winograd convolution: ResNet-18's
+     * 13 eligible convolutions (9.4 million weights) took 0.38 s of {@code wino_reorder} at two
+     * threads on the AVX-512 host (onednn/README.md).
+     */
+    static final double TRANSFORM_NANOS_PER_WEIGHT = 40;
+
+    /**
+     * Nanoseconds a direct pass takes per multiply-add of its convolutions, the same host and
+     * threads: ResNet-18 13.4 ms for 1.82 billion at batch 1, ResNet-50 28.7 ms for 4.1 billion.
+     */
+    static final double PASS_NANOS_PER_MAC = 0.007;
+
+    /**
+     * How many times the transform's expected cost a plan's runs must take before it recompiles:
+     * Winograd saves about a third of a pass where it applies (ResNet-18 at batch 8: 83 to 61 ms),
+     * so after runs worth 3x the transform, the time saved would have paid for it, and the choice
+     * costs at most twice the better one in hindsight (the ski-rental rule).
+     */
+    static final double PAYBACK = 3;
+
+    /** {@link #PAYBACK}, or the property {@code xai4j.onednn.winograd.payback} (0: recompile at the second run). */
+    static double payback() {
+        String v = System.getProperty(PROPERTY + ".payback");
+        try {
+            double p = v == null ? PAYBACK : Double.parseDouble(v.trim());
+            if (p >= 0 && Double.isFinite(p)) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + PROPERTY + ".payback must be a number >= 0, got '" + v + "'");
+    }
+
+    /**
+     * After how many runs a direct plan pays for its Winograd recompile, estimated from its size
+     * rather than timed, so that the same calls switch at the same run on every invocation (and
+     * give the same last bits): payback x transform cost / cost of a run, at least 1.
+     */
+    static long runsBeforeWinograd(OneDnnPlan direct) {
+        double transform = TRANSFORM_NANOS_PER_WEIGHT * direct.winogradWeights();
+        double run = PASS_NANOS_PER_MAC * Math.max(1, direct.convolutionMacs());
+        return Math.max(1, (long) Math.ceil(payback() * transform / run));
+    }
+
+    static Use requested() {
+        String v = System.getProperty(PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "auto" -> Use.WHEN_IT_PAYS;
+            case "true" -> Use.ALWAYS;
+            case "false" -> Use.NEVER;
+            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be auto, true or false, got '" + v + "'");
+        };
+    }
+
+    /**
+     * A plan as {@link #requested} says: {@code compile} given whether to try Winograd. In auto
+     * mode, the direct plan, wrapped to recompile once it pays when oneDNN could run any of its
+     * convolutions as Winograd (none below AVX-512).
+     */
+    static Accelerator.Plan plan(Function<Boolean, OneDnnPlan> compile) {
+        Use use = requested();
+        OneDnnPlan plan = compile.apply(use == Use.ALWAYS);
+        if (use != Use.WHEN_IT_PAYS || plan.winogradWeights() == 0 || !ActivationLayout.avx512(ActivationLayout.HOST.isa())) {
+            return plan;
+        }
+        return new TieredPlan(plan, () -> compile.apply(true), runsBeforeWinograd(plan));
     }
 
     /**
