@@ -16,7 +16,9 @@ import org.xai4j.engine.MemoryBudget;
  * that region ({@link ReceptiveField}: a box per square, cut from the clean activations with the
  * halo each layer's window needs, pasted back), and the layers where the region has grown over
  * most of the map run in full on the pasted maps. The clean pass's activations are computed
- * once. The squares go through both parts {@code batchSize} at a time.
+ * once. The squares go through both parts {@code batchSize} at a time, the local nodes as
+ * {@link ReceptiveField.Step}s (small graphs of one shape) and the rest as one graph with one
+ * input where the cut allows, so that an accelerator compiles each once and reuses it.
  * <pre>
  *   local node n, square k:  y_n[box_k] = op_n( crop of (clean inputs with their boxes pasted), valid padding )
  *   rest:                    y_c(x_k) = rest( clean boundary values with box_k pasted )
