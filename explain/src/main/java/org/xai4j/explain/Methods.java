@@ -130,8 +130,9 @@ public final class Methods {
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.augmentations()),
             // Perturbation methods: the model probed from outside, many forward passes and no gradient.
-            // The plain method: with the compiled plans its batched passes beat ReceptiveFieldOcclusion,
-            // whose crops run node by node (ResNet-50, patch 32, stride 16: 4.0 s against 6.9 s).
+            // The plain method: ReceptiveFieldOcclusion, with its steps and rest in compiled plans too, was
+            // only 1.13x faster (ResNet-50, patch 32, stride 16: 7.1 s against 8.1 s; ResNet-18 3.2 s against
+            // 3.7 s), inside the calls' spread on a shared host; see explain/README.md.
             Method.heatMap("occlusion", "Occlusion", "Occlusion",
                     "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
                     "Zeiler and Fergus, ECCV 2014", "F + squares x F",

@@ -1,8 +1,10 @@
 package org.xai4j.explain;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +24,7 @@ import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
 import org.xai4j.layers.ReLU;
 import org.xai4j.layers.Sigmoid;
+import org.xai4j.layers.Specialization;
 import org.xai4j.layers.Tanh;
 
 /**
@@ -37,13 +40,22 @@ import org.xai4j.layers.Tanh;
  * </pre>
  * A node is local when its layer is one of these (convolutions, max pooling, average pooling
  * without padding or counting it, batch norm, ReLU, Clip, LeakyReLU, sigmoid, tanh, identity,
- * same-shape Add), all its inputs are local (or the graph input), its output is 4-D and not the
- * logits, and its box covers at most {@link #LOCAL_FRACTION} of its map; everything else runs in
- * full on the pasted maps, as {@link #rest}.
+ * same-shape Add; a specialized layer counts as its reference layer), all its inputs are local
+ * (or the graph input), its output is 4-D and not the logits, and its box covers at most
+ * {@link #LOCAL_FRACTION} of its map. The local part then ends at the last value that is the only
+ * one the other nodes read (a ResNet block's output), where there is one: the rest of the graph
+ * ({@link #rest}) then has one input, so an accelerator can compile it. The local nodes run as
+ * {@link Step}s, each a small graph of fixed shapes.
  */
 final class ReceptiveField {
-    /** Beyond this share of a map the box is barely cheaper than the map, and the crops cost copies: run the rest in full. */
-    static final double LOCAL_FRACTION = 0.6;
+    /**
+     * Beyond this share of a map the box, its halo and the copies cost about what the whole map
+     * does in a compiled plan: the rest runs in full from there. ResNet-18 and ResNet-50 at patch
+     * 32, stride 16, batch 8, with every part in oneDNN plans: 0.2 cuts after layer1.1 and
+     * layer2.1, and ran as fast as 0.1 and faster than 0.3 or 0.6 (which cut inside layer3, where
+     * a box with its halo is most of its map).
+     */
+    static final double LOCAL_FRACTION = 0.2;
 
     /** Rows [r0, r1) and columns [c0, c1). */
     record Box(int r0, int r1, int c0, int c1) {
@@ -64,14 +76,44 @@ final class ReceptiveField {
      */
     record Value(String name, int C, int h, int w, int bh, int bw, Box[] changed, int[] top, int[] left, Node node, Window window) {}
 
+    /**
+     * Local nodes that run together on crops, as {@code graph}: a head ({@code values[0]}) and the
+     * pointwise one-input nodes chained after it, which share its box. The graph's inputs are the
+     * crops of the head's inputs, named as those values and of {@code C x cropH x cropW} per
+     * square: for a window op the rows {@code top s - pad .. } its valid version reads, for a
+     * pointwise one the head's box itself. Its outputs are the boxes that nodes outside the step
+     * read (the last value's always).
+     */
+    record Step(List<Value> values, Graph graph, int cropH, int cropW) {
+        Value head() {
+            return values.get(0);
+        }
+
+        /** The first row of square {@code k}'s crop, in the input map's coordinates (negative in the padding). */
+        int cropTop(int k) {
+            Window win = head().window();
+            return win == null ? head().top()[k] : head().top()[k] * win.sh() - win.padTop();
+        }
+
+        int cropLeft(int k) {
+            Window win = head().window();
+            return win == null ? head().left()[k] : head().left()[k] * win.sw() - win.padLeft();
+        }
+
+        /** What the crops hold outside the input map: the op's own padding value. */
+        double padValue() {
+            return head().window() == null ? 0 : head().window().padValue();
+        }
+    }
+
     private final Map<String, Value> values;
-    private final List<Value> local;
+    private final List<Step> steps;
     private final List<String> boundary;
     private final Graph rest;
 
-    private ReceptiveField(Map<String, Value> values, List<Value> local, List<String> boundary, Graph rest) {
+    private ReceptiveField(Map<String, Value> values, List<Step> steps, List<String> boundary, Graph rest) {
         this.values = values;
-        this.local = local;
+        this.steps = steps;
         this.boundary = boundary;
         this.rest = rest;
     }
@@ -81,8 +123,9 @@ final class ReceptiveField {
         return values;
     }
 
-    List<Value> local() {
-        return local;
+    /** The local nodes in groups, in an order that computes every input before it is read. */
+    List<Step> steps() {
+        return steps;
     }
 
     /** The values the rest of the graph reads: its inputs. */
@@ -97,6 +140,11 @@ final class ReceptiveField {
 
     /** The plan for {@code squares} (rectangles of the input [1, C, H, W]) through {@code graph} up to {@code logits}. */
     static ReceptiveField of(Graph graph, String input, long[] inputShape, String logits, List<Box> squares) {
+        return of(graph, input, inputShape, logits, squares, LOCAL_FRACTION);
+    }
+
+    /** As above, with nodes local while their box covers at most {@code localFraction} of their map. */
+    static ReceptiveField of(Graph graph, String input, long[] inputShape, String logits, List<Box> squares, double localFraction) {
         Map<String, long[]> shapes = graph.shapes(Map.of(input, inputShape));
         int n = squares.size();
         Map<String, Value> values = new LinkedHashMap<>();
@@ -122,26 +170,117 @@ final class ReceptiveField {
                 }
             }
             Value v = boxed(node.name(), shape, out, node, window);
-            if ((double) v.bh() * v.bw() > LOCAL_FRACTION * v.h() * v.w()) {
+            if ((double) v.bh() * v.bw() > localFraction * v.h() * v.w()) {
                 continue;
             }
             values.put(node.name(), v);
             local.add(v);
         }
+        for (int length = local.size(); length > 0; length--) {
+            // Where the boundary is one value, the rest has one input (an accelerator's plans take one).
+            if (boundary(graph, input, local.subList(0, length)).size() == 1) {
+                for (Value dropped : local.subList(length, local.size())) {
+                    values.remove(dropped.name());
+                }
+                local = new ArrayList<>(local.subList(0, length));
+                break;
+            }
+        }
+        List<String> boundary = boundary(graph, input, local);
         Set<String> inLocal = new HashSet<>(values.keySet());
         List<Node> others = graph.nodes().stream().filter(nd -> !inLocal.contains(nd.name())).toList();
+        List<Graph.Input> inputs = boundary.stream().map(b -> new Graph.Input(b, batchFree(shapes.get(b)))).toList();
+        return new ReceptiveField(values, steps(graph, local, values), boundary, new Graph(inputs, others, List.of(logits)));
+    }
+
+    /** The values of the input and {@code local} that the other nodes read. */
+    private static List<String> boundary(Graph graph, String input, List<Value> local) {
+        Set<String> inside = new HashSet<>();
+        inside.add(input);
+        local.forEach(v -> inside.add(v.name()));
+        Set<String> read = new LinkedHashSet<>();
+        for (Node nd : graph.nodes()) {
+            if (!inside.contains(nd.name())) {
+                nd.inputs().stream().filter(inside::contains).forEach(read::add);
+            }
+        }
         List<String> boundary = new ArrayList<>();
-        for (String name : values.keySet()) {
-            if (others.stream().anyMatch(nd -> nd.inputs().contains(name))) {
+        for (String name : names(input, local)) {
+            if (read.contains(name)) {
                 boundary.add(name);
             }
         }
-        List<Graph.Input> inputs = boundary.stream().map(b -> {
-            long[] s = shapes.get(b).clone();
-            s[0] = -1;
-            return new Graph.Input(b, s);
-        }).toList();
-        return new ReceptiveField(values, local, boundary, new Graph(inputs, others, List.of(logits)));
+        return boundary;
+    }
+
+    private static List<String> names(String input, List<Value> local) {
+        List<String> names = new ArrayList<>(List.of(input));
+        local.forEach(v -> names.add(v.name()));
+        return names;
+    }
+
+    /**
+     * The local nodes grouped into steps: each node that is not chained after another heads one,
+     * and a pointwise node whose only input is the last of a step (the first such reader) joins it.
+     */
+    private static List<Step> steps(Graph graph, List<Value> local, Map<String, Value> values) {
+        Map<String, Value> taken = new HashMap<>();
+        List<Step> steps = new ArrayList<>();
+        for (Value head : local) {
+            if (taken.containsKey(head.name())) {
+                continue;
+            }
+            List<Value> chain = new ArrayList<>(List.of(head));
+            taken.put(head.name(), head);
+            for (Value next = follower(local, head, taken); next != null; next = follower(local, next, taken)) {
+                chain.add(next);
+                taken.put(next.name(), next);
+            }
+            steps.add(step(graph, chain, values));
+        }
+        return steps;
+    }
+
+    /** The first local pointwise node not yet in a step whose only input is {@code last}. */
+    private static Value follower(List<Value> local, Value last, Map<String, Value> taken) {
+        for (Value v : local) {
+            if (!taken.containsKey(v.name()) && v.window() == null && v.node().inputs().equals(List.of(last.name()))) {
+                return v;
+            }
+        }
+        return null;
+    }
+
+    private static Step step(Graph graph, List<Value> chain, Map<String, Value> values) {
+        Value head = chain.get(0);
+        Window win = head.window();
+        int ch = win == null ? head.bh() : (head.bh() - 1) * win.sh() + (win.kh() - 1) * win.dh() + 1;
+        int cw = win == null ? head.bw() : (head.bw() - 1) * win.sw() + (win.kw() - 1) * win.dw() + 1;
+        List<Graph.Input> inputs = new ArrayList<>();
+        for (String in : new LinkedHashSet<>(head.node().inputs())) {
+            inputs.add(new Graph.Input(in, new long[] {-1, values.get(in).C(), ch, cw}));
+        }
+        List<Node> nodes = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (Value v : chain) {
+            nodes.add(v == head && win != null ? new Node(v.name(), win.valid(), v.node().inputs()) : v.node());
+            names.add(v.name());
+        }
+        List<String> outputs = new ArrayList<>();
+        for (Value v : chain) {
+            boolean readOutside = graph.outputs().contains(v.name()) || graph.nodes().stream()
+                    .anyMatch(nd -> !names.contains(nd.name()) && nd.inputs().contains(v.name()));
+            if (readOutside || v == chain.get(chain.size() - 1)) {
+                outputs.add(v.name());
+            }
+        }
+        return new Step(List.copyOf(chain), new Graph(inputs, nodes, outputs), ch, cw);
+    }
+
+    private static long[] batchFree(long[] shape) {
+        long[] s = shape.clone();
+        s[0] = -1;
+        return s;
     }
 
     /** A value whose boxes are the smallest size holding every square's rectangle, moved inside the map where needed. */
@@ -178,23 +317,27 @@ final class ReceptiveField {
     }
 
     /** The window op of a convolution or a pooling layer that can run on padded crops, else null. */
-    private static Window window(Layer<?> layer, long[] in) {
+    private static Window window(Layer<?> specialized, long[] in) {
         if (in == null || in.length != 4) {
             return null;
         }
+        Layer<?> layer = Specialization.reference(specialized);
         if (layer instanceof Conv2d conv) {
             ConvSpec s = conv.spec();
             Conv2d.Plan p = conv.plan((int) in[2], (int) in[3]);
             return new Window((int) conv.weight().size(2), (int) conv.weight().size(3), s.strideH(), s.strideW(), s.dilationH(),
-                    s.dilationW(), p.top(), p.left(), 0, new Conv2d(conv.weight(), conv.bias(), s.withPadding(0, 0, 0, 0)));
+                    s.dilationW(), p.top(), p.left(), 0,
+                    Specialization.like(specialized, new Conv2d(conv.weight(), conv.bias(), s.withPadding(0, 0, 0, 0))));
         }
         PoolSpec s;
         double pad;
         Layer<?> valid;
         if (layer instanceof MaxPool2d pool) {
             s = pool.spec();
-            pad = Double.NEGATIVE_INFINITY;
-            valid = new MaxPool2d(s.withPadding(0, 0, 0, 0));
+            // The lowest float32 rather than -inf, which the engine refuses in a feed. It never wins a
+            // window: every window holds a value of the map (checked below).
+            pad = -Float.MAX_VALUE;
+            valid = Specialization.like(specialized, new MaxPool2d(s.withPadding(0, 0, 0, 0)));
         } else if (layer instanceof AvgPool2d pool) {
             s = pool.spec();
             pad = 0;
@@ -210,12 +353,17 @@ final class ReceptiveField {
         if (layer instanceof AvgPool2d avg && padded && !avg.countIncludePad()) {
             return null;        // windows at the border divide by fewer values: a crop cannot reproduce that
         }
+        int spanH = (s.kernelH() - 1) * s.dilationH();
+        int spanW = (s.kernelW() - 1) * s.dilationW();
+        if (layer instanceof MaxPool2d && (g.top() > spanH || g.bottom() > spanH || g.left() > spanW || g.right() > spanW)) {
+            return null;        // a window of padding alone would give -inf, which the crops' finite padding cannot
+        }
         return new Window(s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), s.dilationH(), s.dilationW(), g.top(), g.left(), pad, valid);
     }
 
     /** Whether the node computes each pixel from the same pixel of its inputs (all of one shape). */
     private static boolean pointwise(Node node, Map<String, long[]> shapes) {
-        Layer<?> l = node.layer();
+        Layer<?> l = Specialization.reference(node.layer());
         boolean elementwise = l instanceof ReLU || l instanceof Clip || l instanceof LeakyReLU || l instanceof Sigmoid
                 || l instanceof Tanh || l instanceof Identity || l instanceof BatchNorm2d
                 || l instanceof Add && node.inputs().size() >= 1;

@@ -1,14 +1,14 @@
 package org.xai4j.explain;
 
+import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Graph;
-import org.xai4j.engine.Layer;
+import org.xai4j.engine.Memory;
+import org.xai4j.engine.MemoryBudget;
 
 /**
  * Occlusion sensitivity with the same numbers as {@link Occlusion}, faster: a hidden square
@@ -16,7 +16,9 @@ import org.xai4j.engine.Layer;
  * that region ({@link ReceptiveField}: a box per square, cut from the clean activations with the
  * halo each layer's window needs, pasted back), and the layers where the region has grown over
  * most of the map run in full on the pasted maps. The clean pass's activations are computed
- * once. The squares go through both parts {@code batchSize} at a time.
+ * once. The squares go through both parts {@code batchSize} at a time, the local nodes as
+ * {@link ReceptiveField.Step}s (small graphs of one shape) and the rest as one graph with one
+ * input where the cut allows, so that an accelerator compiles each once and reuses it.
  * <pre>
  *   local node n, square k:  y_n[box_k] = op_n( crop of (clean inputs with their boxes pasted), valid padding )
  *   rest:                    y_c(x_k) = rest( clean boundary values with box_k pasted )
@@ -32,9 +34,17 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
     private final Fill fill;
     private final int batchSize;
     private final Progress progress;
+    private final double localFraction;
+    private Cached cached;
 
     public ReceptiveFieldOcclusion(int patch, int stride, Fill fill, int batchSize, Progress progress) {
+        this(patch, stride, fill, batchSize, progress, ReceptiveField.LOCAL_FRACTION);
+    }
+
+    /** With nodes local while their box covers at most {@code localFraction} of their map (tests reach deeper with more). */
+    ReceptiveFieldOcclusion(int patch, int stride, Fill fill, int batchSize, Progress progress, double localFraction) {
         Occlusion.Geometry.checkSettings(patch, stride, batchSize);
+        this.localFraction = localFraction;
         this.patch = patch;
         this.stride = stride;
         this.fill = fill;
@@ -48,14 +58,8 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
         Occlusion.Geometry g = Occlusion.Geometry.of(patch, stride, x);
         Head head = Head.of(graph);
         String input = ActivationGradient.inputOf(graph);
-        List<ReceptiveField.Box> squares = new ArrayList<>();
-        for (int k = 0; k < g.cells(); k++) {
-            squares.add(new ReceptiveField.Box(g.top(k), g.top(k) + patch, g.left(k), g.left(k) + patch));
-        }
-        long[] rowShape = x.shape().clone();
-        rowShape[0] = 1;
-        ReceptiveField plan = ReceptiveField.of(graph, input, rowShape, head.logits(), squares);
-        int rows = ActivationGradient.rowsPerPass(graph, batchSize);
+        ReceptiveField plan = planFor(graph, input, x, head, g);
+        int rows = Math.min(ActivationGradient.rowsPerPass(graph, batchSize), g.cells());
 
         List<String> keep = new ArrayList<>(plan.values().keySet());
         keep.remove(input);
@@ -63,182 +67,255 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
         List<INDArray> grids = new ArrayList<>();
         List<INDArray> maps = new ArrayList<>();
         Scores scores = null;
-        for (int row = 0; row < x.size(0); row++) {
-            INDArray xn = NdArrays.row(x, row);
-            Map<String, INDArray> clean = graph.run(Map.of(input, xn), keep);
-            INDArray z = clean.get(head.logits());
-            progress.advance(1);
-            Target.Seed seed = target.row(row, (int) x.size(0)).seed(z, head);
-            scores = scores == null ? seed.scores() : merge(scores, seed.scores());
-            Target fixed = target.row(row, (int) x.size(0)).fixedAt(z, 0);
-            Map<String, Object> cleanValues = new HashMap<>();
-            cleanValues.put(input, Arrays.values(xn));
-            for (String v : plan.values().keySet()) {
-                if (!v.equals(input)) {
-                    cleanValues.put(v, Arrays.values(clean.get(v)));
+        Batch batch = null;
+        try {
+            for (int row = 0; row < x.size(0); row++) {
+                INDArray xn = NdArrays.row(x, row);
+                Map<String, INDArray> clean = graph.run(Map.of(input, xn), keep);
+                INDArray z = clean.get(head.logits());
+                progress.advance(1);
+                Target.Seed seed = target.row(row, (int) x.size(0)).seed(z, head);
+                scores = scores == null ? seed.scores() : merge(scores, seed.scores());
+                Target fixed = target.row(row, (int) x.size(0)).fixedAt(z, 0);
+                Map<String, Object> cleanValues = new HashMap<>();
+                cleanValues.put(input, Crops.values(xn));
+                for (String v : plan.values().keySet()) {
+                    if (!v.equals(input)) {
+                        cleanValues.put(v, Crops.values(clean.get(v)));
+                    }
                 }
-            }
-            NdArrays.close(clean.values().toArray(INDArray[]::new));
-            Object hidden = Arrays.values(fill.replacementFor(xn).castTo(xn.dataType()));
-            double value = seed.scores().valueOf(0);
-            double[] drops = new double[g.cells()];
-            for (int start = 0; start < g.cells(); start += rows) {
-                int b = Math.min(rows, g.cells() - start);
-                double[] s = scoreSquares(plan, head, input, cleanValues, hidden, fixed, start, b, x);
-                for (int i = 0; i < b; i++) {
-                    drops[start + i] = value - s[i];
+                NdArrays.close(clean.values().toArray(INDArray[]::new));
+                Object hidden = Crops.values(fill.replacementFor(xn).castTo(xn.dataType()));
+                batch = batch == null ? new Batch(plan, rows, cleanValues.get(input)) : batch;
+                batch.start(cleanValues, hidden);
+                double value = seed.scores().valueOf(0);
+                double[] drops = new double[g.cells()];
+                for (int start = 0; start < g.cells(); start += rows) {
+                    int b = Math.min(rows, g.cells() - start);
+                    double[] s = batch.scores(plan, head, fixed, start, g.cells());
+                    for (int i = 0; i < b; i++) {
+                        drops[start + i] = value - s[i];
+                    }
+                    progress.advance(b);
                 }
-                progress.advance(b);
+                grids.add(NdArrays.create(drops, new long[] {1, g.rows(), g.cols()}, x.dataType()));
+                maps.add(NdArrays.create(g.perPixel(drops), new long[] {1, g.H(), g.W()}, x.dataType()));
+                NdArrays.close(xn == x ? null : xn);
             }
-            grids.add(NdArrays.create(drops, new long[] {1, g.rows(), g.cols()}, x.dataType()));
-            maps.add(NdArrays.create(g.perPixel(drops), new long[] {1, g.H(), g.W()}, x.dataType()));
-            NdArrays.close(xn == x ? null : xn);
+        } finally {
+            if (batch != null) {
+                batch.close();
+            }
         }
         return new Occlusion.Result(NdArrays.stack(maps), NdArrays.stack(grids), scores);
     }
 
-    /** The scores of squares {@code start .. start + b - 1}: their boxes through the local nodes, then the rest in full. */
-    private static double[] scoreSquares(ReceptiveField plan, Head head, String input, Map<String, Object> clean,
-                                         Object hidden, Target target, int start, int b, INDArray x) {
-        Map<String, Object> boxes = new HashMap<>();
-        ReceptiveField.Value in = plan.values().get(input);
-        // The input's box is the square itself: every value in it is the fill.
-        Object inputBoxes = Arrays.newInstance(clean.get(input), b * in.C() * in.bh() * in.bw());
-        for (int i = 0; i < b; i++) {
-            crop(in, hidden, null, start + i, in.top()[start + i], in.left()[start + i], in.bh(), in.bw(), 0, inputBoxes,
-                    i * in.C() * in.bh() * in.bw());
-        }
-        boxes.put(input, inputBoxes);
-        for (ReceptiveField.Value v : plan.local()) {
-            boxes.put(v.name(), computeBoxes(plan, v, clean, boxes, start, b, x));
-        }
-        Map<String, INDArray> feeds = new HashMap<>();
-        for (String name : plan.boundary()) {
-            ReceptiveField.Value v = plan.values().get(name);
-            int size = v.C() * v.h() * v.w();
-            Object full = Arrays.newInstance(clean.get(name), b * size);
-            for (int i = 0; i < b; i++) {
-                paste(v, clean.get(name), boxes.get(name), i * v.C() * v.bh() * v.bw(), start + i, full, i * size);
+    /**
+     * The plan of the last call when it was for this graph and input size, else a new one: its
+     * graphs are what the accelerator's compiled plans are kept for, so a second call on the same
+     * model compiles nothing.
+     */
+    private ReceptiveField planFor(Graph graph, String input, INDArray x, Head head, Occlusion.Geometry g) {
+        synchronized (this) {
+            if (cached != null && cached.graph().get() == graph && cached.geometry().equals(g)) {
+                return cached.plan();
             }
-            feeds.put(name, Arrays.array(full, new long[] {b, v.C(), v.h(), v.w()}));
         }
-        INDArray z = plan.rest().run(feeds, List.of(head.logits())).get(head.logits());
-        double[] s = target.seed(z, head).scores().values();
-        NdArrays.close(z);
-        NdArrays.close(feeds.values().toArray(INDArray[]::new));
-        return s;
+        List<ReceptiveField.Box> squares = new ArrayList<>();
+        for (int k = 0; k < g.cells(); k++) {
+            squares.add(new ReceptiveField.Box(g.top(k), g.top(k) + patch, g.left(k), g.left(k) + patch));
+        }
+        long[] rowShape = x.shape().clone();
+        rowShape[0] = 1;
+        ReceptiveField plan = ReceptiveField.of(graph, input, rowShape, head.logits(), squares, localFraction);
+        synchronized (this) {
+            cached = new Cached(new WeakReference<>(graph), g, plan);
+        }
+        return plan;
     }
 
-    /** Node {@code v}'s boxes for squares {@code start ..}, one after the other: one call of its op on the batch of their crops. */
-    private static Object computeBoxes(ReceptiveField plan, ReceptiveField.Value v, Map<String, Object> clean,
-                                       Map<String, Object> boxes, int start, int b, INDArray x) {
-        ReceptiveField.Window win = v.window();
-        List<String> inputs = v.node().inputs();
-        INDArray[] crops = new INDArray[inputs.size()];
-        for (int a = 0; a < inputs.size(); a++) {
-            ReceptiveField.Value u = plan.values().get(inputs.get(a));
-            // A window op reads rows top*s - pad .. (top + bh - 1) s - pad + (k - 1) d: a crop of the padded map.
-            int ch = win == null ? v.bh() : (v.bh() - 1) * win.sh() + (win.kh() - 1) * win.dh() + 1;
-            int cw = win == null ? v.bw() : (v.bw() - 1) * win.sw() + (win.kw() - 1) * win.dw() + 1;
-            int per = u.C() * ch * cw;
-            Object batch = Arrays.newInstance(clean.get(u.name()), b * per);
-            for (int i = 0; i < b; i++) {
-                int k = start + i;
-                int r0 = win == null ? v.top()[k] : v.top()[k] * win.sh() - win.padTop();
-                int c0 = win == null ? v.left()[k] : v.left()[k] * win.sw() - win.padLeft();
-                crop(u, clean.get(u.name()), new Box(boxes.get(u.name()), i * u.C() * u.bh() * u.bw()), k, r0, c0, ch, cw,
-                        win == null ? 0 : win.padValue(), batch, i * per);
-            }
-            crops[a] = Arrays.array(batch, new long[] {b, u.C(), ch, cw});
-        }
-        Layer<?> op = win == null ? v.node().layer() : win.valid();
-        Layer.Forward<?> f = op.forward(crops);
-        if (f.cache() instanceof Layer.OwnedCache owned) {
-            owned.close();
-        }
-        Object y = Arrays.values(f.y());
-        NdArrays.close(crops);
-        NdArrays.close(f.y());
-        return y;
-    }
-
-    /** Where square {@code k}'s box of a value sits in a batch of boxes. */
-    private record Box(Object data, int offset) {}
+    /** A plan and what it was made for (the graph weakly: the plan holds its layers, not the graph). */
+    private record Cached(WeakReference<Graph> graph, Occlusion.Geometry geometry, ReceptiveField plan) {}
 
     /**
-     * Rows {@code r0 .. r0 + ch - 1} and columns {@code c0 .. c0 + cw - 1} of value {@code u} as
-     * square {@code k} changed it, into {@code out[offset ..]}: its box where the box is, the clean
-     * map elsewhere, {@code pad} outside the map (box null: the clean map everywhere). Row by row,
-     * as at most five runs of copies.
+     * The buffers of one call, allocated once (sizes checked first) and reused by every batch of
+     * {@code rows} squares: per value its batch of boxes, per step its crops (a Java array and the
+     * native array its graph reads), per boundary value the pasted maps. The last batch repeats
+     * the last square where it has fewer, so every graph always sees one shape.
      */
-    private static void crop(ReceptiveField.Value u, Object clean, Box box, int k, int r0, int c0, int ch, int cw, double pad,
-                             Object out, int offset) {
-        int bt = u.top()[k];
-        int bl = u.left()[k];
-        int mapLo = Math.max(c0, 0);
-        int mapHi = Math.min(c0 + cw, u.w());
-        int boxLo = Math.min(Math.max(bl, mapLo), mapHi);
-        int boxHi = Math.max(Math.min(bl + u.bw(), mapHi), boxLo);
-        for (int c = 0; c < u.C(); c++) {
-            for (int i = 0; i < ch; i++) {
-                int r = r0 + i;
-                int o = offset + (c * ch + i) * cw;
-                if (r < 0 || r >= u.h() || mapHi <= mapLo) {
-                    Arrays.fill(out, o, o + cw, pad);
-                    continue;
+    private static final class Batch implements AutoCloseable {
+        private final int rows;
+        private final Map<String, Object> boxes = new HashMap<>();
+        private final List<Object[]> crops = new ArrayList<>();
+        private final List<INDArray[]> cropArrays = new ArrayList<>();
+        /** Per step and input: the margins {top, left, bottom, right} its crops reach beyond the map. */
+        private final List<int[][]> margins = new ArrayList<>();
+        /** Per step and input: the clean map with those margins, for the current row. */
+        private final List<Crops.Padded[]> padded = new ArrayList<>();
+        private final ReceptiveField plan;
+        private final Map<String, Object> pasted = new HashMap<>();
+        private final Map<String, INDArray> pastedArrays = new HashMap<>();
+        /** The square whose box each row of the pasted maps holds (-1: none, the clean map). */
+        private final int[] pastedSquare;
+        private Map<String, Object> clean;
+        private Crops.Padded hidden;
+
+        Batch(ReceptiveField plan, int rows, Object like) {
+            this.plan = plan;
+            this.rows = rows;
+            this.pastedSquare = new int[rows];
+            long total = 0;
+            for (ReceptiveField.Value v : plan.values().values()) {
+                total += size(rows, v.C(), v.bh(), v.bw(), v.name());
+            }
+            for (ReceptiveField.Step step : plan.steps()) {
+                for (Graph.Input in : step.graph().inputs()) {
+                    total += 2 * size(rows, in.shape()[1], step.cropH(), step.cropW(), step.head().name());
+                    ReceptiveField.Value u = plan.values().get(in.name());
+                    total += size(1, u.C(), u.h() + step.cropH(), u.w() + step.cropW(), u.name());
                 }
-                Arrays.fill(out, o, o + mapLo - c0, pad);
-                int row = (c * u.h() + r) * u.w();
-                if (box != null && r >= bt && r < bt + u.bh() && boxHi > boxLo) {
-                    System.arraycopy(clean, row + mapLo, out, o + mapLo - c0, boxLo - mapLo);
-                    System.arraycopy(box.data(), box.offset() + (c * u.bh() + r - bt) * u.bw() + boxLo - bl, out, o + boxLo - c0, boxHi - boxLo);
-                    System.arraycopy(clean, row + boxHi, out, o + boxHi - c0, mapHi - boxHi);
-                } else {
-                    System.arraycopy(clean, row + mapLo, out, o + mapLo - c0, mapHi - mapLo);
+            }
+            for (String name : plan.boundary()) {
+                ReceptiveField.Value v = plan.values().get(name);
+                total += 2 * size(rows, v.C(), v.h(), v.w(), name);
+            }
+            MemoryBudget.checkArray("batchSize " + rows + ": the receptive-field occlusion's buffers", new long[] {total},
+                    like instanceof double[] ? 8 : 4);
+            for (ReceptiveField.Value v : plan.values().values()) {
+                boxes.put(v.name(), Crops.newInstance(like, rows * v.C() * v.bh() * v.bw()));
+            }
+            for (ReceptiveField.Step step : plan.steps()) {
+                List<Graph.Input> inputs = step.graph().inputs();
+                Object[] c = new Object[inputs.size()];
+                INDArray[] a = new INDArray[inputs.size()];
+                for (int i = 0; i < c.length; i++) {
+                    long C = inputs.get(i).shape()[1];
+                    c[i] = Crops.newInstance(like, (int) (rows * C * step.cropH() * step.cropW()));
+                    a[i] = Crops.array(like, rows, C, step.cropH(), step.cropW());
                 }
-                Arrays.fill(out, o + mapHi - c0, o + cw, pad);
+                crops.add(c);
+                cropArrays.add(a);
+                margins.add(margins(plan, step));
+                padded.add(new Crops.Padded[inputs.size()]);
+            }
+            for (String name : plan.boundary()) {
+                ReceptiveField.Value v = plan.values().get(name);
+                pasted.put(name, Crops.newInstance(like, rows * v.C() * v.h() * v.w()));
+                pastedArrays.put(name, Crops.array(like, rows, v.C(), v.h(), v.w()));
             }
         }
-    }
 
-    /** The clean map of {@code v} with square {@code k}'s box (at {@code boxes[at ..]}) pasted, at {@code out[offset ..]}. */
-    private static void paste(ReceptiveField.Value v, Object clean, Object boxes, int at, int k, Object out, int offset) {
-        System.arraycopy(clean, 0, out, offset, v.C() * v.h() * v.w());
-        int t = v.top()[k];
-        int l = v.left()[k];
-        for (int c = 0; c < v.C(); c++) {
-            for (int i = 0; i < v.bh(); i++) {
-                System.arraycopy(boxes, at + (c * v.bh() + i) * v.bw(), out, offset + (c * v.h() + t + i) * v.w() + l, v.bw());
+        /** Values of one buffer, checked to fit a Java array. */
+        private static long size(int rows, long C, long h, long w, String value) {
+            long n = rows * C * h * w;
+            if (n > Integer.MAX_VALUE - 8) {
+                throw new IllegalArgumentException("batchSize " + rows + ": a batch of " + value + "'s regions would hold " + n
+                        + " values, more than a Java array takes; use a smaller batch size");
             }
-        }
-    }
-
-    /** Values kept as float[] for float32 inputs and double[] for float64 ones, so that copies are plain array copies. */
-    static final class Arrays {
-        private Arrays() {}
-
-        static Object values(INDArray a) {
-            INDArray d = a.ordering() == 'c' && !a.isView() ? a : a.dup('c');
-            return a.dataType() == DataType.DOUBLE ? d.data().asDouble() : d.castTo(DataType.FLOAT).data().asFloat();
+            return n;
         }
 
-        static INDArray array(Object v, long[] shape) {
-            return v instanceof double[] d ? Nd4j.create(d, shape, DataType.DOUBLE) : Nd4j.create((float[]) v, shape, 'c');
-        }
-
-        static Object newInstance(Object like, int n) {
-            return like instanceof double[] ? new double[n] : new float[n];
-        }
-
-        static void fill(Object a, int from, int to, double v) {
-            if (to <= from) {
-                return;
+        /** How far the crops of {@code step}'s inputs reach beyond the map, per input: {top, left, bottom, right}. */
+        private static int[][] margins(ReceptiveField plan, ReceptiveField.Step step) {
+            List<Graph.Input> inputs = step.graph().inputs();
+            int[][] m = new int[inputs.size()][4];
+            for (int a = 0; a < m.length; a++) {
+                ReceptiveField.Value u = plan.values().get(inputs.get(a).name());
+                for (int k = 0; k < u.top().length; k++) {
+                    m[a][0] = Math.max(m[a][0], -step.cropTop(k));
+                    m[a][1] = Math.max(m[a][1], -step.cropLeft(k));
+                    m[a][2] = Math.max(m[a][2], step.cropTop(k) + step.cropH() - u.h());
+                    m[a][3] = Math.max(m[a][3], step.cropLeft(k) + step.cropW() - u.w());
+                }
             }
-            if (a instanceof double[] d) {
-                java.util.Arrays.fill(d, from, to, v);
-            } else {
-                java.util.Arrays.fill((float[]) a, from, to, (float) v);
+            return m;
+        }
+
+        /** A new input row: its clean values and its filled input; every pasted map starts clean. */
+        void start(Map<String, Object> clean, Object hidden) {
+            this.clean = clean;
+            ReceptiveField.Value in = plan.values().values().iterator().next();
+            this.hidden = Crops.Padded.of(in, hidden, 0, 0, 0, 0, 0);
+            for (int s = 0; s < plan.steps().size(); s++) {
+                ReceptiveField.Step step = plan.steps().get(s);
+                for (int a = 0; a < padded.get(s).length; a++) {
+                    ReceptiveField.Value u = plan.values().get(step.graph().inputs().get(a).name());
+                    int[] m = margins.get(s)[a];
+                    padded.get(s)[a] = Crops.Padded.of(u, clean.get(u.name()), m[0], m[1], m[2], m[3], step.padValue());
+                }
             }
+            java.util.Arrays.fill(pastedSquare, -1);
+            pasted.forEach((name, maps) -> {
+                int size = java.lang.reflect.Array.getLength(clean.get(name));
+                for (int i = 0; i < rows; i++) {
+                    System.arraycopy(clean.get(name), 0, maps, i * size, size);
+                }
+            });
+        }
+
+        /** The scores of squares {@code start .. start + rows - 1} (the last of {@code cells} where there are fewer). */
+        double[] scores(ReceptiveField plan, Head head, Target target, int start, int cells) {
+            int[] squares = new int[rows];
+            for (int i = 0; i < rows; i++) {
+                squares[i] = Math.min(start + i, cells - 1);
+            }
+            String input = plan.values().keySet().iterator().next();
+            ReceptiveField.Value in = plan.values().get(input);
+            // The input's box is the square itself: every value in it is the fill.
+            for (int i = 0; i < rows; i++) {
+                int k = squares[i];
+                Crops.crop(in, hidden, null, k, in.top()[k], in.left()[k], in.bh(), in.bw(), boxes.get(input),
+                        i * in.C() * in.bh() * in.bw());
+            }
+            for (int s = 0; s < plan.steps().size(); s++) {
+                run(plan.steps().get(s), padded.get(s), crops.get(s), cropArrays.get(s), squares);
+            }
+            Map<String, INDArray> feeds = new HashMap<>();
+            for (String name : plan.boundary()) {
+                ReceptiveField.Value v = plan.values().get(name);
+                int size = v.C() * v.h() * v.w();
+                for (int i = 0; i < rows; i++) {
+                    Crops.paste(v, clean.get(name), pastedSquare[i], new Crops.Box(boxes.get(name), i * v.C() * v.bh() * v.bw()),
+                            squares[i], pasted.get(name), i * size);
+                }
+                Crops.write(pasted.get(name), pastedArrays.get(name));
+                feeds.put(name, pastedArrays.get(name));
+            }
+            System.arraycopy(squares, 0, pastedSquare, 0, rows);
+            INDArray z = plan.rest().run(feeds, List.of(head.logits())).get(head.logits());
+            double[] s = target.seed(z, head).scores().values();
+            NdArrays.close(z);
+            return s;
+        }
+
+        /** One step on the batch: its inputs' crops as the squares changed them, its graph, its boxes. */
+        private void run(ReceptiveField.Step step, Crops.Padded[] maps, Object[] crops, INDArray[] arrays, int[] squares) {
+            List<Graph.Input> inputs = step.graph().inputs();
+            Map<String, INDArray> feeds = new HashMap<>();
+            for (int a = 0; a < inputs.size(); a++) {
+                ReceptiveField.Value u = plan.values().get(inputs.get(a).name());
+                int per = u.C() * step.cropH() * step.cropW();
+                for (int i = 0; i < rows; i++) {
+                    int k = squares[i];
+                    Crops.crop(u, maps[a], new Crops.Box(boxes.get(u.name()), i * u.C() * u.bh() * u.bw()), k,
+                            step.cropTop(k), step.cropLeft(k), step.cropH(), step.cropW(), crops[a], i * per);
+                }
+                Crops.write(crops[a], arrays[a]);
+                feeds.put(u.name(), arrays[a]);
+            }
+            Map<String, INDArray> out = step.graph().run(feeds, step.graph().outputs());
+            out.forEach((name, y) -> {
+                Crops.read(y, boxes.get(name));
+                if (java.util.Arrays.stream(arrays).noneMatch(f -> NdArrays.sameBuffer(f, y))) {
+                    Memory.recycle(y);
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            cropArrays.forEach(NdArrays::close);
+            NdArrays.close(pastedArrays.values().toArray(INDArray[]::new));
         }
     }
 

@@ -98,6 +98,8 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final long[] inputShape;
     private final dnnl_stream stream = Dnnl.stream();
     private dnnl_memory inputMemory;
+    /** The reorder of a deep input into the plan's layout, run first ({@link #PLAIN_INPUT_CHANNELS}); null when none. */
+    private Step inputReorder;
     /** Steps, with the outputs to copy out after each (a buffer may be overwritten later). */
     private final List<Step> steps = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
@@ -127,6 +129,15 @@ final class OneDnnPlan implements Accelerator.Plan {
     private int winogradUsed;
     /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
     private Buffer inputStage;
+
+    /**
+     * Inputs of up to this many channels (an image's) go to the first primitive as plain NCHW, which
+     * oneDNN's first-convolution kernels read directly. A deeper input (a plan that starts inside a
+     * network, as the rest of a receptive-field occlusion does) is reordered into the plan's layout
+     * first: on plain NCHW of 1024 channels oneDNN 2.5.2 left a 1x1 convolution and an Add to its
+     * reference loops, and that plan ran 19 times slower than the whole network.
+     */
+    static final long PLAIN_INPUT_CHANNELS = 3;
 
     /**
      * @param training keep what {@link #backward} needs: every activation in its own buffer, max
@@ -218,6 +229,14 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         this.inputMemory = memory(x.md, inputStage == null ? 0 : inputStage.address);
         x.memory = inputMemory;
+        if (!training && inputShape[1] > PLAIN_INPUT_CHANNELS) {
+            dnnl_memory_desc_t plainMd = x.md;
+            x.md = Dnnl.md(inputShape, layout.tag());
+            x.buffer = buffer(Dnnl.bytes(x.md));
+            x.memory = memory(x.md, x.buffer.address);
+            inputReorder = new Step(primitive(reorderPd(plainMd, x.md)), args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, inputMemory,
+                    x.memory), 2, "input reorder");
+        }
         build(ops, values, wanted);
     }
 
@@ -413,7 +432,11 @@ final class OneDnnPlan implements Accelerator.Plan {
         List<dnnl_primitive_desc> pds = new ArrayList<>();
         List<dnnl_memory_desc_t> scratch = new ArrayList<>();
         long scratchBytes = 0;
-        description.add(layout.describe());
+        description.add(layout.describe() + (inputReorder == null ? "" : ", input reordered into it"));
+        Value x = values.get(input);
+        if (x.buffer != null) {
+            users.merge(x.buffer, 1, Integer::sum); // the reordered input's buffer is reused after its last reader
+        }
         // Which wanted names (values or their aliases) each value answers.
         Map<String, List<String>> answers = new HashMap<>();
         wanted.forEach((name, value) -> answers.computeIfAbsent(value, k -> new ArrayList<>()).add(name));
@@ -689,6 +712,9 @@ final class OneDnnPlan implements Accelerator.Plan {
             Dnnl.copy(inputStage.address, address(xd), inputStage.bytes);
         } else {
             Dnnl.point(inputMemory, address(xd));
+        }
+        if (inputReorder != null) {
+            execute(inputReorder.primitive(), inputReorder.args(), inputReorder.count(), inputReorder.what());
         }
         Map<String, INDArray> result = new LinkedHashMap<>();
         for (int t = 0; t < steps.size(); t++) {
