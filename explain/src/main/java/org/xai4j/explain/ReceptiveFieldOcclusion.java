@@ -59,6 +59,10 @@ public final class ReceptiveFieldOcclusion implements Explainer<Occlusion.Result
         Head head = Head.of(graph);
         String input = ActivationGradient.inputOf(graph);
         ReceptiveField plan = planFor(graph, input, x, head, g);
+        if (plan.steps().isEmpty() || plan.boundary().size() != 1) {
+            // Nothing to recompute locally, or a rest of several inputs, which an accelerator's plans do not take.
+            return new Occlusion(patch, stride, fill, batchSize, progress).explain(graph, x, target);
+        }
         int rows = Math.min(ActivationGradient.rowsPerPass(graph, batchSize), g.cells());
 
         List<String> keep = new ArrayList<>(plan.values().keySet());
