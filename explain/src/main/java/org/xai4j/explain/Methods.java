@@ -130,15 +130,14 @@ public final class Methods {
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.augmentations()),
             // Perturbation methods: the model probed from outside, many forward passes and no gradient.
-            // The receptive-field method (the same numbers): with its steps and rest in compiled plans it beat the
-            // plain one in every interleaved pair on ResNet-50 and ResNet-18 (patch 32, stride 16: 1.03-1.18x and
-            // 1.07-1.77x, explain/README.md); it runs the plain method where its cut leaves nothing local or a rest
-            // of several inputs.
-            Method.heatMap("occlusion", "Occlusion", "ReceptiveFieldOcclusion",
+            // The plain method: ReceptiveFieldOcclusion, with its steps and rest in compiled plans too, is level
+            // with it on a quiet host (ResNet-50, patch 32, stride 16: 3.85-4.03 s against 3.58-3.69 s; ResNet-18
+            // 1.40-1.72 s against 1.49-1.64 s); see explain/README.md.
+            Method.heatMap("occlusion", "Occlusion", "Occlusion",
                     "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
                     "Zeiler and Fergus, ECCV 2014", "F + squares x F",
                     List.of(BATCH_SIZE, PATCH, STRIDE, FILL),
-                    p -> new ReceptiveFieldOcclusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
+                    p -> new Occlusion(p.perturbation().patch(), p.perturbation().stride(), p.perturbation().fill(),
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.perturbation().squares())
                     .withCheck((graph, head, p) -> Occlusion.Geometry.of(p.perturbation().patch(), p.perturbation().stride(),
