@@ -26,10 +26,15 @@ final class TieredPlan implements Accelerator.Plan {
     @Override
     public synchronized Map<String, INDArray> run(INDArray x) {
         if (upgrade != null && runs >= after) {
-            OneDnnPlan next = upgrade.get();
-            upgrade = null;
-            current.close();
-            current = next;
+            Supplier<OneDnnPlan> winograd = upgrade;
+            upgrade = null; // tried once: a plan that cannot recompile keeps its direct kernels
+            try {
+                OneDnnPlan next = winograd.get();
+                current.close();
+                current = next;
+            } catch (UnsupportedOperationException e) {
+                // the direct plan stays
+            }
         }
         Map<String, INDArray> out = current.run(x);
         runs++;
