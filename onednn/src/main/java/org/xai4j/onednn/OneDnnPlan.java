@@ -555,9 +555,8 @@ final class OneDnnPlan implements Accelerator.Plan {
             if (Winograd.eligible(c)) {
                 winogradEligible++;
                 winogradWeights += c.weight().length();
-            }
-            if (tryWinograd && Winograd.eligible(c)) {
-                dnnl_primitive_desc pd = Winograd.forward(x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w, attr, what);
+                dnnl_primitive_desc pd = tryWinograd
+                        ? Winograd.forward(x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w, attr, what) : null;
                 if (pd != null) {
                     winogradUsed++;
                     return own(pd);

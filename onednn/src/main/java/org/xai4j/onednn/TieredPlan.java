@@ -57,7 +57,12 @@ final class TieredPlan implements Accelerator.Plan {
 
     @Override
     public synchronized String describe() {
-        return current.describe().replaceFirst("\n|$", upgrade == null ? "$0" : ", winograd from run " + (after + 1) + "$0");
+        String description = current.describe();
+        if (upgrade == null) {
+            return description;
+        }
+        int firstLineEnd = description.indexOf('\n') < 0 ? description.length() : description.indexOf('\n');
+        return description.substring(0, firstLineEnd) + ", winograd from run " + (after + 1) + description.substring(firstLineEnd);
     }
 
     @Override
