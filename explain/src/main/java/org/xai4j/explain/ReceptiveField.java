@@ -78,7 +78,8 @@ final class ReceptiveField {
 
     /**
      * Local nodes that run together on crops, as {@code graph}: a head ({@code values[0]}) and the
-     * pointwise one-input nodes chained after it, which share its box. The graph's inputs are the
+     * one-input nodes chained after it that map a pixel to the same pixel (pointwise ops, 1 x 1
+     * convolutions), which share its box. The graph's inputs are the
      * crops of the head's inputs, named as those values and of {@code C x cropH x cropW} per
      * square: for a window op the rows {@code top s - pad .. } its valid version reads, for a
      * pointwise one the head's box itself. Its outputs are the boxes that nodes outside the step
@@ -221,7 +222,8 @@ final class ReceptiveField {
 
     /**
      * The local nodes grouped into steps: each node that is not chained after another heads one,
-     * and a pointwise node whose only input is the last of a step (the first such reader) joins it.
+     * and a node that maps a pixel to the same pixel and whose only input is the last of a step (the
+     * first such reader) joins it.
      */
     private static List<Step> steps(Graph graph, List<Value> local, Map<String, Value> values) {
         Map<String, Value> taken = new HashMap<>();
@@ -241,14 +243,24 @@ final class ReceptiveField {
         return steps;
     }
 
-    /** The first local pointwise node not yet in a step whose only input is {@code last}. */
+    /**
+     * The first local node not yet in a step whose only input is {@code last} and that computes
+     * each pixel from the same pixel: a pointwise op, or a 1 x 1 convolution of stride 1 without
+     * padding (two of a ResNet bottleneck's three), which then runs on the box it reads instead of
+     * a crop of its own.
+     */
     private static Value follower(List<Value> local, Value last, Map<String, Value> taken) {
         for (Value v : local) {
-            if (!taken.containsKey(v.name()) && v.window() == null && v.node().inputs().equals(List.of(last.name()))) {
+            if (!taken.containsKey(v.name()) && samePixel(v.window()) && v.h() == last.h() && v.w() == last.w()
+                    && v.node().inputs().equals(List.of(last.name()))) {
                 return v;
             }
         }
         return null;
+    }
+
+    private static boolean samePixel(Window w) {
+        return w == null || w.kh() == 1 && w.kw() == 1 && w.sh() == 1 && w.sw() == 1 && w.padTop() == 0 && w.padLeft() == 0;
     }
 
     private static Step step(Graph graph, List<Value> chain, Map<String, Value> values) {
