@@ -234,7 +234,11 @@ final class ReceptiveField {
             }
             List<Value> chain = new ArrayList<>(List.of(head));
             taken.put(head.name(), head);
-            for (Value next = follower(local, head, taken); next != null; next = follower(local, next, taken)) {
+            // A step of several inputs (a residual Add) runs node by node, since a plan takes one
+            // input: a convolution there would run in ND4J's loops, so it heads a step of its own.
+            boolean convolutions = new HashSet<>(head.node().inputs()).size() == 1;
+            for (Value next = follower(local, head, taken, convolutions); next != null;
+                    next = follower(local, next, taken, convolutions)) {
                 chain.add(next);
                 taken.put(next.name(), next);
             }
@@ -247,11 +251,12 @@ final class ReceptiveField {
      * The first local node not yet in a step whose only input is {@code last} and that computes
      * each pixel from the same pixel: a pointwise op, or a 1 x 1 convolution of stride 1 without
      * padding (two of a ResNet bottleneck's three), which then runs on the box it reads instead of
-     * a crop of its own.
+     * a crop of its own ({@code convolutions}: whether the step may take one).
      */
-    private static Value follower(List<Value> local, Value last, Map<String, Value> taken) {
+    private static Value follower(List<Value> local, Value last, Map<String, Value> taken, boolean convolutions) {
         for (Value v : local) {
-            if (!taken.containsKey(v.name()) && samePixel(v.window()) && v.h() == last.h() && v.w() == last.w()
+            if (!taken.containsKey(v.name()) && (v.window() == null || convolutions && samePixel(v.window()))
+                    && v.h() == last.h() && v.w() == last.w()
                     && v.node().inputs().equals(List.of(last.name()))) {
                 return v;
             }
