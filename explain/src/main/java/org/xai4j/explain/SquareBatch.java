@@ -64,7 +64,8 @@ final class SquareBatch implements AutoCloseable {
             for (int i = 0; i < c.length; i++) {
                 long C = inputs.get(i).shape()[1];
                 c[i] = Crops.newInstance(like, (int) (rows * C * step.cropH() * step.cropW()));
-                a[i] = Crops.array(like, rows, C, step.cropH(), step.cropW());
+                // A residual Add's step runs on the Java crops alone (BoxSum): no native copy.
+                a[i] = BoxSum.handles(step) ? null : Crops.array(like, rows, C, step.cropH(), step.cropW());
             }
             crops.add(c);
             cropArrays.add(a);
@@ -161,7 +162,10 @@ final class SquareBatch implements AutoCloseable {
         return s;
     }
 
-    /** One step on the batch: its inputs' crops as the squares changed them, its graph, its boxes. */
+    /**
+     * One step on the batch: its inputs' crops as the squares changed them, its graph (or, for a
+     * residual Add, {@link BoxSum}), its boxes.
+     */
     private void run(ReceptiveField.Step step, Crops.Padded[] maps, Object[] crops, INDArray[] arrays, int[] squares) {
         List<Graph.Input> inputs = step.graph().inputs();
         Map<String, INDArray> feeds = new HashMap<>();
@@ -173,8 +177,15 @@ final class SquareBatch implements AutoCloseable {
                 Crops.crop(u, maps[a], new Crops.Box(boxes.get(u.name()), i * u.C() * u.bh() * u.bw()), k,
                         step.cropTop(k), step.cropLeft(k), step.cropH(), step.cropW(), crops[a], i * per);
             }
-            Crops.write(crops[a], arrays[a]);
-            feeds.put(u.name(), arrays[a]);
+            if (arrays[a] != null) {
+                Crops.write(crops[a], arrays[a]);
+                feeds.put(u.name(), arrays[a]);
+            }
+        }
+        if (arrays[0] == null) {
+            ReceptiveField.Value head = step.head();
+            BoxSum.run(step, crops, boxes, rows * head.C() * head.bh() * head.bw());
+            return;
         }
         Map<String, INDArray> out = step.graph().run(feeds, step.graph().outputs());
         out.forEach((name, y) -> {

@@ -146,7 +146,7 @@ class ReceptiveFieldOcclusionTest {
      * On the benchmark's setting (ResNet-18 as loaded, patch 32, stride 16) every step and the rest
      * compile into oneDNN plans without reference loops: the rest has one input (the cut at a block
      * output) and the deep inputs are reordered into the plan's layout. Steps with two inputs (a
-     * residual Add) run node by node, by design.
+     * residual Add and its ReLU) run in Java, {@link BoxSum}.
      */
     @Test
     void theStepsAndTheRestRunInCompiledPlans() {
@@ -161,6 +161,9 @@ class ReceptiveFieldOcclusionTest {
         assertEquals(1, plan.boundary().size(), "boundary " + plan.boundary());
         List<Graph> compiled = new java.util.ArrayList<>(List.of(plan.rest()));
         plan.steps().stream().map(ReceptiveField.Step::graph).filter(s -> s.inputs().size() == 1).forEach(compiled::add);
+        // The steps of two inputs are the residual Adds, with their ReLUs, which run in Java (BoxSum).
+        List<ReceptiveField.Step> sums = plan.steps().stream().filter(s -> s.graph().inputs().size() > 1).toList();
+        assertTrue(!sums.isEmpty() && sums.stream().allMatch(BoxSum::handles), "two-input steps " + sums.size());
         assertTrue(compiled.size() >= 4, "steps " + plan.steps().size());
         for (Graph part : compiled) {
             Map<String, org.nd4j.linalg.api.ndarray.INDArray> feeds = new HashMap<>();
