@@ -141,9 +141,9 @@ final class DepthwiseFusion {
         Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
         dnnl_convolution_desc_t cd = plan.own(new dnnl_convolution_desc_t());
         long[] zero = {0, 0};
+        dnnl_memory_desc_t b = hasBias(op) ? Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a) : null;
         int status = dnnl_dilated_convolution_forward_desc_init(cd, dnnl_forward_inference, dnnl_convolution_direct, x.md,
-                OneDnnPlan.weightsAnyLayout(c, c.weight().size(1)), c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a),
-                Dnnl.md(mid, plan.layout.tag()), new long[] {1, 1}, zero, zero, zero);
+                OneDnnPlan.weightsAnyLayout(c, c.weight().size(1)), b, Dnnl.md(mid, plan.layout.tag()), new long[] {1, 1}, zero, zero, zero);
         if (status != dnnl_success) {
             return null;
         }
@@ -158,6 +158,18 @@ final class DepthwiseFusion {
             return null;
         }
         return plan.own(pd);
+    }
+
+    /**
+     * Whether the fused primitive of {@code op} takes a bias for its 1x1 part: where the 1x1 has
+     * one, and also where only the depthwise convolution has one. oneDNN 2.5.2's fused kernels
+     * ({@code jit_avx512_common_1x1_convolution.cpp} and {@code jit_avx2_1x1_convolution.cpp},
+     * {@code execute_forward_thr}: {@code if (bias) par_conv_dw.bias = &bias_dw[...]}) hand the
+     * depthwise kernel its bias only when the 1x1 has one, and read garbage otherwise (the plan
+     * fuzz: every value wrong). Such a 1x1 gets a bias of zeros.
+     */
+    static boolean hasBias(OneDnnFusion.Op op) {
+        return ((Conv2d) op.node.layer()).bias() != null || ((Conv2d) op.depthwise.node.layer()).bias() != null;
     }
 
     /** Undoes the fusion of op {@code t}: it writes the 1x1's output again, and the depthwise op runs after it. */

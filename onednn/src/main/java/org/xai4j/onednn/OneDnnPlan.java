@@ -673,6 +673,8 @@ final class OneDnnPlan implements Accelerator.Plan {
             args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(c, pd));
             if (c.bias() != null) {
                 args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(c));
+            } else if (op.depthwise != null && DepthwiseFusion.hasBias(op)) {
+                args.position(n++).arg(DNNL_ARG_BIAS).memory(zeroBias(c.weight().size(0)));
             }
         }
         if (op.depthwise != null) {
@@ -728,6 +730,13 @@ final class OneDnnPlan implements Accelerator.Plan {
         Buffer b = buffer(4 * K);
         float[] v = c.bias().castTo(DataType.FLOAT).reshape(K).toFloatVector();
         new FloatPointer(new Dnnl.Address(b.address)).put(v);
+        return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
+    }
+
+    /** K zeros as a convolution's bias (see {@link DepthwiseFusion#hasBias}). */
+    private dnnl_memory zeroBias(long K) {
+        Buffer b = buffer(4 * K);
+        new FloatPointer(new Dnnl.Address(b.address)).put(new float[(int) K]);
         return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
     }
 
