@@ -70,7 +70,7 @@ final class DepthwiseFusion {
         for (int t = 0; t < ops.size(); t++) {
             OneDnnFusion.Op op = ops.get(t);
             OneDnnFusion.Op next = t + 1 < ops.size() ? ops.get(t + 1) : null;
-            if (next != null && next.in.size() == 1 && next.in.get(0).equals(op.out) && readers.get(op.out) == 1
+            if (next != null && next.in.size() == 1 && next.in.get(0).equals(op.out) && readers.getOrDefault(op.out, 0) == 1
                     && !wanted.contains(op.out) && pointwise(op, shapes) && stride(next, shapes) > 0) {
                 op.depthwise = next;
                 op.out = next.out;
