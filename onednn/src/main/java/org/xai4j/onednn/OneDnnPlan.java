@@ -47,8 +47,9 @@ import org.xai4j.layers.Specialization;
  * would: every weight reordered once into the blocked layout its kernel wants, every activation
  * kept in oneDNN's channel-blocked layout of the host's widest kernels ({@link ActivationLayout}:
  * nChw16c at AVX-512, nChw8c below) from one primitive to the next, ReLU and Clip
- * fused into the convolution before them, and a residual addition fused into one of its
- * convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
+ * fused into the convolution before them, a residual addition fused into one of its
+ * convolutions as an in-place sum, and a depthwise 3x3 convolution into the 1x1 before it where
+ * oneDNN has that kernel ({@link DepthwiseFusion}). Buffers and the scratchpad are allocated once, at
  * compile time, and reused by every run; a buffer is shared by values whose lifetimes do not
  * overlap.
  *
