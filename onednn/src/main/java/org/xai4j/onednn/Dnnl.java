@@ -54,6 +54,13 @@ final class Dnnl {
         return md;
     }
 
+    /** A copy of the memory descriptor a primitive descriptor chose for execution argument {@code arg} (a DNNL_ARG_*). */
+    static dnnl_memory_desc_t queryArg(dnnl_primitive_desc pd, int arg) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        md.put(dnnl_primitive_desc_query_md(pd, dnnl_query_exec_arg_md, arg));
+        return md;
+    }
+
     static long bytes(dnnl_memory_desc_t md) {
         return dnnl_memory_desc_get_size(md);
     }

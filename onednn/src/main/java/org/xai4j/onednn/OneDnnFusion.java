@@ -57,6 +57,8 @@ final class OneDnnFusion {
         /** Max pooling's switches, kept for backward (training plans only). */
         dnnl_memory workspace;
         final List<String> fused = new ArrayList<>();
+        /** A depthwise 3x3 convolution run inside this 1x1 one ({@link DepthwiseFusion}), or null. */
+        Op depthwise;
 
         Op(Node node, List<String> in) {
             this.node = node;

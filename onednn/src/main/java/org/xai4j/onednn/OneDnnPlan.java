@@ -47,8 +47,9 @@ import org.xai4j.layers.Specialization;
  * would: every weight reordered once into the blocked layout its kernel wants, every activation
  * kept in oneDNN's channel-blocked layout of the host's widest kernels ({@link ActivationLayout}:
  * nChw16c at AVX-512, nChw8c below) from one primitive to the next, ReLU and Clip
- * fused into the convolution before them, and a residual addition fused into one of its
- * convolutions as an in-place sum. Buffers and the scratchpad are allocated once, at
+ * fused into the convolution before them, a residual addition fused into one of its
+ * convolutions as an in-place sum, and a depthwise 3x3 convolution into the 1x1 before it where
+ * oneDNN has that kernel ({@link DepthwiseFusion}). Buffers and the scratchpad are allocated once, at
  * compile time, and reused by every run; a buffer is shared by values whose lifetimes do not
  * overlap.
  *
@@ -108,6 +109,9 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final boolean training;
     /** The layout every activation is written in (its channel block follows the ISA). */
     final ActivationLayout layout;
+    /** The 1x1 -> depthwise 3x3 pairs the fusion pass found, and how many oneDNN runs as one primitive. */
+    private int depthwisePairs;
+    private int depthwiseFused;
     /** How many of the plan's primitives got a reference kernel (oneDNN's "ref:..." loops). */
     private int referenceKernels;
     /** Rectifier rules that replace the backward of these nodes (training plans). */
@@ -219,11 +223,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         Map<String, long[]> shapes = new HashMap<>();
         values.forEach((name, v) -> shapes.put(name, v.shape));
         OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes, layout);
-        for (int t = 0; t < ops.size(); t++) {
-            for (String in : ops.get(t).reads()) {
-                values.get(in).lastUse = t;
-            }
+        if (!training && DepthwiseFusion.requested()) {
+            DepthwiseFusion.fuse(ops, Set.copyOf(wanted.values()), shapes);
         }
+        lastUses(ops, values);
         if (guarded()) {
             inputStage = buffer(Dnnl.bytes(x.md));
         }
@@ -238,6 +241,16 @@ final class OneDnnPlan implements Accelerator.Plan {
                     x.memory), 2, "input reorder");
         }
         build(ops, values, wanted);
+    }
+
+    /** Marks each value with the position of the last op that reads it (-1: none). */
+    private static void lastUses(List<OneDnnFusion.Op> ops, Map<String, Value> values) {
+        values.values().forEach(v -> v.lastUse = -1);
+        for (int t = 0; t < ops.size(); t++) {
+            for (String in : ops.get(t).reads()) {
+                values.get(in).lastUse = t;
+            }
+        }
     }
 
     // ---- shapes ----------------------------------------------------------------------------
@@ -444,6 +457,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             throw new UnsupportedOperationException("the plan's input is itself a requested value");
         }
         for (int t = 0; t < ops.size(); t++) {
+            dnnl_primitive_desc fused = fusedDepthwise(ops, t, values);
             OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
             // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
@@ -460,12 +474,13 @@ final class OneDnnPlan implements Accelerator.Plan {
                 users.merge(y.buffer, 1, Integer::sum);
             }
             y.memory = memory(y.md, y.buffer.address);
-            dnnl_primitive_desc pd = primitiveDesc(op, values, y);
+            dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
             dnnl_memory_desc_t sp = Dnnl.query(pd, dnnl_query_scratchpad_md);
             scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
             pds.add(pd);
             scratch.add(sp);
-            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + ": " + kernel(pd));
+            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused)
+                    + (op.depthwise == null ? "" : DepthwiseFusion.describe(op)) + ": " + kernel(pd));
             List<Output> outs = new ArrayList<>();
             for (String name : answers.getOrDefault(op.out, List.of())) {
                 outs.add(output(name, y));
@@ -490,6 +505,10 @@ final class OneDnnPlan implements Accelerator.Plan {
                 release(y.buffer, users, free);
             }
         }
+        if (depthwisePairs > 0) {
+            description.set(0, description.get(0) + ", depthwise 3x3 fused into the 1x1 before it in " + depthwiseFused + " of "
+                    + depthwisePairs + " pairs");
+        }
         if (tryWinograd) {
             description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
                     + " 3x3 stride-1 convolutions" + (training ? " (forward only)" : ""));
@@ -505,6 +524,36 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
         }
+    }
+
+    /**
+     * The fused primitive descriptor of op {@code t} where it is a 1x1 convolution with a depthwise
+     * partner ({@link DepthwiseFusion}); null for any other op, and where oneDNN has no fused kernel
+     * for the pair, which is then split back into two ops.
+     */
+    private dnnl_primitive_desc fusedDepthwise(List<OneDnnFusion.Op> ops, int t, Map<String, Value> values) {
+        OneDnnFusion.Op op = ops.get(t);
+        if (op.depthwise == null) {
+            return null;
+        }
+        depthwisePairs++;
+        long[] mid = values.get(op.depthwise.in.get(0)).shape;
+        long[] y = values.get(op.out).shape;
+        String what = op.node.name() + " + depthwise " + op.depthwise.node.name();
+        dnnl_primitive_desc pd = DepthwiseFusion.primitiveDesc(this, op, values, Dnnl.md(y, layout.tag()), what);
+        if (pd == null) {
+            DepthwiseFusion.split(ops, t);
+            lastUses(ops, values);
+            return null;
+        }
+        depthwiseFused++;
+        convolutionMacs += macs((Conv2d) op.node.layer(), mid) + macs((Conv2d) op.depthwise.node.layer(), y);
+        return pd;
+    }
+
+    /** A convolution's multiply-adds: N x K x OH x OW outputs, each a sum over the (C / groups) x R x S window. */
+    private static long macs(Conv2d c, long[] y) {
+        return y[0] * y[1] * y[2] * y[3] * (c.weight().length() / c.weight().size(0));
     }
 
     private Buffer take(List<Buffer> free, long bytes) {
@@ -550,8 +599,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             dnnl_memory_desc_t bMd = c.bias() == null ? null : Dnnl.md(new long[] {c.weight().size(0)}, dnnl_a);
             long[][] w = convWindow(c, x.shape, op.pad);
-            // Multiply-adds: N x K x OH x OW outputs, each a sum over the (C / groups) x R x S window.
-            convolutionMacs += y.shape[0] * y.shape[1] * y.shape[2] * y.shape[3] * (c.weight().length() / c.weight().size(0));
+            convolutionMacs += macs(c, y.shape);
             if (Winograd.eligible(c)) {
                 winogradEligible++;
                 winogradWeights += c.weight().length();
@@ -616,7 +664,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     private Step step(OneDnnFusion.Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
         Value y = values.get(op.out);
         dnnl_memory sp = memory(scratchMd, scratchpad.address);
-        dnnl_exec_arg_t args = new dnnl_exec_arg_t(7);
+        dnnl_exec_arg_t args = new dnnl_exec_arg_t(8);
         int n = 0;
         args.position(n++).arg(DNNL_ARG_SRC).memory(values.get(op.in.get(0)).memory);
         if (op.node.layer() instanceof Add) {
@@ -626,6 +674,16 @@ final class OneDnnPlan implements Accelerator.Plan {
             args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(c, pd));
             if (c.bias() != null) {
                 args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(c));
+            } else if (op.depthwise != null && DepthwiseFusion.hasBias(op)) {
+                args.position(n++).arg(DNNL_ARG_BIAS).memory(zeroBias(c.weight().size(0)));
+            }
+        }
+        if (op.depthwise != null) {
+            Conv2d d = (Conv2d) op.depthwise.node.layer();
+            dnnl_memory_desc_t chosen = Dnnl.queryArg(pd, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS);
+            args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS).memory(weights(d.weight(), d.spec().groups(), chosen));
+            if (d.bias() != null) {
+                args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS).memory(bias(d));
             }
         }
         args.position(n++).arg(DNNL_ARG_DST).memory(y.memory);
@@ -644,11 +702,15 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /** OIHW weights {@code weight} of a convolution with {@code G} groups, reordered once for {@code pd}. */
     dnnl_memory weights(INDArray weight, int G, dnnl_primitive_desc pd) {
+        return weights(weight, G, Dnnl.query(pd, dnnl_query_weights_md));
+    }
+
+    /** OIHW weights {@code weight} of a convolution with {@code G} groups, reordered once into {@code chosen}. */
+    dnnl_memory weights(INDArray weight, int G, dnnl_memory_desc_t chosen) {
         INDArray w = dense(weight);
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
         dnnl_memory_desc_t plainMd = G == 1 ? Dnnl.md(new long[] {K, Cg, R, S}, dnnl_oihw)
                 : Dnnl.md(new long[] {G, K / G, Cg, R, S}, dnnl_goihw);
-        dnnl_memory_desc_t chosen = Dnnl.query(pd, dnnl_query_weights_md);
         dnnl_memory blocked = memory(chosen, buffer(Dnnl.bytes(chosen)).address);
         long from = address(w);
         if (guarded()) {
@@ -669,6 +731,13 @@ final class OneDnnPlan implements Accelerator.Plan {
         Buffer b = buffer(4 * K);
         float[] v = c.bias().castTo(DataType.FLOAT).reshape(K).toFloatVector();
         new FloatPointer(new Dnnl.Address(b.address)).put(v);
+        return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
+    }
+
+    /** K zeros as a convolution's bias (see {@link DepthwiseFusion#hasBias}). */
+    private dnnl_memory zeroBias(long K) {
+        Buffer b = buffer(4 * K);
+        new FloatPointer(new Dnnl.Address(b.address)).put(new float[(int) K]);
         return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
     }
 

@@ -51,6 +51,7 @@ class OneDnnPlanFuzzTest {
     private static final int CASES = Integer.getInteger("xai4j.fuzz.cases", 300);
     private static final long SEED = 20261206L;
     private static final int WINOGRAD_CASES = Integer.getInteger("xai4j.fuzz.winograd.cases", 60);
+    private static final int DEPTHWISE_CASES = Integer.getInteger("xai4j.fuzz.depthwise.cases", 40);
 
     @BeforeAll
     static void guard() {
@@ -61,6 +62,7 @@ class OneDnnPlanFuzzTest {
     static void unguard() {
         System.clearProperty(Guards.PROPERTY);
         System.clearProperty(Winograd.PROPERTY);
+        System.clearProperty(DepthwiseFusion.PROPERTY);
         Acceleration.setEnabled(true);
     }
 
@@ -186,6 +188,115 @@ class OneDnnPlanFuzzTest {
         // model's 8x8 maps do); a case without any would mean the plans stopped asking.
         assertTrue(winograd >= cases * 3 / 4, "only " + winograd + " of " + cases + " cases ran Winograd kernels");
         assertTrue(redrawn <= cases / 20 + 1, redrawn + " of " + cases + " cases needed a second input");
+    }
+
+    /**
+     * MobileNetV2's chain, 1x1 -> (ReLU6 | ReLU | none) -> depthwise 3x3 padded 1, stride 1 or 2
+     * -> (ReLU6 | ReLU | none), sometimes then a 1x1 projection and a residual Add, through plans
+     * that fuse the pair ({@link DepthwiseFusion}) and plans that do not, in guarded mode, forward
+     * against the engine. Expanded channels 8 to 136: multiples of 16, 8 mod 16 and any (oneDNN
+     * fuses only whole channel blocks); maps odd and even; three cases in four large enough for
+     * oneDNN's heuristic (an expanded tensor over twice the L2 cache of all threads, at least 5 MB
+     * here), the rest small, where oneDNN declines and the plan splits the pair again.
+     *
+     * <p>Tolerance: 1e-4 of the largest magnitude against the engine, as above. Fused against
+     * unfused plan: 1e-5, since both run the same jit 1x1 and depthwise kernels of the same ISA on
+     * the same float32 sums (C terms, then 9); only how the fused kernel blocks the output channels
+     * differs, which may not reorder a sum (measured: bit for bit equal at AVX-512 and AVX2).
+     */
+    @Test
+    void depthwiseChainsFusedMatchTheEngineAndTheUnfusedPlans() {
+        String isa = ActivationLayout.isaName(dnnl.dnnl_get_effective_cpu_isa());
+        int fused = 0;
+        int large = 0;
+        double worstEngine = 0;
+        double worstUnfused = 0;
+        System.setProperty(Winograd.PROPERTY, "false");
+        try {
+            for (int c = 0; c < DEPTHWISE_CASES; c++) {
+                Random random = new Random(SEED + 2_000_000 + c);
+                Nd4j.getRandom().setSeed(SEED + 2_000_000 + c);
+                Case k = depthwiseChain(random, c % 4 != 0);
+                large += k.description.startsWith("large") ? 1 : 0;
+                String what = "depthwise case " + c + " (" + k.description + ")";
+                INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
+                String out = k.graph.outputs().get(0);
+                System.setProperty(DepthwiseFusion.PROPERTY, "true");
+                Acceleration.setEnabled(true);
+                INDArray yFused = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+                String plans = String.join("\n", k.graph.describePlans());
+                System.setProperty(DepthwiseFusion.PROPERTY, "false");
+                Acceleration.release(k.graph);
+                INDArray yUnfused = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+                String unfusedPlans = String.join("\n", k.graph.describePlans());
+                Acceleration.setEnabled(false);
+                INDArray yRef = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+                Acceleration.setEnabled(true);
+                Acceleration.release(k.graph);
+                assertTrue(plans.contains("backward=false") && !plans.contains("not compilable"), what + ": no plan\n" + plans);
+                assertTrue(!plans.contains("ref") && !unfusedPlans.contains("depthwise"), what + ":\n" + plans + "\n" + unfusedPlans);
+                fused += plans.contains("fused into the 1x1 before it in 1 of 1") ? 1 : 0;
+                double engine = relative(yRef, yFused);
+                double unfused = relative(yUnfused, yFused);
+                assertTrue(engine <= 1e-4, what + ": fused plan against the engine " + engine + "\n" + plans);
+                assertTrue(unfused <= 1e-5, what + ": fused plan against the unfused plan " + unfused + "\n" + plans);
+                worstEngine = Math.max(worstEngine, engine);
+                worstUnfused = Math.max(worstUnfused, unfused);
+            }
+        } finally {
+            System.clearProperty(Winograd.PROPERTY);
+            System.clearProperty(DepthwiseFusion.PROPERTY);
+        }
+        System.out.printf("depthwise fusion fuzz at ISA %s: %d cases (%d large), %d fused into one primitive, 0 writes outside a"
+                + " buffer, worst against the engine %.2e, against the unfused plan %.2e relative%n",
+                isa, DEPTHWISE_CASES, large, fused, worstEngine, worstUnfused);
+        // oneDNN 2.5.2 fuses at AVX2 and AVX-512 (jit_1x1:avx2 / avx512_common); a large case with
+        // whole channel blocks and a blocked input (over 3 channels) is about one in three.
+        assertTrue(fused >= DEPTHWISE_CASES / 6 || DEPTHWISE_CASES < 20, "only " + fused + " of " + DEPTHWISE_CASES + " chains fused");
+    }
+
+    /** One chain for the test above; its description starts with "large" when the expanded tensor is over 5 MB. */
+    private static Case depthwiseChain(Random r, boolean large) {
+        long K = switch (r.nextInt(3)) {
+            case 0 -> 16 * (1 + r.nextInt(8));
+            case 1 -> 8 + 16 * r.nextInt(8);
+            default -> 8 + r.nextInt(129);
+        };
+        long N = large ? 1 : 1 + r.nextInt(2);
+        long H = large ? (long) Math.ceil(Math.sqrt(1_300_000.0 / K)) + r.nextInt(8) : 5 + r.nextInt(30);
+        long W = H + r.nextInt(2);
+        long C = channels(r);
+        long[] inputShape = {N, C, H, W};
+        Builder b = new Builder(r, inputShape, false);
+        b.description.append(large ? "large: " : "small: ");
+        INDArray w1 = Nd4j.randn(DataType.FLOAT, K, C, 1, 1).muli(1.0 / Math.sqrt(C));
+        String last = b.add(new Conv2d(w1, r.nextBoolean() ? Nd4j.randn(DataType.FLOAT, K).muli(0.1) : null, ConvSpec.DEFAULT),
+                new long[] {N, K, H, W}, "x");
+        last = maybeRectify(b, last);
+        int stride = 1 + r.nextInt(2);
+        INDArray wd = Nd4j.randn(DataType.FLOAT, K, 1, 3, 3).muli(1.0 / 3);
+        Conv2d dw = new Conv2d(wd, r.nextBoolean() ? Nd4j.randn(DataType.FLOAT, K).muli(0.1) : null,
+                ConvSpec.DEFAULT.withStride(stride).withGroups((int) K).withPadding(1));
+        long[] y = dw.outputShape(b.shape(last));
+        last = maybeRectify(b, b.add(dw, y, last));
+        if (r.nextBoolean()) {
+            INDArray w2 = Nd4j.randn(DataType.FLOAT, C, K, 1, 1).muli(1.0 / Math.sqrt(K));
+            last = b.add(new Conv2d(w2, null, ConvSpec.DEFAULT), new long[] {N, C, y[2], y[3]}, last);
+            if (stride == 1 && r.nextBoolean()) {
+                last = b.add(new Add(), inputShape, "x", last);
+            }
+        }
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, C, H, W)), b.nodes, List.of(last));
+        return new Case(g, inputShape, b.description.toString(), List.of(), List.of());
+    }
+
+    /** The value, or its ReLU6 or ReLU (a third each). */
+    private static String maybeRectify(Builder b, String from) {
+        return switch (b.random.nextInt(3)) {
+            case 0 -> b.add(Clip.relu6(), b.shape(from), from);
+            case 1 -> b.add(new ReLU(), b.shape(from), from);
+            default -> from;
+        };
     }
 
     /** The plans of the rewritten graph, forward and for a backward to the input, are those of the reference graph. */
