@@ -130,9 +130,10 @@ public final class Methods {
                             p.batchSize(), p.progress()))
                     .withRows(p -> 1L + p.augmentations()),
             // Perturbation methods: the model probed from outside, many forward passes and no gradient.
-            // The plain method: ReceptiveFieldOcclusion, with its steps and rest in compiled plans too, is level
-            // with it on a quiet host (ResNet-50, patch 32, stride 16: 3.85-4.03 s against 3.58-3.69 s; ResNet-18
-            // 1.40-1.72 s against 1.49-1.64 s); see explain/README.md.
+            // The plain method: ReceptiveFieldOcclusion, with its steps and rest in compiled plans too, is slower
+            // on ResNet-50 and faster on ResNet-18 on a quiet host (patch 32, stride 16: 3.68-3.89 s against
+            // 3.45 s; 1.26 s against 1.52 s), and no rule tells the two cases apart before running; see
+            // explain/README.md.
             Method.heatMap("occlusion", "Occlusion", "Occlusion",
                     "score drop when a square is hidden, per pixel the mean over the squares covering it (grid in _grid.npy)",
                     "Zeiler and Fergus, ECCV 2014", "F + squares x F",
