@@ -18,13 +18,10 @@ import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.engine.Tape;
-import org.xai4j.layers.BatchNormFolding;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.ConvSpec;
 import org.xai4j.layers.Float64;
-import org.xai4j.layers.Specialization;
-import org.xai4j.layers.zoo.MobileNet;
 
 /**
  * {@link DepthwiseFusion} on MobileNetV2 against the exact answer (the same folded graph node by
@@ -50,21 +47,18 @@ class DepthwiseFusionTest {
      */
     @Test
     void mobilenetV2FusedMatchesFloat64AndTheUnfusedPlan() {
-        Graph g = Specialization.apply(BatchNormFolding.fold(MobileNet.v2(7)));
-        String in = g.inputs().get(0).name();
-        String out = g.outputs().get(0);
-        Nd4j.getRandom().setSeed(42);
-        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 224, 224);
+        SeededMobileNet net = SeededMobileNet.of(7, 42, 2);
+        Graph g = net.graph();
         System.setProperty(Winograd.PROPERTY, "false");
         Acceleration.setEnabled(false);
-        INDArray exact = Float64.copyOf(g).run(Map.of(in, x.castTo(DataType.DOUBLE)), List.of(out)).get(out);
+        INDArray exact = Float64.copyOf(g).run(Map.of(net.in(), net.x().castTo(DataType.DOUBLE)), List.of(net.out())).get(net.out());
         Acceleration.setEnabled(true);
         System.setProperty(DepthwiseFusion.PROPERTY, "false");
-        INDArray unfused = g.run(Map.of(in, x), List.of(out)).get(out);
+        INDArray unfused = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
         assertFalse(String.join("\n", g.describePlans()).contains("depthwise"), "fusion switched off, yet:\n" + g.describePlans());
         Acceleration.release(g);
         System.setProperty(DepthwiseFusion.PROPERTY, "true");
-        INDArray fused = g.run(Map.of(in, x), List.of(out)).get(out);
+        INDArray fused = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
         String plan = String.join("\n", g.describePlans());
         Acceleration.release(g);
         Matcher m = FUSED.matcher(plan);

@@ -163,24 +163,21 @@ class OneDnnPlanTest {
      */
     @Test
     void aBackwardToTheInputThroughThePlanIsAsAccurateAsTheReferenceOnMobileNet() {
-        Graph g = Specialization.apply(BatchNormFolding.fold(MobileNet.v2(5)));
-        String in = g.inputs().get(0).name();
-        String out = g.outputs().get(0);
-        Nd4j.getRandom().setSeed(9);
-        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 224, 224);
+        SeededMobileNet net = SeededMobileNet.of(5, 9, 1);
+        Graph g = net.graph();
         INDArray seed = Nd4j.randn(DataType.FLOAT, 1, 1000);
         INDArray fast;
         INDArray ref;
         INDArray exact;
-        try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
-            fast = t.backward(out, seed, List.of(in)).get(in).dup();
+        try (Tape t = g.forward(Map.of(net.in(), net.x()), List.of(net.in()))) {
+            fast = t.backward(net.out(), seed, List.of(net.in())).get(net.in()).dup();
         }
         Acceleration.setEnabled(false);
-        try (Tape t = g.forward(Map.of(in, x))) {
-            ref = t.backward(out, seed, List.of(in)).get(in).dup();
+        try (Tape t = g.forward(Map.of(net.in(), net.x()))) {
+            ref = t.backward(net.out(), seed, List.of(net.in())).get(net.in()).dup();
         }
-        try (Tape t = Float64.copyOf(g).forward(Map.of(in, x.castTo(DataType.DOUBLE)))) {
-            exact = t.backward(out, seed.castTo(DataType.DOUBLE), List.of(in)).get(in).castTo(DataType.FLOAT);
+        try (Tape t = Float64.copyOf(g).forward(Map.of(net.in(), net.x().castTo(DataType.DOUBLE)))) {
+            exact = t.backward(net.out(), seed.castTo(DataType.DOUBLE), List.of(net.in())).get(net.in()).castTo(DataType.FLOAT);
         }
         Acceleration.setEnabled(true);
         double planError = fast.sub(exact).norm2Number().doubleValue() / exact.norm2Number().doubleValue();
