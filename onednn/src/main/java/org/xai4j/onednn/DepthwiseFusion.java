@@ -4,7 +4,6 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -60,18 +59,13 @@ final class DepthwiseFusion {
      * value's NCHW shape.
      */
     static void fuse(List<OneDnnFusion.Op> ops, Set<String> wanted, Map<String, long[]> shapes) {
-        Map<String, Integer> readers = new HashMap<>();
-        for (OneDnnFusion.Op op : ops) {
-            for (String in : op.reads()) {
-                readers.merge(in, 1, Integer::sum);
-            }
-        }
+        Map<String, List<Integer>> readers = OneDnnFusion.readers(ops);
         List<OneDnnFusion.Op> kept = new ArrayList<>();
         for (int t = 0; t < ops.size(); t++) {
             OneDnnFusion.Op op = ops.get(t);
             OneDnnFusion.Op next = t + 1 < ops.size() ? ops.get(t + 1) : null;
-            if (next != null && next.in.size() == 1 && next.in.get(0).equals(op.out) && readers.getOrDefault(op.out, 0) == 1
-                    && !wanted.contains(op.out) && pointwise(op, shapes) && stride(next, shapes) > 0) {
+            if (next != null && next.in.equals(List.of(op.out)) && OneDnnFusion.privateTo(op.out, t + 1, readers, wanted)
+                    && pointwise(op, shapes) && stride(next, shapes) > 0) {
                 op.depthwise = next;
                 op.out = next.out;
                 kept.add(op);
@@ -119,7 +113,7 @@ final class DepthwiseFusion {
      * layout, which the fused primitive must write.
      */
     static dnnl_primitive_desc primitiveDesc(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values,
-                                             dnnl_memory_desc_t y, String what) {
+                                             dnnl_memory_desc_t y) {
         Conv2d c = (Conv2d) op.node.layer();
         OneDnnFusion.Op dw = op.depthwise;
         Conv2d d = (Conv2d) dw.node.layer();

@@ -94,12 +94,7 @@ final class OneDnnFusion {
      */
     static void fuse(List<Op> ops, Set<String> wanted, boolean training, Map<String, long[]> shapes, ActivationLayout layout) {
         Map<String, Op> producer = new HashMap<>();
-        Map<String, List<Integer>> readers = new HashMap<>();
-        for (int t = 0; t < ops.size(); t++) {
-            for (String in : ops.get(t).in) {
-                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(t);
-            }
-        }
+        Map<String, List<Integer>> readers = readers(ops);
         List<Op> kept = new ArrayList<>();
         Map<Op, Integer> position = new HashMap<>();
         for (int t = 0; t < ops.size(); t++) {
@@ -140,8 +135,19 @@ final class OneDnnFusion {
         producer.put(name, op);
     }
 
+    /** Per value, the positions of the ops that read it (a residual sum's addend included). */
+    static Map<String, List<Integer>> readers(List<Op> ops) {
+        Map<String, List<Integer>> readers = new HashMap<>();
+        for (int t = 0; t < ops.size(); t++) {
+            for (String in : ops.get(t).reads()) {
+                readers.computeIfAbsent(in, k -> new ArrayList<>()).add(t);
+            }
+        }
+        return readers;
+    }
+
     /** True when {@code v} is read only by op {@code t} and the caller does not want it back. */
-    private static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
+    static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
         return !wanted.contains(v) && readers.getOrDefault(v, List.of()).equals(List.of(t));
     }
 

@@ -539,8 +539,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         depthwisePairs++;
         long[] mid = values.get(op.depthwise.in.get(0)).shape;
         long[] y = values.get(op.out).shape;
-        String what = op.node.name() + " + depthwise " + op.depthwise.node.name();
-        dnnl_primitive_desc pd = DepthwiseFusion.primitiveDesc(this, op, values, Dnnl.md(y, layout.tag()), what);
+        dnnl_primitive_desc pd = DepthwiseFusion.primitiveDesc(this, op, values, Dnnl.md(y, layout.tag()));
         if (pd == null) {
             DepthwiseFusion.split(ops, t);
             lastUses(ops, values);
