@@ -43,7 +43,8 @@ final class SquareBatch implements AutoCloseable {
         }
         for (ReceptiveField.Step step : plan.steps()) {
             for (Graph.Input in : step.graph().inputs()) {
-                total += 2 * size(rows, in.shape()[1], step.cropH(), step.cropW(), step.head().name());
+                // Java crops, and the native copy a graph reads (none for a BoxSum step).
+                total += (BoxSum.handles(step) ? 1 : 2) * size(rows, in.shape()[1], step.cropH(), step.cropW(), step.head().name());
                 ReceptiveField.Value u = plan.values().get(in.name());
                 total += size(1, u.C(), u.h() + step.cropH(), u.w() + step.cropW(), u.name());
             }
@@ -168,6 +169,7 @@ final class SquareBatch implements AutoCloseable {
      */
     private void run(ReceptiveField.Step step, Crops.Padded[] maps, Object[] crops, INDArray[] arrays, int[] squares) {
         List<Graph.Input> inputs = step.graph().inputs();
+        boolean sum = BoxSum.handles(step);
         Map<String, INDArray> feeds = new HashMap<>();
         for (int a = 0; a < inputs.size(); a++) {
             ReceptiveField.Value u = plan.values().get(inputs.get(a).name());
@@ -177,12 +179,12 @@ final class SquareBatch implements AutoCloseable {
                 Crops.crop(u, maps[a], new Crops.Box(boxes.get(u.name()), i * u.C() * u.bh() * u.bw()), k,
                         step.cropTop(k), step.cropLeft(k), step.cropH(), step.cropW(), crops[a], i * per);
             }
-            if (arrays[a] != null) {
+            if (!sum) {
                 Crops.write(crops[a], arrays[a]);
                 feeds.put(u.name(), arrays[a]);
             }
         }
-        if (arrays[0] == null) {
+        if (sum) {
             ReceptiveField.Value head = step.head();
             BoxSum.run(step, crops, boxes, rows * head.C() * head.bh() * head.bw());
             return;
