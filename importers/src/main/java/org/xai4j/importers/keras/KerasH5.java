@@ -162,7 +162,11 @@ final class KerasH5 implements AutoCloseable {
         } catch (MemoryBudget.Exceeded ex) {
             throw new ModelFormatException(ex.getMessage(), ex);
         } finally {
-            d._close();
+            // The C++ destructor closes it, here under the lock: left to the garbage collector, it
+            // ran on JavaCPP's deallocator thread while Deeplearning4j read another file (HDF5 is
+            // not thread-safe), and after _close() it closed a closed id ("DataSet::~DataSet -
+            // H5Dclose failed"), and a test run's JVM died of a segmentation fault right after.
+            d.deallocate();
         }
     }
 
@@ -202,7 +206,7 @@ final class KerasH5 implements AutoCloseable {
     public void close() {
         synchronized (Hdf5Archive.LOCK_OBJECT) {
             if (sizes != null) {
-                sizes._close();
+                sizes.deallocate();     // its destructor closes the file, now and once (see checkSize)
             }
             archive.close();
         }
