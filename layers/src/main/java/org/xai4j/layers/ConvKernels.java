@@ -101,7 +101,11 @@ final class ConvKernels {
 
     /** Channels [g*size, (g+1)*size) of an NCHW array, as a dense copy. */
     static INDArray channels(INDArray x, int g, long size) {
-        return x.get(NDArrayIndex.all(), NDArrayIndex.interval(g * size, (g + 1) * size)).dup('c');
+        // ND4J 1.0.0-M2.1 returns an array without data for some channel ranges of a view of a view
+        // at N = 1 (seen: channels 17-33 of the gradient a Pad's backward hands back, a crop of its
+        // padded dy): such a value is made dense first.
+        INDArray dense = x.isView() ? x.dup('c') : x;
+        return dense.get(NDArrayIndex.all(), NDArrayIndex.interval(g * size, (g + 1) * size)).dup('c');
     }
 
     static INDArray as(INDArray a, DataType type) {

@@ -75,6 +75,30 @@ class SpecializedConvTest {
     }
 
     /**
+     * A gradient that is a view, as a Pad's backward hands it on (a crop of its own padded dy), at
+     * batch 1, where ND4J 1.0.0-M2.1 once returned an array without data for the second group's
+     * channels of it: the grouped form's dx equals the reference's on the same values made dense.
+     */
+    @org.junit.jupiter.api.Test
+    void aViewGradientAtBatchOne() {
+        Nd4j.getRandom().setSeed(33);
+        Conv2d ref = new Conv2d(Nd4j.rand(DataType.FLOAT, 34, 4, 5, 5).subi(0.5f), null,
+                ConvSpec.DEFAULT.withGroups(2).withDilation(2).withPadding(2, 2, 1, 0));
+        @SuppressWarnings("unchecked")
+        Layer<Conv2d.Cache> fast = (Layer<Conv2d.Cache>) Specialization.of(ref);
+        assertTrue(fast instanceof GroupedConv2d, fast.getClass().getSimpleName());
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 8, 7, 21).subi(0.5f);
+        INDArray padded = Nd4j.rand(DataType.FLOAT, 1, 34, 5, 17).subi(0.5f);
+        INDArray dy = padded.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 4), org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 16));
+        assertTrue(dy.isView());
+        INDArray dx = fast.backward(fast.forward(x).cache(), dy, Need.INPUT).dx()[0];
+        INDArray expected = ref.backward(ref.forward(x).cache(), dy.dup('c'), Need.INPUT).dx()[0];
+        assertArrayEquals(expected.shape(), dx.shape());
+        assertTrue(expected.equalsWithEps(dx, 1e-5), "grouped dx of a view gradient");
+    }
+
+    /**
      * Both forms sum the same n products (or fewer: the block-diagonal reference adds exact
      * zeros), each at most 0.5 in magnitude (|x| <= 1, |W|, |b|, |dy| <= 0.5), so each is within
      * gamma_n * 0.5 n of the exact sum (Higham) and they are within {@code n^2 u} of each other,
