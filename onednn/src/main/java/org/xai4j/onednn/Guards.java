@@ -72,6 +72,38 @@ final class Guards {
         }
     }
 
+    /**
+     * Runs {@code part}, a part of a split step ({@link ChannelSplit}), and throws when it changed
+     * any byte of {@code b} outside {@code [from, to)}, the channels it owns: those belong to the
+     * step's other parts, which a split plan runs at the same time.
+     */
+    void confined(OneDnnPlan.Buffer b, long from, long to, Runnable part, String what) {
+        try (BytePointer before = new BytePointer(b.bytes)) {
+            Pointer.memcpy(before, new Dnnl.Address(b.address), b.bytes);
+            part.run();
+            boolean headSame = from == 0 || Pointer.memcmp(before, new Dnnl.Address(b.address), from) == 0;
+            boolean tailSame = to >= b.bytes || Pointer.memcmp(before.getPointer(to), new Dnnl.Address(b.address + to), b.bytes - to) == 0;
+            if (headSame && tailSame) {
+                return;
+            }
+            ByteBuffer was = before.asByteBuffer();
+            ByteBuffer now = new BytePointer(new Dnnl.Address(b.address)).capacity(b.bytes).asByteBuffer();
+            long count = 0;
+            long first = -1;
+            for (long i = 0; i < b.bytes; i++) {
+                if ((i < from || i >= to) && was.get((int) i) != now.get((int) i)) {
+                    count++;
+                    first = first < 0 ? i : first;
+                }
+            }
+            if (count > 0) {
+                throw new IllegalStateException("oneDNN wrote outside its channels in " + what + ": it owns bytes [" + from + ", "
+                        + to + ") of a buffer of " + b.bytes + " and changed " + count + " bytes outside them, the first at " + first
+                        + " (guarded mode, -D" + PROPERTY + "=true)");
+            }
+        }
+    }
+
     /** "N bytes overwritten (up to +D)": how many canary bytes differ and the farthest one. */
     private static String changed(long address, long length, boolean after) {
         ByteBuffer bytes = new BytePointer(new Dnnl.Address(address)).capacity(length).asByteBuffer();

@@ -89,8 +89,16 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
     }
 
-    /** One primitive to execute, with its arguments bound. */
-    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {}
+    /**
+     * One primitive to execute, with its arguments bound. A part of a split step ({@link ChannelSplit})
+     * also names the stretch of its destination buffer it may write, {@code [from, to)} bytes, which
+     * guarded mode checks.
+     */
+    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what, Buffer dst, long from, long to) {
+        Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {
+            this(primitive, args, count, what, null, 0, 0);
+        }
+    }
 
     /** A value to hand back: a reorder from its plan layout into a plain NCHW array. */
     private record Output(String name, long[] shape, dnnl_memory plain, dnnl_primitive reorder, dnnl_exec_arg_t args, Buffer stage) {}
@@ -101,11 +109,21 @@ final class OneDnnPlan implements Accelerator.Plan {
     private dnnl_memory inputMemory;
     /** The reorder of a deep input into the plan's layout, run first ({@link #PLAIN_INPUT_CHANNELS}); null when none. */
     private Step inputReorder;
-    /** Steps, with the outputs to copy out after each (a buffer may be overwritten later). */
-    private final List<Step> steps = new ArrayList<>();
+    /**
+     * Steps, with the outputs to copy out after each (a buffer may be overwritten later). A step is
+     * one primitive, or the parts of a split one, each run by one thread of the {@link Crew}.
+     */
+    private final List<Step[]> steps = new ArrayList<>();
+    /** Part i of a split step runs on {@code partTasks.get(t)[i]}: its primitive on stream i with scratchpad i. */
+    private final List<Runnable[]> partTasks = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
     final List<String> description = new ArrayList<>();
     Buffer scratchpad;
+    /** How many parts a step may split into (1: none), and the streams and scratchpads of parts 1 and on. */
+    private final int parts;
+    private final List<dnnl_stream> partStreams = new ArrayList<>();
+    private final List<Buffer> partScratchpads = new ArrayList<>();
+    private int splitSteps;
     private final boolean training;
     /** The layout every activation is written in (its channel block follows the ISA). */
     final ActivationLayout layout;
@@ -159,8 +177,19 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
+        this.parts = ChannelSplit.parts(training, inputShape);
         try {
-            compile(nodes.stream().map(OneDnnPlan::reference).toList(), outputs);
+            List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
+            if (parts > 1) {
+                // A split plan runs on one OpenMP thread per part: everything in it is created for one
+                // thread (oneDNN sizes a kernel's work for the threads it has when it is created).
+                Crew.singleThreaded(() -> {
+                    compile(ops, outputs);
+                    return null;
+                });
+            } else {
+                compile(ops, outputs);
+            }
         } catch (RuntimeException | Error e) {
             close(); // what was created before the failure is released now, not left to the GC
             throw e;
@@ -223,7 +252,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         Map<String, long[]> shapes = new HashMap<>();
         values.forEach((name, v) -> shapes.put(name, v.shape));
         OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes, layout);
-        if (!training && DepthwiseFusion.requested()) {
+        if (!training && parts == 1 && DepthwiseFusion.requested()) {
             DepthwiseFusion.fuse(ops, Set.copyOf(wanted.values()), shapes);
         }
         lastUses(ops, values);
@@ -370,6 +399,8 @@ final class OneDnnPlan implements Accelerator.Plan {
             release = () -> dnnl_memory_destroy(m);
         } else if (object instanceof Buffer b) {
             release = b.block::close;
+        } else if (object instanceof dnnl_stream st) {
+            release = () -> dnnl_stream_destroy(st);
         } else if (object instanceof Pointer p) {
             release = p::close;
         } else {
@@ -445,6 +476,11 @@ final class OneDnnPlan implements Accelerator.Plan {
         List<dnnl_primitive_desc> pds = new ArrayList<>();
         List<dnnl_memory_desc_t> scratch = new ArrayList<>();
         long scratchBytes = 0;
+        // Split steps: each op's parts (null: whole), their descriptors and scratchpads; part i > 0 has a scratchpad of its own.
+        List<List<ChannelSplit.Part>> splits = new ArrayList<>();
+        List<List<dnnl_primitive_desc>> partPds = new ArrayList<>();
+        List<List<dnnl_memory_desc_t>> partScratch = new ArrayList<>();
+        long[] partScratchBytes = new long[Math.max(parts - 1, 0)];
         description.add(layout.describe() + (inputReorder == null ? "" : ", input reordered into it"));
         Value x = values.get(input);
         if (x.buffer != null) {
@@ -474,20 +510,54 @@ final class OneDnnPlan implements Accelerator.Plan {
                 users.merge(y.buffer, 1, Integer::sum);
             }
             y.memory = memory(y.md, y.buffer.address);
-            dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
-            dnnl_memory_desc_t sp = Dnnl.query(pd, dnnl_query_scratchpad_md);
-            scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
-            pds.add(pd);
-            scratch.add(sp);
-            description.add(op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused)
-                    + (op.depthwise == null ? "" : DepthwiseFusion.describe(op)) + ": " + kernel(pd));
+            List<ChannelSplit.Part> split = fused == null ? ChannelSplit.split(this, op, values, y, parts) : null;
+            splits.add(split);
+            String what = op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + (op.depthwise == null ? "" : DepthwiseFusion.describe(op));
+            if (split != null) {
+                List<dnnl_primitive_desc> ppds = new ArrayList<>();
+                List<dnnl_memory_desc_t> psp = new ArrayList<>();
+                String kernels = "";
+                int eligible = winogradEligible, used = winogradUsed;
+                for (int i = 0; i < split.size(); i++) {
+                    ChannelSplit.Part part = split.get(i);
+                    dnnl_primitive_desc ppd = primitiveDesc(part.op(), part.values(), part.values().get(op.out));
+                    dnnl_memory_desc_t sp = Dnnl.query(ppd, dnnl_query_scratchpad_md);
+                    if (i == 0) {
+                        scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
+                    } else {
+                        partScratchBytes[i - 1] = Math.max(partScratchBytes[i - 1], Dnnl.bytes(sp));
+                    }
+                    ppds.add(ppd);
+                    psp.add(sp);
+                    String k = kernel(ppd);
+                    kernels = i == 0 ? k : kernels.equals(k) ? kernels : kernels + ", " + k;
+                }
+                // The Winograd counts are of convolutions, not of their parts.
+                winogradEligible = Math.min(winogradEligible, eligible + 1);
+                winogradUsed = Math.min(winogradUsed, used + 1);
+                splitSteps++;
+                pds.add(null);
+                scratch.add(null);
+                partPds.add(ppds);
+                partScratch.add(psp);
+                description.add(what + ": " + kernels + " in " + split.size() + " parts, channels " + ChannelSplit.describe(split));
+            } else {
+                dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
+                dnnl_memory_desc_t sp = Dnnl.query(pd, dnnl_query_scratchpad_md);
+                scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
+                pds.add(pd);
+                scratch.add(sp);
+                partPds.add(null);
+                partScratch.add(null);
+                description.add(what + ": " + kernel(pd));
+            }
             List<Output> outs = new ArrayList<>();
             for (String name : answers.getOrDefault(op.out, List.of())) {
                 outs.add(output(name, y));
             }
             outputsAfter.add(outs);
             if (training && op.node.layer() instanceof MaxPool2d) {
-                dnnl_memory_desc_t ws = Dnnl.query(pd, dnnl_query_workspace_md);
+                dnnl_memory_desc_t ws = Dnnl.query(pds.get(t), dnnl_query_workspace_md);
                 op.workspace = memory(ws, buffer(Dnnl.bytes(ws)).address);
             }
             if (training) {
@@ -513,13 +583,44 @@ final class OneDnnPlan implements Accelerator.Plan {
             description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
                     + " 3x3 stride-1 convolutions" + (training ? " (forward only)" : ""));
         }
+        if (parts > 1) {
+            description.set(0, description.get(0) + ", " + splitSteps + " of " + ops.size() + " steps split over " + parts
+                    + " threads by channel blocks");
+        }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
         for (OneDnnBackward.Pending b : backward) {
             scratchBytes = Math.max(scratchBytes, b.scratchBytes());
         }
         scratchpad = buffer(Math.max(scratchBytes, 64));
+        for (long bytes : partScratchBytes) {
+            partScratchpads.add(buffer(Math.max(bytes, 64)));
+            partStreams.add(own(Dnnl.stream()));
+        }
         for (int t = 0; t < ops.size(); t++) {
-            steps.add(step(ops.get(t), values, pds.get(t), scratch.get(t)));
+            List<ChannelSplit.Part> split = splits.get(t);
+            if (split == null) {
+                steps.add(new Step[] {step(ops.get(t), values, pds.get(t), scratch.get(t), scratchpad)});
+                partTasks.add(null);
+                continue;
+            }
+            Step[] s = new Step[split.size()];
+            Runnable[] tasks = new Runnable[split.size()];
+            for (int i = 0; i < s.length; i++) {
+                ChannelSplit.Part part = split.get(i);
+                Value y = part.values().get(part.op().out);
+                Buffer sp = i == 0 ? scratchpad : partScratchpads.get(i - 1);
+                dnnl_stream st = i == 0 ? stream : partStreams.get(i - 1);
+                dnnl_primitive_desc ppd = partPds.get(t).get(i);
+                dnnl_memory_desc_t psp = partScratch.get(t).get(i);
+                Step whole = step(part.op(), part.values(), ppd, psp, sp);
+                long from = ChannelSplit.offset(values.get(ops.get(t).out), part.firstChannel());
+                Step p = new Step(whole.primitive(), whole.args(), whole.count(), whole.what() + " part " + (i + 1) + " of " + s.length,
+                        y.buffer, from, from + Dnnl.bytes(y.md));
+                s[i] = p;
+                tasks[i] = () -> Dnnl.execute(p.primitive(), st, p.args(), p.count(), p.what());
+            }
+            steps.add(s);
+            partTasks.add(tasks);
         }
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
@@ -660,9 +761,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         return d;
     }
 
-    private Step step(OneDnnFusion.Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd) {
+    private Step step(OneDnnFusion.Op op, Map<String, Value> values, dnnl_primitive_desc pd, dnnl_memory_desc_t scratchMd, Buffer scratch) {
         Value y = values.get(op.out);
-        dnnl_memory sp = memory(scratchMd, scratchpad.address);
+        dnnl_memory sp = memory(scratchMd, scratch.address);
         dnnl_exec_arg_t args = new dnnl_exec_arg_t(8);
         int n = 0;
         args.position(n++).arg(DNNL_ARG_SRC).memory(values.get(op.in.get(0)).memory);
@@ -780,13 +881,52 @@ final class OneDnnPlan implements Accelerator.Plan {
         } else {
             Dnnl.point(inputMemory, address(xd));
         }
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        if (parts == 1) {
+            runSteps(null, result);
+        } else {
+            // Every primitive of a split plan was created for one thread, and runs on one.
+            Crew crew = Crew.of(parts);
+            boolean hired = guards == null && crew.tryHire();
+            try {
+                Crew.singleThreaded(() -> {
+                    runSteps(hired ? crew : null, result);
+                    return null;
+                });
+            } finally {
+                if (hired) {
+                    crew.release();
+                }
+            }
+        }
+        Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        return result;
+    }
+
+    /** The steps of one run, parts on the crew when it is hired (null: one after another on this thread). */
+    private void runSteps(Crew crew, Map<String, INDArray> result) {
         if (inputReorder != null) {
             execute(inputReorder.primitive(), inputReorder.args(), inputReorder.count(), inputReorder.what());
         }
-        Map<String, INDArray> result = new LinkedHashMap<>();
         for (int t = 0; t < steps.size(); t++) {
-            Step s = steps.get(t);
-            execute(s.primitive(), s.args(), s.count(), s.what());
+            Step[] s = steps.get(t);
+            if (s.length == 1) {
+                execute(s[0].primitive(), s[0].args(), s[0].count(), s[0].what());
+            } else if (guards != null) {
+                // One part after another, each checked to write only its own channels.
+                for (int i = 0; i < s.length; i++) {
+                    Step p = s[i];
+                    guards.confined(p.dst(), p.from(), p.to(), partTasks.get(t)[i], p.what());
+                    guard(p.what());
+                }
+            } else if (crew != null) {
+                crew.run(partTasks.get(t));
+            } else {
+                // The crew serves another run: this one runs its parts itself.
+                for (Runnable task : partTasks.get(t)) {
+                    task.run();
+                }
+            }
             for (Output o : outputsAfter.get(t)) {
                 INDArray a = Memory.uninitialized(DataType.FLOAT, o.shape());
                 Dnnl.point(o.plain(), o.stage() != null ? o.stage().address : address(a));
@@ -797,8 +937,6 @@ final class OneDnnPlan implements Accelerator.Plan {
                 result.put(o.name(), a);
             }
         }
-        Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-        return result;
     }
 
     String inputName() {
@@ -847,6 +985,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         closed = true;
         steps.clear();
+        partTasks.clear();
         outputsAfter.clear();
         for (int i = destroy.size() - 1; i >= 0; i--) {
             destroy.get(i).run();

@@ -52,6 +52,7 @@ class OneDnnPlanFuzzTest {
     private static final long SEED = 20261206L;
     private static final int WINOGRAD_CASES = Integer.getInteger("xai4j.fuzz.winograd.cases", 60);
     private static final int DEPTHWISE_CASES = Integer.getInteger("xai4j.fuzz.depthwise.cases", 40);
+    private static final java.util.regex.Pattern SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads");
 
     @BeforeAll
     static void guard() {
@@ -83,12 +84,21 @@ class OneDnnPlanFuzzTest {
         int addRelu8 = 0;
         int addRelu16 = 0;
         int narrowed = 0;
+        int split = 0;
         double worstForward = 0;
         double worstGradient = 0;
         for (int c = 0; c < CASES; c++) {
             Random random = new Random(SEED + c);
             Nd4j.getRandom().setSeed(SEED + c);
             Case k = randomGraph(random);
+            if (c / 2 % 2 == 0) {
+                // Half the cases run at batch 1 (the graphs take any batch), where a forward plan
+                // compiled for two threads splits its steps ({@link ChannelSplit}). The batch drawn
+                // below is 2 for every seed: consecutive seeds give java.util.Random nearly the same
+                // first draw.
+                k = new Case(k.graph, new long[] {1, k.inputShape[1], k.inputShape[2], k.inputShape[3]}, k.description + ", batch 1",
+                        k.addReluAt8Mod16, k.addReluAt16);
+            }
             if (c % 2 == 1) {
                 // Every other case runs the graph as the importers hand it over, the faster layers in
                 // place (Specialization): it must compile to the very plans of the reference graph.
@@ -98,6 +108,9 @@ class OneDnnPlanFuzzTest {
                 rewritten++;
             }
             String what = "case " + c + " (" + k.description + ")";
+            if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
+                System.out.println("case " + what); // names the case a failure below came from
+            }
             double[] e = compare(k, what);
             if (e[1] > 1e-4) {
                 // Float32 rounding can put a unit on the other side of a ReLU kink or break a max
@@ -118,15 +131,18 @@ class OneDnnPlanFuzzTest {
                 addRelu8 += k.addReluAt8Mod16.stream().anyMatch(plans::contains) ? 1 : 0;
                 addRelu16 += k.addReluAt16.stream().anyMatch(plans::contains) ? 1 : 0;
                 narrowed += layout.block() == 16 && plans.contains(layout.narrower().describe()) ? 1 : 0;
+                split += SPLIT.matcher(plans).find() ? 1 : 0;
             } else if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
                 System.out.println("NOT PLANNED " + what + "\n" + plans);
             }
         }
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
-                        + " channels, %d at a multiple of 16), 0 writes outside a buffer, worst forward %.2e, worst input gradient %.2e"
-                        + " relative (%d redrawn for a kink or tie)%n", isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")",
-                layout.describe(), CASES, rewritten, planned, narrowed, addRelu8, addRelu16, worstForward, worstGradient, redrawn);
+                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads), 0 writes outside a buffer"
+                        + " or a part's channels, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
+                isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
+                addRelu8, addRelu16, split, worstForward, worstGradient, redrawn);
+        assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
         // AVX-512 kernel overran on nChw8c, must have run under guard (the fused Add names its ReLU;
@@ -304,7 +320,7 @@ class OneDnnPlanFuzzTest {
         INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
         String out = reference.outputs().get(0);
         for (Graph g : List.of(reference, k.graph)) {
-            INDArray y = g.run(Map.of("x", x), List.of(out)).get(out);
+            INDArray y = Crew.withOpenMpThreads(k.inputShape[0] == 1 ? 2 : 1, () -> g.run(Map.of("x", x), List.of(out)).get(out));
             try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
                 t.backward(out, Nd4j.onesLike(y), List.of("x"));
             }
@@ -317,7 +333,9 @@ class OneDnnPlanFuzzTest {
         INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
         String out = k.graph.outputs().get(0);
         Acceleration.setEnabled(true);
-        INDArray yFast = k.graph.run(Map.of("x", x), List.of(out)).get(out);
+        // A batch-1 forward plan compiled for two threads runs its steps as parts ({@link ChannelSplit}),
+        // each checked in guarded mode to write only its own channels; the tests' other plans have one.
+        INDArray yFast = Crew.withOpenMpThreads(k.inputShape[0] == 1 ? 2 : 1, () -> k.graph.run(Map.of("x", x), List.of(out)).get(out));
         INDArray seed = Nd4j.randn(DataType.FLOAT, yFast.shape());
         INDArray dxFast;
         try (Tape t = k.graph.forward(Map.of("x", x), List.of("x"))) {

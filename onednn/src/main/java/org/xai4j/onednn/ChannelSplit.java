@@ -1,0 +1,173 @@
+package org.xai4j.onednn;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.xai4j.engine.Node;
+import org.xai4j.layers.Add;
+import org.xai4j.layers.Conv2d;
+
+/**
+ * How an inference plan of batch 1 runs each step as parts on the {@link Crew}'s threads: part i
+ * computes output channel blocks [b_i, b_{i+1}) of the step with one-threaded kernels, over the
+ * same input, so the parts write disjoint stretches of one buffer and no part waits for another
+ * until the step ends. At batch 1 a block range of nChw16c ({@code [1][C/16][H][W][16]}) is one
+ * contiguous stretch of memory, so a part is an ordinary oneDNN primitive of fewer channels whose
+ * destination starts at an offset: a dense convolution reads the whole input with its own rows
+ * of the weights (and bias); a depthwise convolution, pooling, an addition and a ReLU or Clip
+ * read the same channels of their inputs as they write.
+ *
+ * <p>A step that cannot split this way runs whole, on OpenMP's threads as before: one block of
+ * output channels, a grouped convolution that is not depthwise, an input not in the plan's blocked
+ * layout (the image itself), a 1x1 + depthwise pair fused into one primitive (split plans do not
+ * fuse them: at batch 1 oneDNN fused 1 of MobileNetV2's 16 pairs).
+ *
+ * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
+ * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}). Switched by
+ * {@code -Dxai4j.onednn.split} (true unless set to false), read when a plan compiles.
+ */
+final class ChannelSplit {
+    static final String PROPERTY = "xai4j.onednn.split";
+
+    private ChannelSplit() {}
+
+    /** One part of a step: the op over its channels, and the values it reads and writes by name. */
+    record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, long firstChannel, long channels) {}
+
+    /**
+     * How many parts the steps of a plan split into: the OpenMP threads this thread would give a
+     * primitive, for an inference plan of batch 1 when the property allows; 1 (no split) otherwise.
+     */
+    static int parts(boolean training, long[] inputShape) {
+        if (training || inputShape[0] != 1 || !requested()) {
+            return 1;
+        }
+        return Math.max(1, Crew.openMpThreads());
+    }
+
+    static boolean requested() {
+        String v = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
+        return switch (v) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be true or false, got '" + v + "'");
+        };
+    }
+
+    /**
+     * The parts of {@code op} (writing {@code y}) over at most {@code parts} threads, or null when
+     * the op runs whole. Part values point into the buffers the whole op's values occupy now.
+     */
+    static List<Part> split(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y, int parts) {
+        ActivationLayout layout = plan.layout;
+        Object layer = op.node.layer();
+        long K = y.shape[1];
+        // Parts start at whole blocks; an addition with a fused ReLU also needs channel counts its
+        // kernel takes (nChw8c at AVX-512: multiples of 16, ActivationLayout.fusesBinaryPostOp).
+        long unit = layout.block();
+        while (layer instanceof Add && !op.eltwise.isEmpty() && !layout.fusesBinaryPostOp(unit)) {
+            unit += layout.block();
+        }
+        long units = (K + unit - 1) / unit;
+        if (parts < 2 || units < 2 || op.depthwise != null || !blocked(y, layout)
+                || layer instanceof Add && !op.eltwise.isEmpty() && !layout.fusesBinaryPostOp(K % unit == 0 ? unit : K % unit)) {
+            return null;
+        }
+        // Which inputs are read over the part's channels only (the rest are read whole).
+        boolean sliceInputs;
+        if (layer instanceof Conv2d c) {
+            long C = values.get(op.in.get(0)).shape[1];
+            boolean depthwise = c.spec().groups() == C && C == K && c.weight().size(1) == 1;
+            if (c.spec().groups() != 1 && !depthwise) {
+                return null;
+            }
+            sliceInputs = depthwise;
+        } else {
+            sliceInputs = layer instanceof Add || OneDnnPlan.Pooling.of(op, values.get(op.in.get(0)).shape) != null
+                    || OneDnnFusion.eltwiseOf(layer) != null;
+            if (!sliceInputs) {
+                return null;
+            }
+        }
+        if (sliceInputs) {
+            for (String in : op.in) {
+                OneDnnPlan.Value v = values.get(in);
+                if (v.buffer == null || v.shape[1] != K || !blocked(v, layout)) {
+                    return null; // the plan's own input (re-pointed every run), or not in blocks
+                }
+            }
+        }
+        int n = (int) Math.min(parts, units);
+        List<Part> result = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            long c0 = units * i / n * unit, c1 = Math.min(units * (i + 1) / n * unit, K);
+            Map<String, OneDnnPlan.Value> partValues = new HashMap<>();
+            for (String in : op.in) {
+                OneDnnPlan.Value v = values.get(in);
+                partValues.put(in, sliceInputs ? slice(plan, v, c0, c1) : v);
+            }
+            partValues.put(op.out, slice(plan, y, c0, c1));
+            result.add(new Part(copy(op, slice(layer, c0, c1)), partValues, c0, c1 - c0));
+        }
+        return result;
+    }
+
+    /** Whether {@code v} is a batch-1 value in the plan's blocked layout. */
+    private static boolean blocked(OneDnnPlan.Value v, ActivationLayout layout) {
+        return v.shape[0] == 1 && Dnnl.same(v.md, Dnnl.md(v.shape, layout.tag()));
+    }
+
+    /** Channels [c0, c1) of a batch-1 blocked value: c0 starts a block, so they are one stretch of its buffer. */
+    private static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
+        long[] shape = {1, c1 - c0, v.shape[2], v.shape[3]};
+        OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
+        part.md = Dnnl.md(shape, plan.layout.tag());
+        part.buffer = v.buffer;
+        part.memory = plan.memory(part.md, v.buffer.address + offset(v, c0));
+        return part;
+    }
+
+    /** Where channel c0 (the start of a block) begins in a batch-1 blocked value, in bytes. */
+    static long offset(OneDnnPlan.Value v, long c0) {
+        return c0 * v.shape[2] * v.shape[3] * Float.BYTES;
+    }
+
+    /** The layer over output channels [c0, c1): a convolution's rows of weights and bias; anything else as it is. */
+    private static Object slice(Object layer, long c0, long c1) {
+        if (!(layer instanceof Conv2d c)) {
+            return layer;
+        }
+        INDArray w = c.weight().get(NDArrayIndex.interval(c0, c1), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all()).dup('c');
+        INDArray b = c.bias() == null ? null : c.bias().reshape(c.bias().length()).get(NDArrayIndex.interval(c0, c1)).dup();
+        return new Conv2d(w, b, c.spec().groups() == 1 ? c.spec() : c.spec().withGroups((int) (c1 - c0)));
+    }
+
+    /** The op with {@code layer} in place of its node's layer, and every fusion it carries. */
+    private static OneDnnFusion.Op copy(OneDnnFusion.Op op, Object layer) {
+        Node node = layer == op.node.layer() ? op.node
+                : new Node(op.node.name(), (org.xai4j.engine.Layer<?>) layer, op.node.inputs());
+        OneDnnFusion.Op part = new OneDnnFusion.Op(node, op.in);
+        part.out = op.out;
+        part.eltwise.addAll(op.eltwise);
+        part.eltwiseNodes.addAll(op.eltwiseNodes);
+        part.sumOnto = op.sumOnto;
+        part.sumAt = op.sumAt;
+        part.pad = op.pad;
+        part.fused.addAll(op.fused);
+        return part;
+    }
+
+    /** "[0, 16) [16, 32)": the channels of each part, for a plan's description. */
+    static String describe(List<Part> parts) {
+        StringBuilder s = new StringBuilder();
+        for (Part p : parts) {
+            s.append(s.isEmpty() ? "" : " ").append(Arrays.toString(new long[] {p.firstChannel(), p.firstChannel() + p.channels()}));
+        }
+        return s.toString();
+    }
+}

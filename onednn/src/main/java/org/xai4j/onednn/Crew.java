@@ -1,0 +1,186 @@
+package org.xai4j.onednn;
+
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.nd4j.nativeblas.NativeOps;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * The threads that run a split plan's parts ({@link ChannelSplit}) beside the caller: one partner
+ * per extra core, each running its parts on one OpenMP thread, handed each part by a spin-then-park
+ * handshake instead of OpenMP's fork and join.
+ *
+ * <p>Why: xai4j runs OpenMP with {@code OMP_WAIT_POLICY=passive} (spinning made a pass 12x slower
+ * on a shared host, root README "Threads"), so every primitive wakes a sleeping OpenMP thread with a
+ * futex. MobileNetV2 at batch 1 has 54 primitives of tens of microseconds; on 2 cores its pass took
+ * as long on two OpenMP threads as on one (5.34 against 5.32 ms). A partner that spins for
+ * {@link #SPIN_NANOS} between parts is awake when the next part comes, and a partner that found no
+ * part in that time parks: it costs the host little when no pass runs, or when another process
+ * holds the other core.
+ *
+ * <p>One crew serves the whole process, one plan run at a time: a run that finds it held runs its
+ * parts itself, one after another ({@link #tryHire}).
+ */
+final class Crew {
+    /**
+     * How long a thread spins for the next part (a partner) or for the partners' parts (the caller)
+     * before it parks: longer than the gap between two steps of a pass (a few microseconds), far
+     * shorter than a scheduler's time slice.
+     */
+    static final long SPIN_NANOS = 50_000;
+
+    private static final NativeOps OPS = NativeOpsHolder.getInstance().getDeviceNativeOps();
+    private static Crew shared;
+
+    private final Partner[] partners;
+    private final ReentrantLock hired = new ReentrantLock();
+
+    private Crew(int threads) {
+        partners = new Partner[threads - 1];
+        for (int i = 0; i < partners.length; i++) {
+            partners[i] = new Partner(i + 1);
+        }
+    }
+
+    /** The process's crew for {@code threads} threads in all (the caller and threads - 1 partners). */
+    static synchronized Crew of(int threads) {
+        if (shared == null || shared.partners.length + 1 < threads) {
+            shared = new Crew(threads); // a larger crew replaces a smaller one; the old one's partners park for good
+        }
+        return shared;
+    }
+
+    /** How many OpenMP threads a primitive created or run on this thread now uses. */
+    static int openMpThreads() {
+        return OPS.ompGetMaxThreads();
+    }
+
+    /**
+     * Runs {@code body} on this thread with one OpenMP thread: primitives created in it get
+     * single-threaded kernels (oneDNN reads the count when it creates them), and run inline.
+     */
+    static <T> T singleThreaded(Supplier<T> body) {
+        return withOpenMpThreads(1, body);
+    }
+
+    /** Runs {@code body} on this thread with {@code threads} OpenMP threads, then restores the count. */
+    static <T> T withOpenMpThreads(int threads, Supplier<T> body) {
+        int before = OPS.ompGetMaxThreads();
+        OPS.setOmpNumThreads(threads);
+        try {
+            return body.get();
+        } finally {
+            OPS.setOmpNumThreads(before);
+        }
+    }
+
+    /** Takes the crew for one plan run; false when another run holds it. */
+    boolean tryHire() {
+        return hired.tryLock();
+    }
+
+    void release() {
+        hired.unlock();
+    }
+
+    /**
+     * Runs {@code parts[0]} on this thread and {@code parts[i]} on partner i, and returns when all
+     * have finished; the first failure is rethrown. Only between {@link #tryHire} and {@link #release},
+     * on a thread {@link #singleThreaded} (as the partners are).
+     */
+    void run(Runnable[] parts) {
+        if (parts.length > partners.length + 1) {
+            throw new IllegalArgumentException(parts.length + " parts for a crew of " + (partners.length + 1));
+        }
+        for (int i = 1; i < parts.length; i++) {
+            partners[i - 1].post(parts[i]);
+        }
+        Throwable failure = null;
+        try {
+            parts[0].run();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        for (int i = 1; i < parts.length; i++) {
+            Throwable t = partners[i - 1].await();
+            failure = failure == null ? t : failure;
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** One partner thread; {@code task} goes from the caller to it and back to null when done. */
+    private static final class Partner implements Runnable {
+        private final Thread thread;
+        private volatile Runnable task;
+        private volatile Throwable failure;
+        /** The caller, while it is parked waiting for this partner's part. */
+        private volatile Thread waiter;
+
+        Partner(int index) {
+            thread = new Thread(this, "xai4j-onednn-partner-" + index);
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        void post(Runnable part) {
+            failure = null;
+            task = part;
+            LockSupport.unpark(thread);
+        }
+
+        /** Waits for the posted part; its failure, or null. */
+        Throwable await() {
+            long start = System.nanoTime();
+            while (task != null) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    waiter = Thread.currentThread();
+                    if (task != null) {
+                        LockSupport.park(this);
+                    }
+                    waiter = null;
+                }
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            OPS.setOmpNumThreads(1);
+            while (true) {
+                Runnable part = next();
+                try {
+                    part.run();
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                task = null;
+                Thread w = waiter;
+                if (w != null) {
+                    LockSupport.unpark(w);
+                }
+            }
+        }
+
+        private Runnable next() {
+            long start = System.nanoTime();
+            Runnable part;
+            while ((part = task) == null) {
+                if (System.nanoTime() - start < SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                    start = System.nanoTime();
+                }
+            }
+            return part;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package org.xai4j.onednn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.bytedeco.javacpp.Pointer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Acceleration;
+import org.xai4j.engine.Graph;
+import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Float64;
+import org.xai4j.layers.Specialization;
+import org.xai4j.layers.zoo.ResNet;
+
+/**
+ * Batch-1 plans split over two threads by channel blocks ({@link ChannelSplit}, {@link Crew})
+ * against the whole plan and the exact answer, in guarded mode, from several threads at once, and
+ * the crew's own hand-over. The module's tests run with {@code OMP_NUM_THREADS=1}; these compile
+ * their plans on a thread given two OpenMP threads, which is what makes a plan split.
+ */
+class ChannelSplitTest {
+    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by channel blocks");
+
+    @AfterEach
+    void reset() {
+        System.clearProperty(ChannelSplit.PROPERTY);
+        System.clearProperty(Guards.PROPERTY);
+        System.clearProperty(Winograd.PROPERTY);
+        Acceleration.setEnabled(true);
+    }
+
+    /**
+     * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values: a part of 16 channels and
+     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts) at batch 1: every step but the
+     * 16-channel one (at 16-channel blocks) splits. Tolerance: 1e-4 of the largest logit against float64, the oracle
+     * tests'; against the whole plan 1e-5, since a part sums the same terms with the same jit
+     * kernels, only blocked for one thread instead of two (measured: equal bit for bit at AVX-512).
+     */
+    @Test
+    void splitPlansMatchFloat64AndTheWholePlan() {
+        System.setProperty(Winograd.PROPERTY, "false");
+        SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
+        // Its one 16-channel value is a single block of nChw16c (whole), two of nChw8c (split).
+        compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), ActivationLayout.HOST.block() == 16 ? 52 : 53, 53);
+        Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
+        compare("ResNet-18", resnet, resnet.inputs().get(0).name(), resnet.outputs().get(0), mobile.x(), 22, 22);
+    }
+
+    private static void compare(String name, Graph g, String in, String out, INDArray x, int split, int steps) {
+        Acceleration.setEnabled(false);
+        INDArray exact = Float64.copyOf(g).run(Map.of(in, x.castTo(DataType.DOUBLE)), List.of(out)).get(out);
+        Acceleration.setEnabled(true);
+        System.setProperty(ChannelSplit.PROPERTY, "false");
+        INDArray whole = Crew.withOpenMpThreads(2, () -> g.run(Map.of(in, x), List.of(out)).get(out));
+        String wholePlan = String.join("\n", g.describePlans());
+        Acceleration.release(g);
+        System.setProperty(ChannelSplit.PROPERTY, "true");
+        INDArray parts = Crew.withOpenMpThreads(2, () -> g.run(Map.of(in, x), List.of(out)).get(out));
+        INDArray again = g.run(Map.of(in, x), List.of(out)).get(out); // the same plan, on a thread of one OpenMP thread
+        String plan = String.join("\n", g.describePlans());
+        Acceleration.release(g);
+        assertFalse(wholePlan.contains("split"), name + ": split though switched off\n" + wholePlan);
+        Matcher m = SPLIT.matcher(plan);
+        assertTrue(m.find(), name + ": no split reported\n" + plan);
+        assertEquals(split + " of " + steps, m.group(1) + " of " + m.group(2), plan);
+        double scale = exact.amaxNumber().doubleValue();
+        double toExact = exact.sub(parts.castTo(DataType.DOUBLE)).amaxNumber().doubleValue() / scale;
+        double toWhole = whole.sub(parts).amaxNumber().doubleValue() / scale;
+        System.out.printf("%s batch 1, %s steps split: logits %.2e of the largest from float64, %.2e from the whole plan%n",
+                name, m.group(1) + " of " + m.group(2), toExact, toWhole);
+        assertTrue(toExact <= 1e-4, name + ": split plan against float64: " + toExact);
+        assertTrue(toWhole <= 1e-5, name + ": split plan against the whole plan: " + toWhole);
+        assertEquals(parts, again, name + ": the same plan gave another answer");
+    }
+
+    /** Guarded mode runs the parts one after another, each checked to write only its own channels. */
+    @Test
+    void guardedSplitPlansMatchTheWholePlan() {
+        System.setProperty(Winograd.PROPERTY, "false");
+        SeededMobileNet net = SeededMobileNet.of(7, 42, 1);
+        Graph g = net.graph();
+        System.setProperty(ChannelSplit.PROPERTY, "false");
+        INDArray whole = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
+        Acceleration.release(g);
+        System.setProperty(ChannelSplit.PROPERTY, "true");
+        System.setProperty(Guards.PROPERTY, "true");
+        INDArray guarded = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
+        String plan = String.join("\n", g.describePlans());
+        Acceleration.release(g);
+        assertTrue(SPLIT.matcher(plan).find(), plan);
+        double scale = whole.amaxNumber().doubleValue();
+        assertTrue(whole.sub(guarded).amaxNumber().doubleValue() / scale <= 1e-5, "guarded split plan against the whole plan");
+    }
+
+    /**
+     * Four threads at once on one graph: each leases a plan of its own, one holds the crew and
+     * the others run their parts themselves; every answer equals the one-thread answer bit for
+     * bit (the same one-threaded kernels on the same input).
+     */
+    @Test
+    void concurrentRunsAgree() throws Exception {
+        System.setProperty(Winograd.PROPERTY, "false");
+        SeededMobileNet net = SeededMobileNet.of(7, 42, 1);
+        Graph g = net.graph();
+        INDArray first = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<INDArray>> answers = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                Callable<INDArray> run = () -> {
+                    INDArray y = null;
+                    for (int i = 0; i < 10; i++) {
+                        y = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
+                        assertEquals(first, y, "run " + i + " on " + Thread.currentThread().getName());
+                    }
+                    return y;
+                };
+                answers.add(pool.submit(run));
+            }
+            for (Future<INDArray> a : answers) {
+                assertEquals(first, a.get());
+            }
+        } finally {
+            pool.shutdownNow();
+            Acceleration.release(g);
+        }
+    }
+
+    /** A part that fails on a partner fails the caller's call, and the crew serves the next run. */
+    @Test
+    void aPartnersFailureReachesTheCaller() {
+        Crew crew = Crew.of(2);
+        int[] ran = new int[2];
+        assertTrue(crew.tryHire());
+        try {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> crew.run(new Runnable[] {
+                () -> ran[0]++, () -> {
+                    throw new IllegalStateException("part 2 failed");
+                }}));
+            assertEquals("part 2 failed", e.getMessage());
+            crew.run(new Runnable[] {() -> ran[0]++, () -> ran[1]++});
+        } finally {
+            crew.release();
+        }
+        assertEquals(2, ran[0]);
+        assertEquals(1, ran[1]);
+        assertSame(crew, Crew.of(2));
+    }
+
+    /** The guard against a part writing its neighbour's channels, on a write it must catch and one it must let pass. */
+    @Test
+    void aWriteOutsideAPartsChannelsIsCaught() {
+        Guards guards = new Guards();
+        OneDnnPlan.Buffer b = new OneDnnPlan.Buffer(1024, 0);
+        try {
+            Pointer.memset(new Dnnl.Address(b.address), 0, 1024);
+            guards.confined(b, 256, 512, () -> Pointer.memset(new Dnnl.Address(b.address + 256), 7, 256), "inside");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> guards.confined(b, 256, 512,
+                    () -> Pointer.memset(new Dnnl.Address(b.address + 500), 9, 20), "n7 part 1 of 2"));
+            assertEquals("oneDNN wrote outside its channels in n7 part 1 of 2: it owns bytes [256, 512) of a buffer of 1024"
+                    + " and changed 8 bytes outside them, the first at 512 (guarded mode, -Dxai4j.onednn.guard=true)", e.getMessage());
+        } finally {
+            b.block.close();
+            guards.close();
+        }
+    }
+
+    @Test
+    void aBadSwitchValueIsAOneLineError() {
+        System.setProperty(ChannelSplit.PROPERTY, "2");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ChannelSplit::requested);
+        assertEquals("-Dxai4j.onednn.split must be true or false, got '2'", e.getMessage());
+    }
+}
