@@ -40,14 +40,23 @@ final class ChannelSplit {
     record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, long firstChannel, long channels) {}
 
     /**
+     * The most threads a plan splits over. Measured on 2 cores only; with more, a step of few
+     * channel blocks would leave cores idle that OpenMP's partition of its rows would use, so such
+     * hosts keep OpenMP's threads.
+     */
+    static final int MAX_PARTS = 4;
+
+    /**
      * How many parts the steps of a plan split into: the OpenMP threads this thread would give a
-     * primitive, for an inference plan of batch 1 when the property allows; 1 (no split) otherwise.
+     * primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1 when the property
+     * allows; 1 (no split) otherwise.
      */
     static int parts(boolean training, long[] inputShape) {
-        if (training || inputShape[0] != 1 || !requested()) {
+        int threads = Crew.openMpThreads();
+        if (training || inputShape[0] != 1 || threads < 2 || threads > MAX_PARTS || !requested()) {
             return 1;
         }
-        return Math.max(1, Crew.openMpThreads());
+        return threads;
     }
 
     static boolean requested() {

@@ -1,5 +1,6 @@
 package org.xai4j.onednn;
 
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -86,8 +87,11 @@ final class Crew {
 
     /**
      * Runs {@code parts[0]} on this thread and {@code parts[i]} on partner i, and returns when all
-     * have finished; the first failure is rethrown. Only between {@link #tryHire} and {@link #release},
-     * on a thread {@link #singleThreaded} (as the partners are).
+     * have finished; the first failure is rethrown. A part its partner has not taken by the time
+     * this thread is done with its own runs here instead: a partner that is parked, or waiting for
+     * a core another process holds, then costs the step nothing but its own share of the work.
+     * Only between {@link #tryHire} and {@link #release}, on a thread {@link #singleThreaded} (as
+     * the partners are).
      */
     void run(Runnable[] parts) {
         if (parts.length > partners.length + 1) {
@@ -96,14 +100,9 @@ final class Crew {
         for (int i = 1; i < parts.length; i++) {
             partners[i - 1].post(parts[i]);
         }
-        Throwable failure = null;
-        try {
-            parts[0].run();
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
+        Throwable failure = attempt(parts[0]);
         for (int i = 1; i < parts.length; i++) {
-            Throwable t = partners[i - 1].await();
+            Throwable t = partners[i - 1].finish(parts[i]);
             failure = failure == null ? t : failure;
         }
         if (failure instanceof RuntimeException r) {
@@ -114,10 +113,28 @@ final class Crew {
         }
     }
 
-    /** One partner thread; {@code task} goes from the caller to it and back to null when done. */
+    /** Runs {@code part}; what it threw, or null. */
+    private static Throwable attempt(Runnable part) {
+        try {
+            part.run();
+            return null;
+        } catch (Throwable t) {
+            return t;
+        }
+    }
+
+    /**
+     * One partner thread. The caller posts a part in {@code slot}; whoever takes it out of the slot
+     * first (the partner, or the caller once its own part is done) runs it. The partner marks the
+     * parts it ran by their number in {@code finished}.
+     */
     private static final class Partner implements Runnable {
         private final Thread thread;
-        private volatile Runnable task;
+        private final AtomicReference<Runnable> slot = new AtomicReference<>();
+        /** The number of the part posted last (written by the caller before the slot). */
+        private volatile long posted;
+        /** The number of the part this partner ran last. */
+        private volatile long finished;
         private volatile Throwable failure;
         /** The caller, while it is parked waiting for this partner's part. */
         private volatile Thread waiter;
@@ -130,19 +147,24 @@ final class Crew {
 
         void post(Runnable part) {
             failure = null;
-            task = part;
+            posted = posted + 1;
+            slot.set(part);
             LockSupport.unpark(thread);
         }
 
-        /** Waits for the posted part; its failure, or null. */
-        Throwable await() {
+        /** Runs {@code part} here if the partner has not taken it, else waits for it; its failure, or null. */
+        Throwable finish(Runnable part) {
+            if (slot.compareAndSet(part, null)) {
+                return attempt(part);
+            }
+            long number = posted;
             long start = System.nanoTime();
-            while (task != null) {
+            while (finished != number) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
                     waiter = Thread.currentThread();
-                    if (task != null) {
+                    if (finished != number) {
                         LockSupport.park(this);
                     }
                     waiter = null;
@@ -156,12 +178,12 @@ final class Crew {
             OPS.setOmpNumThreads(1);
             while (true) {
                 Runnable part = next();
-                try {
-                    part.run();
-                } catch (Throwable t) {
-                    failure = t;
+                if (!slot.compareAndSet(part, null)) {
+                    continue; // the caller took it
                 }
-                task = null;
+                long number = posted;
+                failure = attempt(part);
+                finished = number;
                 Thread w = waiter;
                 if (w != null) {
                     LockSupport.unpark(w);
@@ -169,10 +191,11 @@ final class Crew {
             }
         }
 
+        /** The part in the slot, spinning for {@link #SPIN_NANOS}, then parked until one is posted. */
         private Runnable next() {
             long start = System.nanoTime();
             Runnable part;
-            while ((part = task) == null) {
+            while ((part = slot.get()) == null) {
                 if (System.nanoTime() - start < SPIN_NANOS) {
                     Thread.onSpinWait();
                 } else {
