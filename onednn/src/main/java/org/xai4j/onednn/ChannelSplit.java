@@ -28,8 +28,9 @@ import org.xai4j.layers.Conv2d;
  * fuse them: at batch 1 oneDNN fused 1 of MobileNetV2's 16 pairs).
  *
  * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
- * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}). Switched by
- * {@code -Dxai4j.onednn.split} (true unless set to false), read when a plan compiles.
+ * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}). So only plans of
+ * small convolutions split ({@link #MAX_MACS_PER_CONVOLUTION}): MobileNetV2's, not ResNets'.
+ * Switched by {@code -Dxai4j.onednn.split} (true unless set to false), read when a plan compiles.
  */
 final class ChannelSplit {
     static final String PROPERTY = "xai4j.onednn.split";
@@ -47,16 +48,73 @@ final class ChannelSplit {
     static final int MAX_PARTS = 4;
 
     /**
-     * How many parts the steps of a plan split into: the OpenMP threads this thread would give a
-     * primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1 when the property
-     * allows; 1 (no split) otherwise.
+     * Plans whose convolutions average more multiply-adds than this run whole. A step's fork and
+     * join costs tens of microseconds whichever way it is done; a convolution of this size takes
+     * about 0.2 ms on one core here, so above it OpenMP's wake-up is a small share of the step.
+     * Measured: MobileNetV2 (11 million on average) gained from the split, ResNet-50 (77 million)
+     * did not in three of four rounds. {@code -Dxai4j.onednn.split.maxMacs} sets another bound.
      */
-    static int parts(boolean training, long[] inputShape) {
-        int threads = Crew.openMpThreads();
-        if (training || inputShape[0] != 1 || threads < 2 || threads > MAX_PARTS || !requested()) {
+    static final long MAX_MACS_PER_CONVOLUTION = 20_000_000;
+    static final String MAX_MACS_PROPERTY = "xai4j.onednn.split.maxMacs";
+
+    /**
+     * How many parts the steps of a plan of {@code nodes} split into: the OpenMP threads this
+     * thread would give a primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1 of
+     * small convolutions ({@link #MAX_MACS_PER_CONVOLUTION}) when the property allows; 1 (no
+     * split) otherwise.
+     */
+    static int parts(boolean training, List<Node> nodes, String input, long[] inputShape) {
+        if (training || inputShape[0] != 1 || !requested()) {
             return 1;
         }
-        return threads;
+        int threads = Crew.openMpThreads();
+        if (threads < 2 || threads > MAX_PARTS) {
+            return 1;
+        }
+        long macs = macsPerConvolution(nodes, input, inputShape);
+        return macs >= 0 && macs <= maxMacs() ? threads : 1;
+    }
+
+    static long maxMacs() {
+        String v = System.getProperty(MAX_MACS_PROPERTY, String.valueOf(MAX_MACS_PER_CONVOLUTION)).trim();
+        try {
+            long n = Long.parseLong(v);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("-D" + MAX_MACS_PROPERTY + " must be a count of multiply-adds (0 or more), got '" + v + "'");
+    }
+
+    /** The convolutions' average multiply-adds per pass (0: none; -1: a shape the layers reject). */
+    static long macsPerConvolution(List<Node> nodes, String input, long[] inputShape) {
+        Map<String, long[]> shapes = new HashMap<>();
+        shapes.put(input, inputShape);
+        long macs = 0;
+        int convolutions = 0;
+        for (Node n : nodes) {
+            long[][] in = new long[n.inputs().size()][];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = shapes.get(n.inputs().get(i));
+                if (in[i] == null) {
+                    return -1;
+                }
+            }
+            long[] y;
+            try {
+                y = n.layer().outputShape(in);
+            } catch (RuntimeException e) {
+                return -1;
+            }
+            shapes.put(n.name(), y);
+            if (n.layer() instanceof Conv2d c) {
+                macs += y[0] * y[1] * y[2] * y[3] * (c.weight().length() / c.weight().size(0));
+                convolutions++;
+            }
+        }
+        return convolutions == 0 ? 0 : macs / convolutions;
     }
 
     static boolean requested() {

@@ -177,9 +177,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
-        this.parts = ChannelSplit.parts(training, inputShape);
+        List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
+        this.parts = ChannelSplit.parts(training, ops, input, inputShape);
         try {
-            List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
             if (parts > 1) {
                 // A split plan runs on one OpenMP thread per part: everything in it is created for one
                 // thread (oneDNN sizes a kernel's work for the threads it has when it is created).

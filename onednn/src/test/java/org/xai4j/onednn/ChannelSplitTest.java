@@ -40,6 +40,7 @@ class ChannelSplitTest {
     @AfterEach
     void reset() {
         System.clearProperty(ChannelSplit.PROPERTY);
+        System.clearProperty(ChannelSplit.MAX_MACS_PROPERTY);
         System.clearProperty(Guards.PROPERTY);
         System.clearProperty(Winograd.PROPERTY);
         Acceleration.setEnabled(true);
@@ -47,7 +48,8 @@ class ChannelSplitTest {
 
     /**
      * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values: a part of 16 channels and
-     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts) at batch 1: every step but the
+     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts; its convolutions are too large to
+     * split by default, below, so the bound is lifted here) at batch 1: every step but the
      * 16-channel one (at 16-channel blocks) splits. Tolerance: 1e-4 of the largest logit against float64, the oracle
      * tests'; against the whole plan 1e-5, since a part sums the same terms with the same jit
      * kernels, only blocked for one thread instead of two (measured: equal bit for bit at AVX-512).
@@ -59,7 +61,29 @@ class ChannelSplitTest {
         // Its one 16-channel value is a single block of nChw16c (whole), two of nChw8c (split).
         compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), ActivationLayout.HOST.block() == 16 ? 52 : 53, 53);
         Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
+        System.setProperty(ChannelSplit.MAX_MACS_PROPERTY, String.valueOf(Long.MAX_VALUE));
         compare("ResNet-18", resnet, resnet.inputs().get(0).name(), resnet.outputs().get(0), mobile.x(), 22, 22);
+    }
+
+    /**
+     * Plans of large convolutions run whole: ResNet-18 at 224 x 224 averages 106 million
+     * multiply-adds per convolution, MobileNetV2 11 million ({@link ChannelSplit#MAX_MACS_PER_CONVOLUTION}).
+     */
+    @Test
+    void onlyPlansOfSmallConvolutionsSplit() {
+        Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
+        SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
+        long[] image = {1, 3, 224, 224};
+        String in = resnet.inputs().get(0).name();
+        long resnetMacs = ChannelSplit.macsPerConvolution(resnet.nodes(), in, image);
+        long mobileMacs = ChannelSplit.macsPerConvolution(mobile.graph().nodes(), mobile.in(), image);
+        System.out.printf("multiply-adds per convolution at batch 1: ResNet-18 %,d, MobileNetV2 %,d%n", resnetMacs, mobileMacs);
+        assertTrue(resnetMacs > ChannelSplit.MAX_MACS_PER_CONVOLUTION && mobileMacs < ChannelSplit.MAX_MACS_PER_CONVOLUTION);
+        INDArray x = Nd4j.zeros(DataType.FLOAT, 1, 3, 224, 224);
+        Crew.withOpenMpThreads(2, () -> resnet.run(Map.of(in, x), List.of(resnet.outputs().get(0))));
+        String plan = String.join("\n", resnet.describePlans());
+        Acceleration.release(resnet);
+        assertFalse(plan.contains("split"), plan);
     }
 
     private static void compare(String name, Graph g, String in, String out, INDArray x, int split, int steps) {
@@ -186,5 +210,8 @@ class ChannelSplitTest {
         System.setProperty(ChannelSplit.PROPERTY, "2");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, ChannelSplit::requested);
         assertEquals("-Dxai4j.onednn.split must be true or false, got '2'", e.getMessage());
+        System.setProperty(ChannelSplit.MAX_MACS_PROPERTY, "-5");
+        e = assertThrows(IllegalArgumentException.class, ChannelSplit::maxMacs);
+        assertEquals("-Dxai4j.onednn.split.maxMacs must be a count of multiply-adds (0 or more), got '-5'", e.getMessage());
     }
 }
