@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -118,12 +117,7 @@ final class ChannelSplit {
     }
 
     static boolean requested() {
-        String v = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be true or false, got '" + v + "'");
-        };
+        return Switches.on(PROPERTY);
     }
 
     /**

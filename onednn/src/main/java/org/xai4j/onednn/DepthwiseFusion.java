@@ -5,7 +5,6 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.bytedeco.dnnl.const_dnnl_op_desc_t;
@@ -45,12 +44,7 @@ final class DepthwiseFusion {
 
     /** Whether plans compiled from now on fuse the pairs (the property; true unless set to false). */
     static boolean requested() {
-        String v = System.getProperty(PROPERTY, "true").trim().toLowerCase(Locale.ROOT);
-        return switch (v) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException("-D" + PROPERTY + " must be true or false, got '" + v + "'");
-        };
+        return Switches.on(PROPERTY);
     }
 
     /**
