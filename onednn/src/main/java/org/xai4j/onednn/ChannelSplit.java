@@ -21,10 +21,12 @@ import org.xai4j.layers.Conv2d;
  * of the weights (and bias); a depthwise convolution, pooling, an addition and a ReLU or Clip
  * read the same channels of their inputs as they write.
  *
- * <p>A step that cannot split this way runs whole, on OpenMP's threads as before: one block of
- * output channels, a grouped convolution that is not depthwise, an input not in the plan's blocked
- * layout (the image itself), a 1x1 + depthwise pair fused into one primitive (split plans do not
- * fuse them: at batch 1 oneDNN fused 1 of MobileNetV2's 16 pairs).
+ * <p>A step that cannot split this way runs whole, on the caller's one thread (every primitive
+ * of a split plan is made for one): one block of output channels (MobileNetV2's 16-channel
+ * projection at nChw16c), a grouped convolution that is not depthwise, a depthwise convolution,
+ * pooling, Add or ReLU reading a value not in the plan's blocked layout (the image itself; a
+ * dense convolution on the image splits). Split plans do not fuse 1x1 + depthwise pairs: at
+ * batch 1 oneDNN fused 1 of MobileNetV2's 16.
  *
  * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
  * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}). So only plans of

@@ -103,13 +103,20 @@ final class Crew {
         Throwable failure = attempt(parts[0]);
         for (int i = 1; i < parts.length; i++) {
             Throwable t = partners[i - 1].finish(parts[i]);
-            failure = failure == null ? t : failure;
+            if (failure == null) {
+                failure = t;
+            } else if (t != null) {
+                failure.addSuppressed(t);
+            }
         }
         if (failure instanceof RuntimeException r) {
             throw r;
         }
         if (failure instanceof Error e) {
             throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
     }
 

@@ -518,6 +518,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 List<dnnl_memory_desc_t> psp = new ArrayList<>();
                 String kernels = "";
                 int eligible = winogradEligible, used = winogradUsed;
+                boolean reference = false;
                 for (int i = 0; i < split.size(); i++) {
                     ChannelSplit.Part part = split.get(i);
                     dnnl_primitive_desc ppd = primitiveDesc(part.op(), part.values(), part.values().get(op.out));
@@ -529,9 +530,11 @@ final class OneDnnPlan implements Accelerator.Plan {
                     }
                     ppds.add(ppd);
                     psp.add(sp);
-                    String k = kernel(ppd);
+                    String k = Dnnl.implementation(ppd);
                     kernels = i == 0 ? k : kernels.equals(k) ? kernels : kernels + ", " + k;
+                    reference |= k.startsWith("ref");
                 }
+                referenceKernels += reference ? 1 : 0; // counted per step, as in a whole plan
                 // The Winograd counts are of convolutions, not of their parts.
                 winogradEligible = Math.min(winogradEligible, eligible + 1);
                 winogradUsed = Math.min(winogradUsed, used + 1);
@@ -886,8 +889,8 @@ final class OneDnnPlan implements Accelerator.Plan {
             runSteps(null, result);
         } else {
             // Every primitive of a split plan was created for one thread, and runs on one.
-            Crew crew = Crew.of(parts);
-            boolean hired = guards == null && crew.tryHire();
+            Crew crew = guards == null ? Crew.of(parts) : null; // guarded mode runs the parts one after another
+            boolean hired = crew != null && crew.tryHire();
             try {
                 Crew.singleThreaded(() -> {
                     runSteps(hired ? crew : null, result);
