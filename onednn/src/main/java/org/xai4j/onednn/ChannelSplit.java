@@ -1,7 +1,6 @@
 package org.xai4j.onednn;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,7 +110,7 @@ final class ChannelSplit {
             }
             shapes.put(n.name(), y);
             if (n.layer() instanceof Conv2d c) {
-                macs += y[0] * y[1] * y[2] * y[3] * (c.weight().length() / c.weight().size(0));
+                macs += OneDnnPlan.macs(c, y);
                 convolutions++;
             }
         }
@@ -132,13 +131,14 @@ final class ChannelSplit {
         long K = y.shape[1];
         // Parts start at whole blocks; an addition with a fused ReLU also needs channel counts its
         // kernel takes (nChw8c at AVX-512: multiples of 16, ActivationLayout.fusesBinaryPostOp).
+        boolean addWithPostOp = layer instanceof Add && !op.eltwise.isEmpty();
         long unit = layout.block();
-        while (layer instanceof Add && !op.eltwise.isEmpty() && !layout.fusesBinaryPostOp(unit)) {
+        while (addWithPostOp && !layout.fusesBinaryPostOp(unit)) {
             unit += layout.block();
         }
         long units = (K + unit - 1) / unit;
         if (parts < 2 || units < 2 || op.depthwise != null || !blocked(y, layout)
-                || layer instanceof Add && !op.eltwise.isEmpty() && !layout.fusesBinaryPostOp(K % unit == 0 ? unit : K % unit)) {
+                || addWithPostOp && !layout.fusesBinaryPostOp(K % unit == 0 ? unit : K % unit)) {
             return null;
         }
         // Which inputs are read over the part's channels only (the rest are read whole).
@@ -229,7 +229,8 @@ final class ChannelSplit {
     static String describe(List<Part> parts) {
         StringBuilder s = new StringBuilder();
         for (Part p : parts) {
-            s.append(s.isEmpty() ? "" : " ").append(Arrays.toString(new long[] {p.firstChannel(), p.firstChannel() + p.channels()}));
+            s.append(s.isEmpty() ? "" : " ").append("[").append(p.firstChannel()).append(", ")
+                    .append(p.firstChannel() + p.channels()).append(")");
         }
         return s.toString();
     }

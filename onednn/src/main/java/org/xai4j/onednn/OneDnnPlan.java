@@ -90,13 +90,20 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /**
-     * One primitive to execute, with its arguments bound. A part of a split step ({@link ChannelSplit})
-     * also names the stretch of its destination buffer it may write, {@code [from, to)} bytes, which
-     * guarded mode checks.
+     * One primitive to execute on {@code stream}, with its arguments bound. A part of a split step
+     * ({@link ChannelSplit}) has a stream of its own and also names the stretch of its destination
+     * buffer it may write, {@code [from, to)} bytes, which guarded mode checks. Running a step
+     * executes it and nothing else (no guard); the {@link Crew} runs parts so.
      */
-    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what, Buffer dst, long from, long to) {
-        Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {
-            this(primitive, args, count, what, null, 0, 0);
+    private record Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what, dnnl_stream stream,
+                        Buffer dst, long from, long to) implements Runnable {
+        Step(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what, dnnl_stream stream) {
+            this(primitive, args, count, what, stream, null, 0, 0);
+        }
+
+        @Override
+        public void run() {
+            Dnnl.execute(primitive, stream, args, count, what);
         }
     }
 
@@ -111,11 +118,10 @@ final class OneDnnPlan implements Accelerator.Plan {
     private Step inputReorder;
     /**
      * Steps, with the outputs to copy out after each (a buffer may be overwritten later). A step is
-     * one primitive, or the parts of a split one, each run by one thread of the {@link Crew}.
+     * one primitive, or the parts of a split one, each run by one thread of the {@link Crew}: part i
+     * on stream i with scratchpad i.
      */
     private final List<Step[]> steps = new ArrayList<>();
-    /** Part i of a split step runs on {@code partTasks.get(t)[i]}: its primitive on stream i with scratchpad i. */
-    private final List<Runnable[]> partTasks = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
     final List<String> description = new ArrayList<>();
     Buffer scratchpad;
@@ -267,7 +273,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             x.buffer = buffer(Dnnl.bytes(x.md));
             x.memory = memory(x.md, x.buffer.address);
             inputReorder = new Step(primitive(reorderPd(plainMd, x.md)), args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, inputMemory,
-                    x.memory), 2, "input reorder");
+                    x.memory), 2, "input reorder", stream);
         }
         build(ops, values, wanted);
     }
@@ -476,10 +482,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         List<dnnl_primitive_desc> pds = new ArrayList<>();
         List<dnnl_memory_desc_t> scratch = new ArrayList<>();
         long scratchBytes = 0;
-        // Split steps: each op's parts (null: whole), their descriptors and scratchpads; part i > 0 has a scratchpad of its own.
-        List<List<ChannelSplit.Part>> splits = new ArrayList<>();
-        List<List<dnnl_primitive_desc>> partPds = new ArrayList<>();
-        List<List<dnnl_memory_desc_t>> partScratch = new ArrayList<>();
+        // Split steps: each op's parts with their descriptors (null: whole); part i > 0 has a scratchpad of its own.
+        record Built(ChannelSplit.Part part, dnnl_primitive_desc pd, dnnl_memory_desc_t scratch) {}
+        List<List<Built>> splits = new ArrayList<>();
         long[] partScratchBytes = new long[Math.max(parts - 1, 0)];
         description.add(layout.describe() + (inputReorder == null ? "" : ", input reordered into it"));
         Value x = values.get(input);
@@ -511,11 +516,9 @@ final class OneDnnPlan implements Accelerator.Plan {
             }
             y.memory = memory(y.md, y.buffer.address);
             List<ChannelSplit.Part> split = fused == null ? ChannelSplit.split(this, op, values, y, parts) : null;
-            splits.add(split);
             String what = op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + (op.depthwise == null ? "" : DepthwiseFusion.describe(op));
             if (split != null) {
-                List<dnnl_primitive_desc> ppds = new ArrayList<>();
-                List<dnnl_memory_desc_t> psp = new ArrayList<>();
+                List<Built> built = new ArrayList<>();
                 String kernels = "";
                 int eligible = winogradEligible, used = winogradUsed;
                 boolean reference = false;
@@ -528,8 +531,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                     } else {
                         partScratchBytes[i - 1] = Math.max(partScratchBytes[i - 1], Dnnl.bytes(sp));
                     }
-                    ppds.add(ppd);
-                    psp.add(sp);
+                    built.add(new Built(part, ppd, sp));
                     String k = Dnnl.implementation(ppd);
                     kernels = i == 0 ? k : kernels.equals(k) ? kernels : kernels + ", " + k;
                     reference |= k.startsWith("ref");
@@ -541,8 +543,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 splitSteps++;
                 pds.add(null);
                 scratch.add(null);
-                partPds.add(ppds);
-                partScratch.add(psp);
+                splits.add(built);
                 description.add(what + ": " + kernels + " in " + split.size() + " parts, channels " + ChannelSplit.describe(split));
             } else {
                 dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
@@ -550,8 +551,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 scratchBytes = Math.max(scratchBytes, Dnnl.bytes(sp));
                 pds.add(pd);
                 scratch.add(sp);
-                partPds.add(null);
-                partScratch.add(null);
+                splits.add(null);
                 description.add(what + ": " + kernel(pd));
             }
             List<Output> outs = new ArrayList<>();
@@ -600,30 +600,22 @@ final class OneDnnPlan implements Accelerator.Plan {
             partStreams.add(own(Dnnl.stream()));
         }
         for (int t = 0; t < ops.size(); t++) {
-            List<ChannelSplit.Part> split = splits.get(t);
+            List<Built> split = splits.get(t);
             if (split == null) {
                 steps.add(new Step[] {step(ops.get(t), values, pds.get(t), scratch.get(t), scratchpad)});
-                partTasks.add(null);
                 continue;
             }
             Step[] s = new Step[split.size()];
-            Runnable[] tasks = new Runnable[split.size()];
             for (int i = 0; i < s.length; i++) {
-                ChannelSplit.Part part = split.get(i);
+                ChannelSplit.Part part = split.get(i).part();
                 Value y = part.values().get(part.op().out);
-                Buffer sp = i == 0 ? scratchpad : partScratchpads.get(i - 1);
-                dnnl_stream st = i == 0 ? stream : partStreams.get(i - 1);
-                dnnl_primitive_desc ppd = partPds.get(t).get(i);
-                dnnl_memory_desc_t psp = partScratch.get(t).get(i);
-                Step whole = step(part.op(), part.values(), ppd, psp, sp);
+                Step alone = step(part.op(), part.values(), split.get(i).pd(), split.get(i).scratch(),
+                        i == 0 ? scratchpad : partScratchpads.get(i - 1));
                 long from = ChannelSplit.offset(values.get(ops.get(t).out), part.firstChannel());
-                Step p = new Step(whole.primitive(), whole.args(), whole.count(), whole.what() + " part " + (i + 1) + " of " + s.length,
-                        y.buffer, from, from + Dnnl.bytes(y.md));
-                s[i] = p;
-                tasks[i] = () -> Dnnl.execute(p.primitive(), st, p.args(), p.count(), p.what());
+                s[i] = new Step(alone.primitive(), alone.args(), alone.count(), alone.what() + " part " + (i + 1) + " of " + s.length,
+                        i == 0 ? stream : partStreams.get(i - 1), y.buffer, from, from + Dnnl.bytes(y.md));
             }
             steps.add(s);
-            partTasks.add(tasks);
         }
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
@@ -655,7 +647,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** A convolution's multiply-adds: N x K x OH x OW outputs, each a sum over the (C / groups) x R x S window. */
-    private static long macs(Conv2d c, long[] y) {
+    static long macs(Conv2d c, long[] y) {
         return y[0] * y[1] * y[2] * y[3] * (c.weight().length() / c.weight().size(0));
     }
 
@@ -795,7 +787,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         args.position(n++).arg(DNNL_ARG_SCRATCHPAD).memory(sp);
         args.position(0);
-        return new Step(primitive(pd), own(args), n, op.node.name());
+        return new Step(primitive(pd), own(args), n, op.node.name(), stream);
     }
 
     /** The convolution's OIHW weights, reordered once into the layout its kernel chose. */
@@ -917,17 +909,16 @@ final class OneDnnPlan implements Accelerator.Plan {
                 execute(s[0].primitive(), s[0].args(), s[0].count(), s[0].what());
             } else if (guards != null) {
                 // One part after another, each checked to write only its own channels.
-                for (int i = 0; i < s.length; i++) {
-                    Step p = s[i];
-                    guards.confined(p.dst(), p.from(), p.to(), partTasks.get(t)[i], p.what());
+                for (Step p : s) {
+                    guards.confined(p.dst(), p.from(), p.to(), p, p.what());
                     guard(p.what());
                 }
             } else if (crew != null) {
-                crew.run(partTasks.get(t));
+                crew.run(s);
             } else {
                 // The crew serves another run: this one runs its parts itself.
-                for (Runnable task : partTasks.get(t)) {
-                    task.run();
+                for (Step p : s) {
+                    p.run();
                 }
             }
             for (Output o : outputsAfter.get(t)) {
@@ -988,7 +979,6 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         closed = true;
         steps.clear();
-        partTasks.clear();
         outputsAfter.clear();
         for (int i = destroy.size() - 1; i >= 0; i--) {
             destroy.get(i).run();
