@@ -370,24 +370,24 @@ public final class Acceleration {
                 }
             }
             Optional<Accelerator.Plan> plan = Optional.empty();
+            Lease lease = null;
             try {
                 plan = compile.get();
             } finally {
+                // The plan stops counting as compiling and starts counting as leased in one step:
+                // between two steps another thread would see room for one more plan of the kind.
                 synchronized (this) {
                     k.compiling--;
                     notifyAll();
                     if (plan.isEmpty()) {
                         k.uncompilable = true;
+                    } else {
+                        k.latest = plan.get();
+                        lease = leased(key, k, plan.get());
                     }
                 }
             }
-            synchronized (this) {
-                if (plan.isEmpty()) {
-                    return null;
-                }
-                k.latest = plan.get();
-                return leased(key, k, plan.get());
-            }
+            return lease;
         }
 
         private Lease leased(PlanKey key, Kind k, Accelerator.Plan plan) {
