@@ -96,6 +96,52 @@ class MemoryBudgetTest {
         }
     }
 
+    /** Counts how often the check asked for its shape. */
+    static final class Counted implements Layer<Void> {
+        int asked;
+
+        @Override
+        public Forward<Void> forward(INDArray... x) {
+            throw new AssertionError();
+        }
+
+        @Override
+        public long[] outputShape(long[]... x) {
+            asked++;
+            return x[0].clone();
+        }
+
+        @Override
+        public Backward backward(Void cache, INDArray dy, Need need) {
+            throw new AssertionError();
+        }
+    }
+
+    @Test
+    void aPassThatFittedIsNotWalkedAgainUnlessItsShapesOrTheBudgetChange() {
+        Counted layer = new Counted();
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, 10)), List.of(Node.of("a", layer, "x")), List.of("a"));
+        String before = System.getProperty(MemoryBudget.PROPERTY);
+        try {
+            System.setProperty(MemoryBudget.PROPERTY, "1000");
+            MemoryBudget.checkInference(g, Map.of("x", new long[] {2, 10}), List.of("a"), 4);
+            MemoryBudget.checkInference(g, Map.of("x", new long[] {2, 10}), List.of("a"), 4);
+            assertEquals(1, layer.asked, "the same pass again");
+            MemoryBudget.checkRecorded(g, Map.of("x", new long[] {2, 10}), 4);
+            MemoryBudget.checkInference(g, Map.of("x", new long[] {4, 10}), List.of("a"), 4);
+            assertEquals(3, layer.asked, "a recorded pass, another batch");
+            // 4 x 10 floats in, as many out: 320 bytes, refused once the budget is 300.
+            System.setProperty(MemoryBudget.PROPERTY, "300");
+            assertThrows(MemoryBudget.Exceeded.class, () -> MemoryBudget.checkInference(g, Map.of("x", new long[] {4, 10}), List.of("a"), 4));
+        } finally {
+            if (before == null) {
+                System.clearProperty(MemoryBudget.PROPERTY);
+            } else {
+                System.setProperty(MemoryBudget.PROPERTY, before);
+            }
+        }
+    }
+
     @Test
     void shapesComeFromTheLayersAlone() {
         Map<String, long[]> s = chain().shapes(Map.of("x", new long[] {2, 5}));
