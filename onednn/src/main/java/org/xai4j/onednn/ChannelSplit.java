@@ -1,5 +1,7 @@
 package org.xai4j.onednn;
 
+import static org.bytedeco.dnnl.global.dnnl.dnnl_ab;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,6 +11,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.Linear;
 
 /**
  * How an inference plan of batch 1 runs each step as parts on the {@link Crew}'s threads: part i
@@ -128,6 +131,10 @@ final class ChannelSplit {
     static List<Part> split(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y, int parts) {
         ActivationLayout layout = plan.layout;
         Object layer = op.node.layer();
+        if (layer instanceof Linear) {
+            // A classifier head's [1, O] row: parts of whole 16-feature runs, each reading all of the input.
+            return y.shape[0] == 1 ? parts(plan, op, values, y, parts, 16, false) : null;
+        }
         long K = y.shape[1];
         // Parts start at whole blocks; an addition with a fused ReLU also needs channel counts its
         // kernel takes (nChw8c at AVX-512: multiples of 16, ActivationLayout.fusesBinaryPostOp).
@@ -165,7 +172,22 @@ final class ChannelSplit {
                 }
             }
         }
+        return parts(plan, op, values, y, parts, unit, sliceInputs);
+    }
+
+    /**
+     * The op in at most {@code parts} parts of whole {@code unit}s of output channels, reading
+     * the same channels of their inputs when {@code sliceInputs}, all of them otherwise.
+     */
+    private static List<Part> parts(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y, int parts,
+                                    long unit, boolean sliceInputs) {
+        long K = y.shape[1];
+        long units = (K + unit - 1) / unit;
         int n = (int) Math.min(parts, units);
+        if (n < 2) {
+            return null;
+        }
+        Object layer = op.node.layer();
         List<Part> result = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             long c0 = units * i / n * unit, c1 = Math.min(units * (i + 1) / n * unit, K);
@@ -185,23 +207,31 @@ final class ChannelSplit {
         return v.shape[0] == 1 && Dnnl.same(v.md, Dnnl.md(v.shape, layout.tag()));
     }
 
-    /** Channels [c0, c1) of a batch-1 blocked value: c0 starts a block, so they are one stretch of its buffer. */
+    /**
+     * Channels [c0, c1) of a batch-1 value, blocked (c0 starts a block) or a [1, O] row: one
+     * stretch of its buffer either way.
+     */
     private static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
-        long[] shape = {1, c1 - c0, v.shape[2], v.shape[3]};
+        long[] shape = v.shape.length == 2 ? new long[] {1, c1 - c0} : new long[] {1, c1 - c0, v.shape[2], v.shape[3]};
         OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
-        part.md = Dnnl.md(shape, plan.layout.tag());
+        part.md = Dnnl.md(shape, v.shape.length == 2 ? dnnl_ab : plan.layout.tag());
         part.buffer = v.buffer;
         part.memory = plan.memory(part.md, v.buffer.address + offset(v, c0));
         return part;
     }
 
-    /** Where channel c0 (the start of a block) begins in a batch-1 blocked value, in bytes. */
+    /** Where channel c0 (the start of a block, or of a row's run) begins in a batch-1 value, in bytes. */
     static long offset(OneDnnPlan.Value v, long c0) {
-        return c0 * v.shape[2] * v.shape[3] * Float.BYTES;
+        return c0 * (v.shape.length == 2 ? 1 : v.shape[2] * v.shape[3]) * Float.BYTES;
     }
 
-    /** The layer over output channels [c0, c1): a convolution's rows of weights and bias; anything else as it is. */
+    /** The layer over output channels [c0, c1): a convolution's or a Linear's rows of weights and bias; anything else as it is. */
     private static Object slice(Object layer, long c0, long c1) {
+        if (layer instanceof Linear l) {
+            INDArray w = l.weight().get(NDArrayIndex.interval(c0, c1), NDArrayIndex.all()).dup('c');
+            INDArray b = l.bias() == null ? null : l.bias().reshape(l.bias().length()).get(NDArrayIndex.interval(c0, c1)).dup();
+            return new Linear(w, b);
+        }
         if (!(layer instanceof Conv2d c)) {
             return layer;
         }

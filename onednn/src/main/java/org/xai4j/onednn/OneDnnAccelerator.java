@@ -14,8 +14,10 @@ import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.Flatten;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
+import org.xai4j.layers.Linear;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.Pad;
 import org.xai4j.layers.Padding;
@@ -52,8 +54,12 @@ public final class OneDnnAccelerator implements Accelerator {
         if (layer instanceof Add) {
             return node.inputs().size() == 2;
         }
+        if (layer instanceof Linear l) {
+            return isFloat(l);
+        }
         return layer instanceof ReLU || layer instanceof Clip || layer instanceof MaxPool2d || layer instanceof AvgPool2d
-                || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null;
+                || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null
+                || flattensToRows(layer);
     }
 
     /**
@@ -62,7 +68,7 @@ public final class OneDnnAccelerator implements Accelerator {
      */
     @Override
     public boolean supports(Graph graph, Node node) {
-        if (!supports(node)) {
+        if (!supports(node) || !classifierHead(graph, node)) {
             return false;
         }
         if (!(node.layer() instanceof Pad)) {
@@ -78,14 +84,57 @@ public final class OneDnnAccelerator implements Accelerator {
         return true;
     }
 
-    /** A folded Pad has no buffer of its own to hand back. */
+    /**
+     * A classifier head, Flatten then Linear, runs in a plan as one oneDNN inner product over the
+     * four-dimensional value before the Flatten (which is no op of its own: the product sums over
+     * channels and positions in the Flatten's order). So: a Flatten only where its input is computed
+     * (not the plan's own input) and every reader is a Linear; a Linear only over such a Flatten;
+     * nothing in a plan reads the two-dimensional values they stand for. Other nodes: true.
+     */
+    static boolean classifierHead(Graph graph, Node node) {
+        Object layer = Specialization.reference(node.layer());
+        for (String in : node.inputs()) {
+            Object from = graph.isInput(in) ? null : Specialization.reference(graph.node(in).layer());
+            if (layer instanceof Linear) {
+                if (!flattensToRows(from)) {
+                    return false;
+                }
+            } else if (from instanceof Linear || flattensToRows(from) || flattensToRows(layer) && from == null) {
+                return false;
+            }
+        }
+        if (flattensToRows(layer)) {
+            boolean read = false;
+            for (Node reader : graph.nodes()) {
+                if (reader.inputs().contains(node.name())) {
+                    read = true;
+                    if (!(Specialization.reference(reader.layer()) instanceof Linear l) || !isFloat(l)) {
+                        return false;
+                    }
+                }
+            }
+            return read;
+        }
+        return true;
+    }
+
+    /** A Flatten that keeps the batch axis: [N, C, H, W] to [N, C x H x W]. */
+    static boolean flattensToRows(Object layer) {
+        return layer instanceof Flatten f && f.axis() == 1;
+    }
+
+    /** A folded Pad, or a Flatten folded into its Linear readers, has no buffer of its own to hand back. */
     @Override
     public boolean canReturn(Node node) {
-        return spatialPadding(node.layer()) == null;
+        return spatialPadding(node.layer()) == null && !flattensToRows(Specialization.reference(node.layer()));
     }
 
     private static boolean isFloat(Conv2d c) {
         return c.weight().dataType() == DataType.FLOAT && (c.bias() == null || c.bias().dataType() == DataType.FLOAT);
+    }
+
+    private static boolean isFloat(Linear l) {
+        return l.weight().dataType() == DataType.FLOAT && (l.bias() == null || l.bias().dataType() == DataType.FLOAT);
     }
 
     /**
@@ -167,9 +216,15 @@ public final class OneDnnAccelerator implements Accelerator {
         return better ? narrow : plan;
     }
 
+    /**
+     * Every operator above but the classifier head has its input gradient in OneDnnBackward. The
+     * head's backward stays with the engine, whose {@code SparseSeedLinear} reads one row of the
+     * weights for an explanation's one-class seed where a product would read them all.
+     */
     @Override
     public boolean supportsBackward(Node node) {
-        return supports(node); // every operator above has its input gradient in OneDnnBackward
+        Object layer = Specialization.reference(node.layer());
+        return supports(node) && !(layer instanceof Linear) && !flattensToRows(layer);
     }
 
     @Override

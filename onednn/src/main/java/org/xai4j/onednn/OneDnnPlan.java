@@ -5,6 +5,7 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +14,7 @@ import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
 import org.bytedeco.dnnl.dnnl_exec_arg_t;
+import org.bytedeco.dnnl.dnnl_inner_product_desc_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
@@ -35,8 +37,10 @@ import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.AvgPool2d;
 import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.Flatten;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
+import org.xai4j.layers.Linear;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.PoolGeometry;
 import org.xai4j.layers.PoolSpec;
@@ -214,14 +218,20 @@ final class OneDnnPlan implements Accelerator.Plan {
         record Folded(String from, long[] pad, Node producer) {}
         Map<String, Folded> folded = new HashMap<>();
         Map<String, Node> byName = new HashMap<>();
+        Set<String> flattened = new HashSet<>();
         List<OneDnnFusion.Op> ops = new ArrayList<>();
         for (Node n : nodes) {
             byName.put(n.name(), n);
             List<String> in = n.inputs().stream().map(i -> alias.getOrDefault(i, i)).toList();
             long[] pad = OneDnnAccelerator.spatialPadding(n.layer());
             Folded f = in.size() == 1 ? folded.get(in.get(0)) : null;
-            if (n.layer() instanceof Identity) {
+            if (n.layer() instanceof Identity || OneDnnAccelerator.flattensToRows(n.layer())) {
+                // A Flatten is read only by Linear ops (OneDnnAccelerator.classifierHead), which read
+                // the four-dimensional value before it as their inner product's source.
                 alias.put(n.name(), in.get(0));
+                if (n.layer() instanceof Flatten) {
+                    flattened.add(n.name());
+                }
             } else if (pad != null) {
                 folded.put(n.name(), new Folded(in.get(0), pad, byName.get(n.inputs().get(0))));
             } else if (f != null && OneDnnAccelerator.foldsInto(n, f.pad(), f.producer())) {
@@ -241,6 +251,9 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (String o : outputs) {
             if (folded.containsKey(alias.getOrDefault(o, o))) {
                 throw new UnsupportedOperationException("the padded value " + o + " is wanted: a folded Pad has no buffer");
+            }
+            if (flattened.contains(o)) {
+                throw new UnsupportedOperationException("the flattened value " + o + " is wanted: a Flatten folded into its Linear has no buffer");
             }
         }
         Map<String, Value> values = new LinkedHashMap<>();
@@ -306,6 +319,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         long[] x = values.get(op.in.get(0)).shape;
         if (op.node.layer() instanceof Conv2d c) {
             return c.outputShape(padded(x, op.pad));
+        }
+        if (op.node.layer() instanceof Linear l) {
+            // Over the value before its Flatten: [N, C, H, W] with C x H x W inputs per row.
+            return l.outputShape(new long[] {x[0], x.length == 4 ? x[1] * x[2] * x[3] : -1});
         }
         Pooling pooling = Pooling.of(op, x);
         if (pooling != null) {
@@ -502,7 +519,8 @@ final class OneDnnPlan implements Accelerator.Plan {
             OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
             // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
-            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : Dnnl.md(y.shape, layout.tag());
+            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md
+                    : y.shape.length == 2 ? Dnnl.md(y.shape, dnnl_ab) : Dnnl.md(y.shape, layout.tag());
             if (op.sumOnto != null) {
                 Value onto = values.get(op.sumOnto);
                 if (!Dnnl.same(onto.md, y.md)) {
@@ -710,6 +728,13 @@ final class OneDnnPlan implements Accelerator.Plan {
                     x.md, weightsAnyLayout(c, c.weight().size(1)), bMd, y.md, w[0], w[1], w[2], w[3]), what);
             return pd(d, attr, null, what);
         }
+        if (op.node.layer() instanceof Linear l) {
+            dnnl_memory_desc_t bMd = l.bias() == null ? null : Dnnl.md(new long[] {y.shape[1]}, dnnl_a);
+            dnnl_inner_product_desc_t d = new dnnl_inner_product_desc_t();
+            Dnnl.check(dnnl_inner_product_forward_desc_init(d, dnnl_forward_inference, x.md,
+                    Dnnl.md(new long[] {y.shape[1], x.shape[1], x.shape[2], x.shape[3]}, dnnl_format_tag_any), bMd, y.md), what);
+            return pd(d, attr, null, what);
+        }
         Pooling pooling = Pooling.of(op, x.shape);
         if (pooling != null) {
             // Max pooling in a plan for backward keeps its switches (forward training).
@@ -768,9 +793,17 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Conv2d c) {
             args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(c, pd));
             if (c.bias() != null) {
-                args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(c));
+                args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(c.bias(), c.weight().size(0)));
             } else if (op.depthwise != null && DepthwiseFusion.hasBias(op)) {
                 args.position(n++).arg(DNNL_ARG_BIAS).memory(zeroBias(c.weight().size(0)));
+            }
+        }
+        if (op.node.layer() instanceof Linear l) {
+            // Its [O, C x H x W] weights are OIHW weights of the value before the Flatten.
+            long[] x = values.get(op.in.get(0)).shape;
+            args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(dense(l.weight()).reshape(y.shape[1], x[1], x[2], x[3]), 1, pd));
+            if (l.bias() != null) {
+                args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(l.bias(), y.shape[1]));
             }
         }
         if (op.depthwise != null) {
@@ -778,7 +811,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             dnnl_memory_desc_t chosen = Dnnl.queryArg(pd, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS);
             args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS).memory(weights(d.weight(), d.spec().groups(), chosen));
             if (d.bias() != null) {
-                args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS).memory(bias(d));
+                args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS).memory(bias(d.bias(), d.weight().size(0)));
             }
         }
         args.position(n++).arg(DNNL_ARG_DST).memory(y.memory);
@@ -821,10 +854,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         return blocked;
     }
 
-    private dnnl_memory bias(Conv2d c) {
-        long K = c.weight().size(0);
+    /** The K values of a bias, in a buffer of the plan. */
+    private dnnl_memory bias(INDArray bias, long K) {
         Buffer b = buffer(4 * K);
-        float[] v = c.bias().castTo(DataType.FLOAT).reshape(K).toFloatVector();
+        float[] v = bias.castTo(DataType.FLOAT).reshape(K).toFloatVector();
         new FloatPointer(new Dnnl.Address(b.address)).put(v);
         return memory(Dnnl.md(new long[] {K}, dnnl_a), b.address);
     }
@@ -837,7 +870,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     private Output output(String name, Value v) {
-        dnnl_memory_desc_t plainMd = Dnnl.md(v.shape, dnnl_abcd);
+        dnnl_memory_desc_t plainMd = Dnnl.md(v.shape, v.shape.length == 2 ? dnnl_ab : dnnl_abcd);
         dnnl_memory plain = memory(plainMd, 0);
         dnnl_primitive reorder = primitive(reorderPd(v.md, plainMd));
         Buffer stage = guarded() ? buffer(Dnnl.bytes(plainMd)) : null;

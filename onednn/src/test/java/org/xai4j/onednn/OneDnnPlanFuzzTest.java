@@ -24,7 +24,9 @@ import org.xai4j.layers.AvgPool2d;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.Flatten;
 import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.Linear;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.Pad;
 import org.xai4j.layers.PoolGeometry;
@@ -85,6 +87,7 @@ class OneDnnPlanFuzzTest {
         int addRelu16 = 0;
         int narrowed = 0;
         int split = 0;
+        int heads = 0;
         double worstForward = 0;
         double worstGradient = 0;
         for (int c = 0; c < CASES; c++) {
@@ -132,18 +135,23 @@ class OneDnnPlanFuzzTest {
                 addRelu16 += k.addReluAt16.stream().anyMatch(plans::contains) ? 1 : 0;
                 narrowed += layout.block() == 16 && plans.contains(layout.narrower().describe()) ? 1 : 0;
                 split += SPLIT.matcher(plans).find() ? 1 : 0;
+                // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
+                Node last = k.graph.nodes().get(k.graph.nodes().size() - 1);
+                heads += Specialization.reference(last.layer()) instanceof Linear && plans.contains("\n" + last.name() + ": ") ? 1 : 0;
             } else if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
                 System.out.println("NOT PLANNED " + what + "\n" + plans);
             }
         }
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
-                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads), 0 writes outside a buffer"
+                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads; %d ending in Flatten + Linear as"
+                        + " one inner product), 0 writes outside a buffer"
                         + " or a part's channels, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, heads, worstForward, worstGradient, redrawn);
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
+        assertTrue(heads >= CASES / 5 || CASES < 100, "only " + heads + " of " + CASES + " cases ran a classifier head in a plan");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
         // AVX-512 kernel overran on nChw8c, must have run under guard (the fused Add names its ReLU;
         // the 300 default cases have dozens, a short run set by xai4j.fuzz.cases may have none).
@@ -419,9 +427,31 @@ class OneDnnPlanFuzzTest {
                 default -> conv(b, pad(b, from));
             };
         }
-        last = b.add(new GlobalAvgPool(), new long[] {b.shape(last)[0], b.shape(last)[1], 1, 1}, last);
+        last = head(b, last);
         Graph g = new Graph(List.of(Graph.Input.of("x", -1, inputShape[1], inputShape[2], inputShape[3])), b.nodes, List.of(last));
         return new Case(g, inputShape, b.description.toString(), b.addReluAt8Mod16, b.addReluAt16);
+    }
+
+    /**
+     * The end of a random graph: global average pooling alone (half the cases), or a classifier
+     * head, Flatten then Linear, over the pooled channels or over the whole map (a Flatten of
+     * [N, C, H, W] with H, W above 1, which the plan's inner product reads in its blocked layout).
+     * Drawn last, so that the rest of each seed's graph is as before.
+     */
+    private static String head(Builder b, String last) {
+        long[] s = b.shape(last);
+        int kind = b.random.nextInt(4);
+        String from = kind == 3 ? last : b.add(new GlobalAvgPool(), new long[] {s[0], s[1], 1, 1}, last);
+        if (kind < 2) {
+            return from;
+        }
+        long[] f = b.shape(from);
+        long inputs = f[1] * f[2] * f[3];
+        String flat = b.add(new Flatten(1), new long[] {f[0], inputs}, from);
+        long outputs = 1 + b.random.nextInt(40);
+        INDArray w = Nd4j.randn(DataType.FLOAT, outputs, inputs).muli(1.0 / Math.sqrt(inputs));
+        return b.add(new Linear(w, b.random.nextBoolean() ? Nd4j.randn(DataType.FLOAT, outputs).muli(0.1) : null),
+                new long[] {f[0], outputs}, flat);
     }
 
     /**
