@@ -43,6 +43,34 @@ class FiniteTest {
         assertEquals(3, Finite.count(lastRows));
     }
 
+    /**
+     * The float count reads its buffer in chunks of 8192: values on both sides of a chunk's edge,
+     * in a view that starts mid-buffer, and the finite values nearest the edge of the exponent
+     * (the largest float, the smallest subnormal, negative zero) against NaNs of any payload.
+     */
+    @Test
+    void theChunkedFloatCountSeesEveryValue() {
+        int n = 3 * 8192 + 5;
+        float[] v = new float[n];
+        java.util.Arrays.fill(v, 0.5f);
+        v[1] = Float.MAX_VALUE;
+        v[2] = -Float.MAX_VALUE;
+        v[3] = Float.MIN_VALUE;
+        v[4] = -0f;
+        int[] bad = {0, 8191, 8192, 16383, 16384, n - 1};
+        v[bad[0]] = Float.NaN;
+        v[bad[1]] = Float.POSITIVE_INFINITY;
+        v[bad[2]] = Float.NEGATIVE_INFINITY;
+        v[bad[3]] = Float.intBitsToFloat(0xffc00001); // a negative NaN with a payload
+        v[bad[4]] = Float.intBitsToFloat(0x7f800001); // a signalling NaN
+        v[bad[5]] = Float.NaN;
+        INDArray x = Nd4j.createFromArray(v);
+        assertEquals(bad.length, Finite.count(x));
+        INDArray tail = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(8191, n));
+        assertEquals(bad.length - 1, Finite.count(tail), "a view from the first chunk's last value on");
+        assertEquals(0, Finite.count(x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 8191))));
+    }
+
     @Test
     void nonFiniteInputsAreRefusedBeforeThePass() {
         INDArray x = Nd4j.createFromArray(new float[][] {{1, Float.NaN, 2, 3}});
