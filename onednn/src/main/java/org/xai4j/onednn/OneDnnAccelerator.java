@@ -89,14 +89,15 @@ public final class OneDnnAccelerator implements Accelerator {
      * four-dimensional value before the Flatten (which is no op of its own: the product sums over
      * channels and positions in the Flatten's order). So: a Flatten only where its input is computed
      * (not the plan's own input) and every reader is a Linear; a Linear only over such a Flatten;
-     * nothing in a plan reads the two-dimensional values they stand for. Other nodes: true.
+     * nothing in a plan reads the two-dimensional values they stand for; at most
+     * {@link #MAX_HEAD_WEIGHTS} weights (the plan keeps a reordered copy of them). Other nodes: true.
      */
     static boolean classifierHead(Graph graph, Node node) {
         Object layer = Specialization.reference(node.layer());
         for (String in : node.inputs()) {
             Object from = graph.isInput(in) ? null : Specialization.reference(graph.node(in).layer());
             if (layer instanceof Linear) {
-                if (!flattensToRows(from)) {
+                if (!flattensToRows(from) || !headSized((Linear) layer) || !classifierHead(graph, graph.node(in))) {
                     return false;
                 }
             } else if (from instanceof Linear || flattensToRows(from) || flattensToRows(layer) && from == null) {
@@ -108,7 +109,7 @@ public final class OneDnnAccelerator implements Accelerator {
             for (Node reader : graph.nodes()) {
                 if (reader.inputs().contains(node.name())) {
                     read = true;
-                    if (!(Specialization.reference(reader.layer()) instanceof Linear l) || !isFloat(l)) {
+                    if (!(Specialization.reference(reader.layer()) instanceof Linear l) || !isFloat(l) || !headSized(l)) {
                         return false;
                     }
                 }
@@ -116,6 +117,18 @@ public final class OneDnnAccelerator implements Accelerator {
             return read;
         }
         return true;
+    }
+
+    /**
+     * The most weights a classifier head may have to run in a plan: 16 million (64 MB), 8 times
+     * ResNet-50's. A plan holds its own reordered copy of them; VGG-16's first fully connected layer
+     * (103 million) would double 411 MB, so such a head stays with the engine, which reads the
+     * model's own array.
+     */
+    static final long MAX_HEAD_WEIGHTS = 1L << 24;
+
+    private static boolean headSized(Linear l) {
+        return l.weight().length() <= MAX_HEAD_WEIGHTS;
     }
 
     /** A Flatten that keeps the batch axis: [N, C, H, W] to [N, C x H x W]. */

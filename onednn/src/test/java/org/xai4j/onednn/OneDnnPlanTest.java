@@ -55,6 +55,38 @@ class OneDnnPlanTest {
         assertTrue(Acceleration.active(), Acceleration.describe());
     }
 
+    /**
+     * Which classifier heads run in a plan: a Flatten read only by Linears, over a value the plan
+     * computes, of at most {@link OneDnnAccelerator#MAX_HEAD_WEIGHTS} weights; nothing in a plan
+     * reads the rows they make; a Flatten is never handed back.
+     */
+    @Test
+    void aClassifierHeadRunsInAPlanOnlyWhereItFoldsIntoOneProduct() {
+        OneDnnAccelerator a = new OneDnnAccelerator();
+        INDArray w = Nd4j.ones(DataType.FLOAT, 4, 3);
+        Graph head = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
+                Node.of("fc", new org.xai4j.layers.Linear(w, null), "flat"), Node.of("relu", new ReLU(), "fc")), List.of("relu"));
+        assertTrue(a.supports(head, head.node("flat")) && a.supports(head, head.node("fc")));
+        assertFalse(a.supports(head, head.node("relu")), "a ReLU after the Linear reads its rows");
+        assertFalse(a.canReturn(head.node("flat")), "a folded Flatten has no buffer");
+        Graph alsoRead = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
+                Node.of("fc", new org.xai4j.layers.Linear(w, null), "flat"), Node.of("relu", new ReLU(), "flat")), List.of("fc", "relu"));
+        assertFalse(a.supports(alsoRead, alsoRead.node("flat")), "a Flatten another layer reads");
+        assertFalse(a.supports(alsoRead, alsoRead.node("fc")), "a Linear over an unsupported Flatten");
+        Graph ofInput = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
+                Node.of("flat", new org.xai4j.layers.Flatten(1), "x"),
+                Node.of("fc", new org.xai4j.layers.Linear(Nd4j.ones(DataType.FLOAT, 4, 75), null), "flat")), List.of("fc"));
+        assertFalse(a.supports(ofInput, ofInput.node("flat")), "a Flatten of the graph's own input");
+        INDArray huge = Nd4j.createUninitialized(DataType.FLOAT, 1, OneDnnAccelerator.MAX_HEAD_WEIGHTS + 1);
+        Graph large = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
+                Node.of("fc", new org.xai4j.layers.Linear(huge, null), "flat")), List.of("fc"));
+        assertFalse(a.supports(large, large.node("flat")) || a.supports(large, large.node("fc")),
+                "a head whose weights the plan would copy beyond the bound");
+    }
+
     @Test
     void resnet18MatchesTheReference() {
         compareRun(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7))), 2);
