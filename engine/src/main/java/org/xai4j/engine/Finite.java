@@ -54,7 +54,6 @@ public final class Finite {
         }
     }
 
-    /** "3 NaN and 1 infinite of 150528 values", or null when {@code x} is finite. */
     /**
      * The float32 values among {@code n} from {@code from} whose exponent bits are all ones (NaN
      * and the infinities), read as ints in chunks: the count is integer arithmetic the JIT turns
@@ -77,6 +76,7 @@ public final class Finite {
         return bad;
     }
 
+    /** "3 NaN and 1 infinite of 150528 values", or null when {@code x} is finite. */
     public static String describe(INDArray x) {
         long bad = count(x);
         if (bad == 0) {

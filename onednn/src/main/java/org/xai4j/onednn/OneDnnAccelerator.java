@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Accelerator;
 import org.xai4j.engine.Graph;
@@ -55,7 +56,7 @@ public final class OneDnnAccelerator implements Accelerator {
             return node.inputs().size() == 2;
         }
         if (layer instanceof Linear l) {
-            return isFloat(l);
+            return isFloat(l.weight(), l.bias());
         }
         return layer instanceof ReLU || layer instanceof Clip || layer instanceof MaxPool2d || layer instanceof AvgPool2d
                 || layer instanceof GlobalAvgPool || layer instanceof Identity || spatialPadding(layer) != null
@@ -97,7 +98,8 @@ public final class OneDnnAccelerator implements Accelerator {
         for (String in : node.inputs()) {
             Object from = graph.isInput(in) ? null : Specialization.reference(graph.node(in).layer());
             if (layer instanceof Linear) {
-                if (!flattensToRows(from) || !headSized((Linear) layer) || !classifierHead(graph, graph.node(in))) {
+                // The Flatten's own check covers its readers: float32, at most MAX_HEAD_WEIGHTS.
+                if (!flattensToRows(from) || !classifierHead(graph, graph.node(in))) {
                     return false;
                 }
             } else if (from instanceof Linear || flattensToRows(from) || flattensToRows(layer) && from == null) {
@@ -109,7 +111,8 @@ public final class OneDnnAccelerator implements Accelerator {
             for (Node reader : graph.nodes()) {
                 if (reader.inputs().contains(node.name())) {
                     read = true;
-                    if (!(Specialization.reference(reader.layer()) instanceof Linear l) || !isFloat(l) || !headSized(l)) {
+                    if (!(Specialization.reference(reader.layer()) instanceof Linear l) || !isFloat(l.weight(), l.bias())
+                            || l.weight().length() > MAX_HEAD_WEIGHTS) {
                         return false;
                     }
                 }
@@ -127,10 +130,6 @@ public final class OneDnnAccelerator implements Accelerator {
      */
     static final long MAX_HEAD_WEIGHTS = 1L << 24;
 
-    private static boolean headSized(Linear l) {
-        return l.weight().length() <= MAX_HEAD_WEIGHTS;
-    }
-
     /** A Flatten that keeps the batch axis: [N, C, H, W] to [N, C x H x W]. */
     static boolean flattensToRows(Object layer) {
         return layer instanceof Flatten f && f.axis() == 1;
@@ -143,11 +142,12 @@ public final class OneDnnAccelerator implements Accelerator {
     }
 
     private static boolean isFloat(Conv2d c) {
-        return c.weight().dataType() == DataType.FLOAT && (c.bias() == null || c.bias().dataType() == DataType.FLOAT);
+        return isFloat(c.weight(), c.bias());
     }
 
-    private static boolean isFloat(Linear l) {
-        return l.weight().dataType() == DataType.FLOAT && (l.bias() == null || l.bias().dataType() == DataType.FLOAT);
+    /** Float32 weights, and a float32 bias or none. */
+    private static boolean isFloat(INDArray weight, INDArray bias) {
+        return weight.dataType() == DataType.FLOAT && (bias == null || bias.dataType() == DataType.FLOAT);
     }
 
     /**

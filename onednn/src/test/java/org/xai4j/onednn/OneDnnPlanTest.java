@@ -26,8 +26,10 @@ import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Float64;
 import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.Flatten;
 import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Identity;
+import org.xai4j.layers.Linear;
 import org.xai4j.layers.MaxPool2d;
 import org.xai4j.layers.Pad;
 import org.xai4j.layers.Padding;
@@ -65,24 +67,24 @@ class OneDnnPlanTest {
         OneDnnAccelerator a = new OneDnnAccelerator();
         INDArray w = Nd4j.ones(DataType.FLOAT, 4, 3);
         Graph head = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
-                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
-                Node.of("fc", new org.xai4j.layers.Linear(w, null), "flat"), Node.of("relu", new ReLU(), "fc")), List.of("relu"));
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new Flatten(1), "gap"),
+                Node.of("fc", new Linear(w, null), "flat"), Node.of("relu", new ReLU(), "fc")), List.of("relu"));
         assertTrue(a.supports(head, head.node("flat")) && a.supports(head, head.node("fc")));
         assertFalse(a.supports(head, head.node("relu")), "a ReLU after the Linear reads its rows");
         assertFalse(a.canReturn(head.node("flat")), "a folded Flatten has no buffer");
         Graph alsoRead = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
-                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
-                Node.of("fc", new org.xai4j.layers.Linear(w, null), "flat"), Node.of("relu", new ReLU(), "flat")), List.of("fc", "relu"));
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new Flatten(1), "gap"),
+                Node.of("fc", new Linear(w, null), "flat"), Node.of("relu", new ReLU(), "flat")), List.of("fc", "relu"));
         assertFalse(a.supports(alsoRead, alsoRead.node("flat")), "a Flatten another layer reads");
         assertFalse(a.supports(alsoRead, alsoRead.node("fc")), "a Linear over an unsupported Flatten");
         Graph ofInput = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
-                Node.of("flat", new org.xai4j.layers.Flatten(1), "x"),
-                Node.of("fc", new org.xai4j.layers.Linear(Nd4j.ones(DataType.FLOAT, 4, 75), null), "flat")), List.of("fc"));
+                Node.of("flat", new Flatten(1), "x"),
+                Node.of("fc", new Linear(Nd4j.ones(DataType.FLOAT, 4, 75), null), "flat")), List.of("fc"));
         assertFalse(a.supports(ofInput, ofInput.node("flat")), "a Flatten of the graph's own input");
         INDArray huge = Nd4j.createUninitialized(DataType.FLOAT, 1, OneDnnAccelerator.MAX_HEAD_WEIGHTS + 1);
         Graph large = new Graph(List.of(Graph.Input.of("x", -1, 3, 5, 5)), List.of(
-                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new org.xai4j.layers.Flatten(1), "gap"),
-                Node.of("fc", new org.xai4j.layers.Linear(huge, null), "flat")), List.of("fc"));
+                Node.of("gap", new GlobalAvgPool(), "x"), Node.of("flat", new Flatten(1), "gap"),
+                Node.of("fc", new Linear(huge, null), "flat")), List.of("fc"));
         assertFalse(a.supports(large, large.node("flat")) || a.supports(large, large.node("fc")),
                 "a head whose weights the plan would copy beyond the bound");
     }
