@@ -31,8 +31,9 @@ import org.xai4j.layers.Linear;
  * batch 1 oneDNN fused 1 of MobileNetV2's 16.
  *
  * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
- * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}). So only plans of
- * small convolutions split ({@link #MAX_MACS_PER_CONVOLUTION}): MobileNetV2's, not ResNets'.
+ * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}), and oneDNN's
+ * kernels scale poorly to two threads on so little work. Plans of convolutions up to
+ * {@link #MAX_MACS_PER_CONVOLUTION} split: MobileNetV2's and the ResNets' at 224 x 224.
  * Switched by {@code -Dxai4j.onednn.split} (true unless set to false), read when a plan compiles.
  */
 final class ChannelSplit {
@@ -51,20 +52,26 @@ final class ChannelSplit {
     static final int MAX_PARTS = 4;
 
     /**
-     * Plans whose convolutions average more multiply-adds than this run whole. A step's fork and
-     * join costs tens of microseconds whichever way it is done; a convolution of this size takes
-     * about 0.2 ms on one core here, so above it OpenMP's wake-up is a small share of the step.
-     * Measured: MobileNetV2 (11 million on average) gained from the split, ResNet-50 (77 million)
-     * did not in three of four rounds. {@code -Dxai4j.onednn.split.maxMacs} sets another bound.
+     * Plans whose convolutions average more multiply-adds than this run whole. Measured with the
+     * two plans of one model compiled in one process and timed pass by pass in alternation, batch 1,
+     * Winograd kernels, 2 cores: the split was faster in 74-86% of ResNet-18's pairs (91 million
+     * on average; medians 0.94-0.98 of the whole plan's) and in 65-84% of ResNet-50's (0.96-0.99),
+     * and MobileNetV2 (6 million) gains more. oneDNN's one-threaded kernels over half
+     * the output channels beat its two-threaded ones over all of them (a 3 x 3 Winograd
+     * convolution of 128 channels at 28 x 28: 0.24 ms a half against 0.36 ms whole), on top of the
+     * wake-ups saved. Beside one busy process the split ResNet-18 took 1.07-1.08x the whole
+     * plan's time (a part waits for a core). Larger convolutions were not measured, so they keep
+     * OpenMP's threads.
+     * {@code -Dxai4j.onednn.split.maxMacs} sets another bound.
      */
-    static final long MAX_MACS_PER_CONVOLUTION = 20_000_000;
+    static final long MAX_MACS_PER_CONVOLUTION = 128_000_000;
     static final String MAX_MACS_PROPERTY = "xai4j.onednn.split.maxMacs";
 
     /**
      * How many parts the steps of a plan of {@code nodes} split into: the OpenMP threads this
-     * thread would give a primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1 of
-     * small convolutions ({@link #MAX_MACS_PER_CONVOLUTION}) when the property allows; 1 (no
-     * split) otherwise.
+     * thread would give a primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1
+     * whose convolutions average at most {@link #MAX_MACS_PER_CONVOLUTION} multiply-adds, when the
+     * property allows; 1 (no split) otherwise.
      */
     static int parts(boolean training, List<Node> nodes, String input, long[] inputShape) {
         if (training || inputShape[0] != 1 || !requested()) {

@@ -23,6 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.Node;
 import org.xai4j.layers.BatchNormFolding;
 import org.xai4j.layers.Float64;
 import org.xai4j.layers.Specialization;
@@ -48,8 +49,7 @@ class ChannelSplitTest {
 
     /**
      * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values: a part of 16 channels and
-     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts; its convolutions are too large to
-     * split by default, below, so the bound is lifted here) at batch 1: every step but the
+     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts) at batch 1: every step but the
      * 16-channel one (at 16-channel blocks) splits, the classifier head by its output features. Tolerance: 1e-4 of the largest logit against float64, the oracle
      * tests'; against the whole plan 1e-5, since a part sums the same terms with the same jit
      * kernels, only blocked for one thread instead of two (measured: equal bit for bit at AVX-512).
@@ -61,29 +61,46 @@ class ChannelSplitTest {
         // Its one 16-channel value is a single block of nChw16c (whole), two of nChw8c (split).
         compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), ActivationLayout.HOST.block() == 16 ? 53 : 54, 54);
         Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
-        System.setProperty(ChannelSplit.MAX_MACS_PROPERTY, String.valueOf(Long.MAX_VALUE));
         compare("ResNet-18", resnet, resnet.inputs().get(0).name(), resnet.outputs().get(0), mobile.x(), 23, 23);
     }
 
     /**
-     * Plans of large convolutions run whole: ResNet-18 at 224 x 224 averages 106 million
-     * multiply-adds per convolution, MobileNetV2 11 million ({@link ChannelSplit#MAX_MACS_PER_CONVOLUTION}).
+     * Plans of large convolutions run whole: ResNet-18 averages 91 million multiply-adds per
+     * convolution at 224 x 224 and splits, and would average 4 times as many at 448 x 448, above
+     * the bound; MobileNetV2 averages 6 million ({@link ChannelSplit#MAX_MACS_PER_CONVOLUTION}).
+     * With the bound set just below ResNet-18's average, its plan runs whole.
      */
     @Test
-    void onlyPlansOfSmallConvolutionsSplit() {
+    void onlyPlansOfConvolutionsUpToTheBoundSplit() {
         Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
         SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
-        long[] image = {1, 3, 224, 224};
         String in = resnet.inputs().get(0).name();
-        long resnetMacs = ChannelSplit.macsPerConvolution(resnet.nodes(), in, image);
-        long mobileMacs = ChannelSplit.macsPerConvolution(mobile.graph().nodes(), mobile.in(), image);
-        System.out.printf("multiply-adds per convolution at batch 1: ResNet-18 %,d, MobileNetV2 %,d%n", resnetMacs, mobileMacs);
-        assertTrue(resnetMacs > ChannelSplit.MAX_MACS_PER_CONVOLUTION && mobileMacs < ChannelSplit.MAX_MACS_PER_CONVOLUTION);
+        long resnetMacs = ChannelSplit.macsPerConvolution(reference(resnet), in, new long[] {1, 3, 224, 224});
+        long largeMacs = ChannelSplit.macsPerConvolution(reference(resnet), in, new long[] {1, 3, 448, 448});
+        long mobileMacs = ChannelSplit.macsPerConvolution(reference(mobile.graph()), mobile.in(), new long[] {1, 3, 224, 224});
+        System.out.printf("multiply-adds per convolution at batch 1: ResNet-18 %,d (448 x 448: %,d), MobileNetV2 %,d%n",
+                resnetMacs, largeMacs, mobileMacs);
+        assertTrue(mobileMacs < resnetMacs && resnetMacs <= ChannelSplit.MAX_MACS_PER_CONVOLUTION
+                && largeMacs > ChannelSplit.MAX_MACS_PER_CONVOLUTION);
+        assertTrue(plan(resnet).contains("split"));
+        System.setProperty(ChannelSplit.MAX_MACS_PROPERTY, String.valueOf(resnetMacs - 1));
+        String whole = plan(resnet);
+        assertFalse(whole.contains("split"), whole);
+    }
+
+    /** The graph's nodes with their reference layers, as a plan counts convolutions ({@link OneDnnPlan}). */
+    private static List<Node> reference(Graph g) {
+        return g.nodes().stream().map(n -> new Node(n.name(), Specialization.reference(n.layer()), n.inputs())).toList();
+    }
+
+    /** The plans a two-threaded run of ResNet-18 at batch 1 compiled. */
+    private static String plan(Graph resnet) {
+        String in = resnet.inputs().get(0).name();
         INDArray x = Nd4j.zeros(DataType.FLOAT, 1, 3, 224, 224);
         Crew.withOpenMpThreads(2, () -> resnet.run(Map.of(in, x), List.of(resnet.outputs().get(0))));
         String plan = String.join("\n", resnet.describePlans());
         Acceleration.release(resnet);
-        assertFalse(plan.contains("split"), plan);
+        return plan;
     }
 
     private static void compare(String name, Graph g, String in, String out, INDArray x, int split, int steps) {
