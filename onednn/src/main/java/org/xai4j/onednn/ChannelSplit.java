@@ -1,7 +1,5 @@
 package org.xai4j.onednn;
 
-import static org.bytedeco.dnnl.global.dnnl.dnnl_ab;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +10,7 @@ import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Linear;
+import org.xai4j.layers.Specialization;
 
 /**
  * How an inference plan of batch 1 runs each step as parts on the {@link Crew}'s threads: part i
@@ -98,7 +97,11 @@ final class ChannelSplit {
         throw new IllegalArgumentException("-D" + MAX_MACS_PROPERTY + " must be a count of multiply-adds (0 or more), got '" + v + "'");
     }
 
-    /** The convolutions' average multiply-adds per pass (0: none; -1: a shape the layers reject). */
+    /**
+     * The convolutions' average multiply-adds per pass (0: none; -1: a shape the layers reject),
+     * counting each node by its reference layer, as a plan compiles it (a specialized 1x1 or
+     * depthwise convolution is a {@link Conv2d} there).
+     */
     static long macsPerConvolution(List<Node> nodes, String input, long[] inputShape) {
         Map<String, long[]> shapes = new HashMap<>();
         shapes.put(input, inputShape);
@@ -119,7 +122,7 @@ final class ChannelSplit {
                 return -1;
             }
             shapes.put(n.name(), y);
-            if (n.layer() instanceof Conv2d c) {
+            if (Specialization.reference(n.layer()) instanceof Conv2d c) {
                 macs += OneDnnPlan.macs(c, y);
                 convolutions++;
             }
@@ -221,7 +224,7 @@ final class ChannelSplit {
     private static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
         long[] shape = v.shape.length == 2 ? new long[] {1, c1 - c0} : new long[] {1, c1 - c0, v.shape[2], v.shape[3]};
         OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
-        part.md = Dnnl.md(shape, v.shape.length == 2 ? dnnl_ab : plan.layout.tag());
+        part.md = plan.md(shape);
         part.buffer = v.buffer;
         part.memory = plan.memory(part.md, v.buffer.address + offset(v, c0));
         return part;

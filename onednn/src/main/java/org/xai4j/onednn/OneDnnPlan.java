@@ -519,8 +519,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             OneDnnFusion.Op op = ops.get(t);
             Value y = values.get(op.out);
             // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
-            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md
-                    : y.shape.length == 2 ? Dnnl.md(y.shape, dnnl_ab) : Dnnl.md(y.shape, layout.tag());
+            y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : md(y.shape);
             if (op.sumOnto != null) {
                 Value onto = values.get(op.sumOnto);
                 if (!Dnnl.same(onto.md, y.md)) {
@@ -875,6 +874,11 @@ final class OneDnnPlan implements Accelerator.Plan {
         dnnl_primitive reorder = primitive(reorderPd(v.md, plainMd));
         Buffer stage = guarded() ? buffer(Dnnl.bytes(plainMd)) : null;
         return new Output(name, v.shape, plain, reorder, args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, v.memory, plain), stage);
+    }
+
+    /** How this plan lays out a value of {@code shape}: a classifier head's [N, O] rows plain, maps in its blocked layout. */
+    dnnl_memory_desc_t md(long[] shape) {
+        return Dnnl.md(shape, shape.length == 2 ? dnnl_ab : layout.tag());
     }
 
     /** A memory object this plan owns (destroyed on close). */
