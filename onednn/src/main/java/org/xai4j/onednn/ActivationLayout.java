@@ -3,8 +3,9 @@ package org.xai4j.onednn;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 /**
- * The channel-blocked layout of every activation a plan writes: nChw16c (oneDNN's
- * {@code aBcd16b}) where oneDNN runs AVX-512 kernels, nChw8c ({@code aBcd8b}) below. The block
+ * The layout of every activation a plan writes: channel blocks of nChw16c (oneDNN's
+ * {@code aBcd16b}) where oneDNN runs AVX-512 kernels, nChw8c ({@code aBcd8b}) below, or channels
+ * last (nhwc, {@code acdb}) for plans split by rows ({@link RowSplit}). The block
  * is the kernels' vector width in floats; given the other width, oneDNN 2.5.2 picks kernels of
  * the narrower ISA (AVX2 kernels on nChw8c at AVX-512, found in its verbose log) or reorders.
  * The ISA is the effective one, which honours {@code ONEDNN_MAX_CPU_ISA} (and
@@ -13,9 +14,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
  * loop ({@code OneDnnAccelerator.widest}).
  *
  * @param isa oneDNN's {@code dnnl_cpu_isa_t} the kernels run at
- * @param block channels per block: 16 or 8
+ * @param block channels per block: 16 or 8 (the ISA's vector width; unused when channels last)
+ * @param channelsLast every pixel's channels side by side (nhwc) instead of in blocks
  */
-record ActivationLayout(int isa, int block) {
+record ActivationLayout(int isa, int block, boolean channelsLast) {
     /** The layout of this process's plans, from the ISA oneDNN reports. */
     static final ActivationLayout HOST = of(dnnl_get_effective_cpu_isa());
 
@@ -23,6 +25,11 @@ record ActivationLayout(int isa, int block) {
         if (block != 8 && block != 16) {
             throw new IllegalArgumentException("block must be 8 or 16 channels, got " + block);
         }
+    }
+
+    /** Channel blocks of {@code block}. */
+    ActivationLayout(int isa, int block) {
+        this(isa, block, false);
     }
 
     /** Blocks of 16 channels for AVX-512 kernels (avx512_core and up, or the Xeon Phi's avx512_mic), else 8. */
@@ -38,17 +45,22 @@ record ActivationLayout(int isa, int block) {
 
     /** The same ISA with blocks of 8 channels (this layout if it has them). */
     ActivationLayout narrower() {
-        return new ActivationLayout(isa, 8);
+        return new ActivationLayout(isa, 8, channelsLast);
+    }
+
+    /** The same ISA with channels last. */
+    ActivationLayout withChannelsLast() {
+        return new ActivationLayout(isa, block, true);
     }
 
     /** oneDNN's format tag of this layout for an NCHW tensor. */
     int tag() {
-        return block == 16 ? dnnl_aBcd16b : dnnl_aBcd8b;
+        return channelsLast ? dnnl_acdb : block == 16 ? dnnl_aBcd16b : dnnl_aBcd8b;
     }
 
     /** {@code C} rounded up to whole blocks (the channels the layout stores). */
     long padded(long C) {
-        return (C + block - 1) / block * block;
+        return channelsLast ? C : (C + block - 1) / block * block;
     }
 
     /**
@@ -62,12 +74,12 @@ record ActivationLayout(int isa, int block) {
      * nChw8c at AVX-512 is only a plan's fallback ({@code OneDnnAccelerator.widest}).
      */
     boolean fusesBinaryPostOp(long C) {
-        return !(block == 8 && avx512(isa) && C % 16 != 0);
+        return channelsLast || !(block == 8 && avx512(isa) && C % 16 != 0);
     }
 
     /** oneDNN's name of the layout and the ISA, as its verbose log writes them. */
     String describe() {
-        return "activations nChw" + block + "c (oneDNN ISA " + isaName(isa) + ")";
+        return "activations " + (channelsLast ? "nhwc" : "nChw" + block + "c") + " (oneDNN ISA " + isaName(isa) + ")";
     }
 
     /** oneDNN's {@code dnnl_cpu_isa_t} by its {@code ONEDNN_MAX_CPU_ISA} name. */

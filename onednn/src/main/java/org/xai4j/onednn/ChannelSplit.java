@@ -29,6 +29,10 @@ import org.xai4j.layers.Specialization;
  * dense convolution on the image splits). Split plans do not fuse 1x1 + depthwise pairs: at
  * batch 1 oneDNN fused 1 of MobileNetV2's 16.
  *
+ * <p>A plan whose convolutions read and write more values than they hold weights (MobileNetV2)
+ * splits by rows of channels-last activations instead ({@link RowSplit}); this class decides for
+ * both whether a plan splits at all, and splits their classifier heads.
+ *
  * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
  * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}), and oneDNN's
  * kernels scale poorly to two threads on so little work. Plans of convolutions up to
@@ -40,8 +44,12 @@ final class ChannelSplit {
 
     private ChannelSplit() {}
 
-    /** One part of a step: the op over its channels, and the values it reads and writes by name. */
-    record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, long firstChannel, long channels) {}
+    /**
+     * One part of a step: the op over its channels (or rows, {@link RowSplit}), the values it reads
+     * and writes by name, where its output starts in the step's output buffer (bytes), and the
+     * channels or rows [first, end) it computes ({@code over}: "channels" or "rows").
+     */
+    record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, long offset, String over, long first, long end) {}
 
     /**
      * The most threads a plan splits over. Measured on 2 cores only; with more, a step of few
@@ -154,7 +162,7 @@ final class ChannelSplit {
             unit += layout.block();
         }
         long units = (K + unit - 1) / unit;
-        if (parts < 2 || units < 2 || op.depthwise != null || !blocked(y, layout)
+        if (parts < 2 || units < 2 || op.depthwise != null || !inLayout(y, layout)
                 || addWithPostOp && !layout.fusesBinaryPostOp(K % unit == 0 ? unit : K % unit)) {
             return null;
         }
@@ -177,7 +185,7 @@ final class ChannelSplit {
         if (sliceInputs) {
             for (String in : op.in) {
                 OneDnnPlan.Value v = values.get(in);
-                if (v.buffer == null || v.shape[1] != K || !blocked(v, layout)) {
+                if (v.buffer == null || v.shape[1] != K || !inLayout(v, layout)) {
                     return null; // the plan's own input (re-pointed every run), or not in blocks
                 }
             }
@@ -207,13 +215,13 @@ final class ChannelSplit {
                 partValues.put(in, sliceInputs ? slice(plan, v, c0, c1) : v);
             }
             partValues.put(op.out, slice(plan, y, c0, c1));
-            result.add(new Part(copy(op, slice(layer, c0, c1)), partValues, c0, c1 - c0));
+            result.add(new Part(copy(op, slice(layer, c0, c1)), partValues, offset(y, c0), "channels", c0, c1));
         }
         return result;
     }
 
-    /** Whether {@code v} is a batch-1 value in the plan's blocked layout. */
-    private static boolean blocked(OneDnnPlan.Value v, ActivationLayout layout) {
+    /** Whether {@code v} is a batch-1 value in the plan's layout. */
+    static boolean inLayout(OneDnnPlan.Value v, ActivationLayout layout) {
         return v.shape[0] == 1 && Dnnl.same(v.md, Dnnl.md(v.shape, layout.tag()));
     }
 
@@ -251,7 +259,7 @@ final class ChannelSplit {
     }
 
     /** The op with {@code layer} in place of its node's layer, and every fusion it carries. */
-    private static OneDnnFusion.Op copy(OneDnnFusion.Op op, Object layer) {
+    static OneDnnFusion.Op copy(OneDnnFusion.Op op, Object layer) {
         Node node = layer == op.node.layer() ? op.node
                 : new Node(op.node.name(), (org.xai4j.engine.Layer<?>) layer, op.node.inputs());
         OneDnnFusion.Op part = new OneDnnFusion.Op(node, op.in);
@@ -265,12 +273,11 @@ final class ChannelSplit {
         return part;
     }
 
-    /** "[0, 16) [16, 32)": the channels of each part, for a plan's description. */
+    /** "channels [0, 16) [16, 32)": what each part computes, for a plan's description. */
     static String describe(List<Part> parts) {
-        StringBuilder s = new StringBuilder();
+        StringBuilder s = new StringBuilder(parts.get(0).over());
         for (Part p : parts) {
-            s.append(s.isEmpty() ? "" : " ").append("[").append(p.firstChannel()).append(", ")
-                    .append(p.firstChannel() + p.channels()).append(")");
+            s.append(" [").append(p.first()).append(", ").append(p.end()).append(")");
         }
         return s.toString();
     }

@@ -207,17 +207,34 @@ public final class OneDnnAccelerator implements Accelerator {
      * of 8. At AVX-512 a grouped convolution whose groups have 8 mod 16 channels has no jit kernel
      * on nChw16c (a reference loop) but its AVX2 one on nChw8c; such a plan runs nChw8c throughout,
      * as every plan did before the block followed the ISA. (Reorders around that one convolution
-     * would keep the rest at AVX-512: not done yet.)
+     * would keep the rest at AVX-512: not done yet.) A plan split by rows ({@link RowSplit}, nhwc)
+     * that leaves a reference loop compiles by channel blocks first.
      */
     private static OneDnnPlan widest(Function<ActivationLayout, OneDnnPlan> compile) {
         ActivationLayout host = ActivationLayout.HOST;
         OneDnnPlan plan = compile.apply(host);
+        if (plan.referenceKernels() > 0 && plan.layout.channelsLast()) {
+            // A plan split by rows that left a kernel to a reference loop: the plan by channel blocks if it leaves fewer.
+            OneDnnPlan blocks;
+            try {
+                blocks = RowSplit.declined(() -> compile.apply(host));
+            } catch (RuntimeException | Error e) {
+                plan.close();
+                throw e;
+            }
+            boolean better = blocks.referenceKernels() < plan.referenceKernels();
+            (better ? plan : blocks).close();
+            if (!better) {
+                return plan;
+            }
+            plan = blocks;
+        }
         if (plan.referenceKernels() == 0 || host.block() == 8) {
             return plan;
         }
         OneDnnPlan narrow;
         try {
-            narrow = compile.apply(host.narrower());
+            narrow = RowSplit.declined(() -> compile.apply(host.narrower()));
         } catch (UnsupportedOperationException e) {
             return plan;
         } catch (RuntimeException | Error e) {

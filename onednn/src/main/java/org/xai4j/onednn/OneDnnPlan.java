@@ -50,7 +50,8 @@ import org.xai4j.layers.Specialization;
  * A run of inference nodes compiled into oneDNN primitives, as an optimising inference engine
  * would: every weight reordered once into the blocked layout its kernel wants, every activation
  * kept in oneDNN's channel-blocked layout of the host's widest kernels ({@link ActivationLayout}:
- * nChw16c at AVX-512, nChw8c below) from one primitive to the next, ReLU and Clip
+ * nChw16c at AVX-512, nChw8c below; nhwc in a plan split by rows, {@link RowSplit}) from one
+ * primitive to the next, ReLU and Clip
  * fused into the convolution before them, a residual addition fused into one of its
  * convolutions as an in-place sum, and a depthwise 3x3 convolution into the 1x1 before it where
  * oneDNN has that kernel ({@link DepthwiseFusion}). Buffers and the scratchpad are allocated once, at
@@ -183,12 +184,12 @@ final class OneDnnPlan implements Accelerator.Plan {
                Map<String, RectifierRule> rules, ActivationLayout layout, boolean winograd) {
         this.training = training;
         this.tryWinograd = winograd;
-        this.layout = layout;
         this.rules = Map.copyOf(rules);
         this.input = input;
         this.inputShape = inputShape.clone();
         List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
         this.parts = ChannelSplit.parts(training, ops, input, inputShape);
+        this.layout = parts > 1 && RowSplit.preferred(ops, input, inputShape) ? layout.withChannelsLast() : layout;
         try {
             if (parts > 1) {
                 // A split plan runs on one OpenMP thread per part: everything in it is created for one
@@ -280,7 +281,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         this.inputMemory = memory(x.md, inputStage == null ? 0 : inputStage.address);
         x.memory = inputMemory;
-        if (!training && inputShape[1] > PLAIN_INPUT_CHANNELS) {
+        // A plan split by rows reorders even an image: the rows of planes are no stretch of memory.
+        if (!training && (inputShape[1] > PLAIN_INPUT_CHANNELS || parts > 1 && layout.channelsLast())) {
             dnnl_memory_desc_t plainMd = x.md;
             x.md = Dnnl.md(inputShape, layout.tag());
             x.buffer = buffer(Dnnl.bytes(x.md));
@@ -532,7 +534,8 @@ final class OneDnnPlan implements Accelerator.Plan {
                 users.merge(y.buffer, 1, Integer::sum);
             }
             y.memory = memory(y.md, y.buffer.address);
-            List<ChannelSplit.Part> split = fused == null ? ChannelSplit.split(this, op, values, y, parts) : null;
+            List<ChannelSplit.Part> split = fused != null ? null
+                    : layout.channelsLast() ? RowSplit.split(this, op, values, y, parts) : ChannelSplit.split(this, op, values, y, parts);
             String what = op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + (op.depthwise == null ? "" : DepthwiseFusion.describe(op));
             if (split != null) {
                 List<Built> built = new ArrayList<>();
@@ -561,7 +564,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 pds.add(null);
                 scratch.add(null);
                 splits.add(built);
-                description.add(what + ": " + kernels + " in " + split.size() + " parts, channels " + ChannelSplit.describe(split));
+                description.add(what + ": " + kernels + " in " + split.size() + " parts, " + ChannelSplit.describe(split));
             } else {
                 dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
                 dnnl_memory_desc_t sp = Dnnl.query(pd, dnnl_query_scratchpad_md);
@@ -605,7 +608,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         if (parts > 1) {
             description.set(0, description.get(0) + ", " + splitSteps + " of " + ops.size() + " steps split over " + parts
-                    + " threads by channel blocks");
+                    + " threads by " + (layout.channelsLast() ? "rows" : "channel blocks"));
         }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
         for (OneDnnBackward.Pending b : backward) {
@@ -628,7 +631,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 Value y = part.values().get(part.op().out);
                 Step alone = step(part.op(), part.values(), split.get(i).pd(), split.get(i).scratch(),
                         i == 0 ? scratchpad : partScratchpads.get(i - 1));
-                long from = ChannelSplit.offset(values.get(ops.get(t).out), part.firstChannel());
+                long from = part.offset();
                 s[i] = new Step(alone.primitive(), alone.args(), alone.count(), alone.what() + " part " + (i + 1) + " of " + s.length,
                         i == 0 ? stream : partStreams.get(i - 1), y.buffer, from, from + Dnnl.bytes(y.md));
             }

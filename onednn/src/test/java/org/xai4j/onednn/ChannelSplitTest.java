@@ -29,13 +29,13 @@ import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.ResNet;
 
 /**
- * Batch-1 plans split over two threads by channel blocks ({@link ChannelSplit}, {@link Crew})
- * against the whole plan and the exact answer, in guarded mode, from several threads at once, and
- * the crew's own hand-over. The module's tests run with {@code OMP_NUM_THREADS=1}; these compile
+ * Batch-1 plans split over two threads by channel blocks ({@link ChannelSplit}) or by rows
+ * ({@link RowSplit}), run by the {@link Crew}, against the whole plan and the exact answer, in
+ * guarded mode, from several threads at once, and the crew's own hand-over. The module's tests run with {@code OMP_NUM_THREADS=1}; these compile
  * their plans on a thread given two OpenMP threads, which is what makes a plan split.
  */
 class ChannelSplitTest {
-    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by channel blocks");
+    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by (channel blocks|rows)");
 
     @AfterEach
     void reset() {
@@ -43,24 +43,52 @@ class ChannelSplitTest {
         System.clearProperty(ChannelSplit.MAX_MACS_PROPERTY);
         System.clearProperty(Guards.PROPERTY);
         System.clearProperty(Winograd.PROPERTY);
+        System.clearProperty(RowSplit.PROPERTY);
         Acceleration.setEnabled(true);
     }
 
     /**
-     * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values: a part of 16 channels and
-     * one of 8) and ResNet-18 (pooling, strided 1x1 shortcuts) at batch 1: every step but the
-     * 16-channel one (at 16-channel blocks) splits, the classifier head by its output features. Tolerance: 1e-4 of the largest logit against float64, the oracle
-     * tests'; against the whole plan 1e-5, since a part sums the same terms with the same jit
-     * kernels, only blocked for one thread instead of two (measured: equal bit for bit at AVX-512).
+     * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values) and ResNet-18 (pooling,
+     * strided 1x1 shortcuts) at batch 1, each split both ways. By channel blocks every step but
+     * the 16-channel one (at 16-channel blocks) splits, the classifier head by its output
+     * features; by rows every step but global pooling (one row) and ResNet-18's max pooling. By
+     * default MobileNetV2 splits by rows and ResNet-18 by channel blocks ({@link RowSplit#preferred}).
+     * Tolerance: 1e-4 of the largest logit against float64, the oracle tests'; against the whole
+     * plan 1e-5: parts by channels sum the same terms with the same jit kernels, only blocked for
+     * one thread instead of two (measured: equal bit for bit at AVX-512); parts by rows run
+     * oneDNN's nhwc kernels, which sum in another order (measured: 1e-7 to 1e-6).
      */
     @Test
     void splitPlansMatchFloat64AndTheWholePlan() {
         System.setProperty(Winograd.PROPERTY, "false");
         SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
         // Its one 16-channel value is a single block of nChw16c (whole), two of nChw8c (split).
-        compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), ActivationLayout.HOST.block() == 16 ? 53 : 54, 54);
+        compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), "auto", "53 of 54 steps split over 2 threads by rows");
+        compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), "channels",
+                (ActivationLayout.HOST.block() == 16 ? 53 : 54) + " of 54 steps split over 2 threads by channel blocks");
         Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
-        compare("ResNet-18", resnet, resnet.inputs().get(0).name(), resnet.outputs().get(0), mobile.x(), 23, 23);
+        String in = resnet.inputs().get(0).name();
+        String out = resnet.outputs().get(0);
+        compare("ResNet-18", resnet, in, out, mobile.x(), "auto", "23 of 23 steps split over 2 threads by channel blocks");
+        compare("ResNet-18", resnet, in, out, mobile.x(), "rows", "21 of 23 steps split over 2 threads by rows");
+    }
+
+    /** MobileNetV2's convolutions read and write more values than they hold weights, ResNet-18's fewer; the switch overrides. */
+    @Test
+    void rowsWhereActivationsOutweighWeights() {
+        Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
+        SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
+        long[] image = {1, 3, 224, 224};
+        assertTrue(RowSplit.preferred(mobile.graph().nodes(), mobile.in(), image));
+        assertFalse(RowSplit.preferred(resnet.nodes(), resnet.inputs().get(0).name(), image));
+        System.setProperty(RowSplit.PROPERTY, "rows");
+        assertTrue(RowSplit.preferred(resnet.nodes(), resnet.inputs().get(0).name(), image));
+        System.setProperty(RowSplit.PROPERTY, "channels");
+        assertFalse(RowSplit.preferred(mobile.graph().nodes(), mobile.in(), image));
+        System.setProperty(RowSplit.PROPERTY, "columns");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> RowSplit.preferred(mobile.graph().nodes(), mobile.in(), image));
+        assertEquals("-Dxai4j.onednn.split.by must be auto, rows or channels, got 'columns'", e.getMessage());
     }
 
     /**
@@ -97,7 +125,7 @@ class ChannelSplitTest {
         return plan;
     }
 
-    private static void compare(String name, Graph g, String in, String out, INDArray x, int split, int steps) {
+    private static void compare(String name, Graph g, String in, String out, INDArray x, String by, String split) {
         Acceleration.setEnabled(false);
         INDArray exact = Float64.copyOf(g).run(Map.of(in, x.castTo(DataType.DOUBLE)), List.of(out)).get(out);
         Acceleration.setEnabled(true);
@@ -106,25 +134,27 @@ class ChannelSplitTest {
         String wholePlan = String.join("\n", g.describePlans());
         Acceleration.release(g);
         System.setProperty(ChannelSplit.PROPERTY, "true");
+        System.setProperty(RowSplit.PROPERTY, by);
         INDArray parts = Crew.withOpenMpThreads(2, () -> g.run(Map.of(in, x), List.of(out)).get(out));
         INDArray again = g.run(Map.of(in, x), List.of(out)).get(out); // the same plan, on a thread of one OpenMP thread
         String plan = String.join("\n", g.describePlans());
         Acceleration.release(g);
+        System.clearProperty(RowSplit.PROPERTY);
         assertFalse(wholePlan.contains("split"), name + ": split though switched off\n" + wholePlan);
         Matcher m = SPLIT.matcher(plan);
         assertTrue(m.find(), name + ": no split reported\n" + plan);
-        assertEquals(split + " of " + steps, m.group(1) + " of " + m.group(2), plan);
+        assertEquals(split, m.group(), plan);
         double scale = exact.amaxNumber().doubleValue();
         double toExact = exact.sub(parts.castTo(DataType.DOUBLE)).amaxNumber().doubleValue() / scale;
         double toWhole = whole.sub(parts).amaxNumber().doubleValue() / scale;
-        System.out.printf("%s batch 1, %s steps split: logits %.2e of the largest from float64, %.2e from the whole plan%n",
-                name, m.group(1) + " of " + m.group(2), toExact, toWhole);
+        System.out.printf("%s batch 1, %s: logits %.2e of the largest from float64, %.2e from the whole plan%n",
+                name, m.group(), toExact, toWhole);
         assertTrue(toExact <= 1e-4, name + ": split plan against float64: " + toExact);
         assertTrue(toWhole <= 1e-5, name + ": split plan against the whole plan: " + toWhole);
         assertEquals(parts, again, name + ": the same plan gave another answer");
     }
 
-    /** Guarded mode runs the parts one after another, each checked to write only its own channels. */
+    /** Guarded mode runs the parts one after another, each checked to write only its own channels or rows. */
     @Test
     void guardedSplitPlansMatchTheWholePlan() {
         System.setProperty(Winograd.PROPERTY, "false");
@@ -133,14 +163,18 @@ class ChannelSplitTest {
         System.setProperty(ChannelSplit.PROPERTY, "false");
         INDArray whole = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
         Acceleration.release(g);
-        System.setProperty(ChannelSplit.PROPERTY, "true");
-        System.setProperty(Guards.PROPERTY, "true");
-        INDArray guarded = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
-        String plan = String.join("\n", g.describePlans());
-        Acceleration.release(g);
-        assertTrue(SPLIT.matcher(plan).find(), plan);
-        double scale = whole.amaxNumber().doubleValue();
-        assertTrue(whole.sub(guarded).amaxNumber().doubleValue() / scale <= 1e-5, "guarded split plan against the whole plan");
+        for (String by : List.of("rows", "channels")) {
+            System.setProperty(ChannelSplit.PROPERTY, "true");
+            System.setProperty(RowSplit.PROPERTY, by);
+            System.setProperty(Guards.PROPERTY, "true");
+            INDArray guarded = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
+            String plan = String.join("\n", g.describePlans());
+            Acceleration.release(g);
+            Matcher m = SPLIT.matcher(plan);
+            assertTrue(m.find() && m.group(3).startsWith(by.substring(0, 4)), plan);
+            double scale = whole.amaxNumber().doubleValue();
+            assertTrue(whole.sub(guarded).amaxNumber().doubleValue() / scale <= 1e-5, "guarded split plan by " + by + " against the whole plan");
+        }
     }
 
     /**

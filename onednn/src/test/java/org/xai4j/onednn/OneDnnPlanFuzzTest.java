@@ -55,6 +55,7 @@ class OneDnnPlanFuzzTest {
     private static final int WINOGRAD_CASES = Integer.getInteger("xai4j.fuzz.winograd.cases", 60);
     private static final int DEPTHWISE_CASES = Integer.getInteger("xai4j.fuzz.depthwise.cases", 40);
     private static final java.util.regex.Pattern SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads");
+    private static final java.util.regex.Pattern ROW_SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads by rows");
 
     @BeforeAll
     static void guard() {
@@ -87,6 +88,7 @@ class OneDnnPlanFuzzTest {
         int addRelu16 = 0;
         int narrowed = 0;
         int split = 0;
+        int rowSplit = 0;
         int heads = 0;
         double worstForward = 0;
         double worstGradient = 0;
@@ -109,6 +111,14 @@ class OneDnnPlanFuzzTest {
                 k = new Case(Specialization.apply(reference), k.inputShape, k.description + ", rewritten", k.addReluAt8Mod16, k.addReluAt16);
                 samePlans(reference, k);
                 rewritten++;
+            }
+            if (k.inputShape[0] == 1) {
+                // Batch-1 cases split by rows ({@link RowSplit}, nhwc) and by channel blocks in turn.
+                String by = c / 4 % 2 == 0 ? "rows" : "channels";
+                System.setProperty(RowSplit.PROPERTY, by);
+                k = new Case(k.graph, k.inputShape, k.description + ", split by " + by, k.addReluAt8Mod16, k.addReluAt16);
+            } else {
+                System.clearProperty(RowSplit.PROPERTY);
             }
             String what = "case " + c + " (" + k.description + ")";
             if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
@@ -135,6 +145,7 @@ class OneDnnPlanFuzzTest {
                 addRelu16 += k.addReluAt16.stream().anyMatch(plans::contains) ? 1 : 0;
                 narrowed += layout.block() == 16 && plans.contains(layout.narrower().describe()) ? 1 : 0;
                 split += SPLIT.matcher(plans).find() ? 1 : 0;
+                rowSplit += ROW_SPLIT.matcher(plans).find() ? 1 : 0;
                 // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
                 Node last = k.graph.nodes().get(k.graph.nodes().size() - 1);
                 heads += Specialization.reference(last.layer()) instanceof Linear && plans.contains("\n" + last.name() + ": ") ? 1 : 0;
@@ -144,12 +155,14 @@ class OneDnnPlanFuzzTest {
         }
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
-                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads; %d ending in Flatten + Linear as"
+                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads, %d of them by rows; %d ending in Flatten + Linear as"
                         + " one inner product), 0 writes outside a buffer"
-                        + " or a part's channels, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
+                        + " or a part's channels or rows, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, heads, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, rowSplit, heads, worstForward, worstGradient, redrawn);
+        System.clearProperty(RowSplit.PROPERTY);
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
+        assertTrue(rowSplit >= CASES / 10 || CASES < 100, "only " + rowSplit + " of " + CASES + " cases split their steps by rows");
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         assertTrue(heads >= CASES / 5 || CASES < 100, "only " + heads + " of " + CASES + " cases ran a classifier head in a plan");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
