@@ -104,9 +104,11 @@ class ActivationLayoutTest {
     }
 
     /**
-     * ResNet-18 and MobileNetV2, forward and input-gradient plans: the plan names its layout, and
-     * every convolution, pooling and eltwise kernel is of the ISA's family ("jit:avx512_common" and
-     * "jit:avx512_core" at AVX-512, "jit_1x1:avx2" ...). The binary primitive's kernel is "jit:uni"
+     * ResNet-18 and MobileNetV2, forward and input-gradient plans, and MobileNetV2's batch-1
+     * forward plan split by rows in nhwc: the plan names its layout, and every convolution, pooling
+     * and eltwise kernel is of the ISA's family ("jit:avx512_common" and "jit:avx512_core" at
+     * AVX-512, "brgconv_1x1:avx512_core" and "brdgmm_dw:avx512_core" in nhwc, "jit_1x1:avx2" ...).
+     * The binary primitive's kernel is "jit:uni"
      * at every ISA, and the classifier head's inner product "x64:gemm:jit": oneDNN's jit sgemm,
      * which picks its kernel for the ISA (the cap included) as it runs.
      */
@@ -115,20 +117,26 @@ class ActivationLayoutTest {
         ActivationLayout layout = ActivationLayout.HOST;
         String family = layout.block() == 16 ? "avx512" : "avx2";
         boolean check = ActivationLayout.avx512(layout.isa()) || (layout.isa() & dnnl_cpu_isa_avx2) == dnnl_cpu_isa_avx2;
-        for (Graph g : List.of(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(3))),
-                Specialization.apply(BatchNormFolding.fold(MobileNet.v2(3))))) {
+        // The third: MobileNetV2's forward plan compiled for two threads, split by rows in nhwc (RowSplit).
+        List<Graph> graphs = List.of(Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(3))),
+                Specialization.apply(BatchNormFolding.fold(MobileNet.v2(3))), Specialization.apply(BatchNormFolding.fold(MobileNet.v2(3))));
+        for (int k = 0; k < graphs.size(); k++) {
+            Graph g = graphs.get(k);
             String in = g.inputs().get(0).name();
             String out = g.outputs().get(0);
             long[] shape = g.inputs().get(0).shape().clone();
             shape[0] = 1;
             INDArray x = Nd4j.randn(DataType.FLOAT, shape);
-            g.run(Map.of(in, x), List.of(out));
+            Crew.withOpenMpThreads(k == 2 ? 2 : 1, () -> g.run(Map.of(in, x), List.of(out)));
             try (Tape t = g.forward(Map.of(in, x), List.of(in))) {
                 t.backward(out, Nd4j.onesLike(t.output()), List.of(in));
             }
             String plans = String.join("\n", g.describePlans());
             assertTrue(plans.contains("backward=false") && plans.contains("backward=true"), plans);
             assertTrue(plans.contains(layout.describe()), () -> "the plans do not name their layout:\n" + plans);
+            if (k == 2) {
+                assertTrue(plans.contains(layout.withChannelsLast().describe() + ", input reordered into it"), plans);
+            }
             Map<String, Integer> kernels = new TreeMap<>();
             List<String> others = new ArrayList<>();
             for (String line : plans.split("\n")) {
