@@ -111,31 +111,45 @@ final class ChannelSplit {
      * depthwise convolution is a {@link Conv2d} there).
      */
     static long macsPerConvolution(List<Node> nodes, String input, long[] inputShape) {
+        List<Convolution> convolutions = convolutions(nodes, input, inputShape);
+        if (convolutions == null) {
+            return -1;
+        }
+        long macs = 0;
+        for (Convolution c : convolutions) {
+            macs += OneDnnPlan.macs(c.layer(), c.y());
+        }
+        return convolutions.isEmpty() ? 0 : macs / convolutions.size();
+    }
+
+    /** A convolution of a plan, by its reference layer, with the shapes of its input and output. */
+    record Convolution(Conv2d layer, long[] x, long[] y) {}
+
+    /** The convolutions among {@code nodes} in order, or null where a layer rejects its input's shape. */
+    static List<Convolution> convolutions(List<Node> nodes, String input, long[] inputShape) {
         Map<String, long[]> shapes = new HashMap<>();
         shapes.put(input, inputShape);
-        long macs = 0;
-        int convolutions = 0;
+        List<Convolution> convolutions = new ArrayList<>();
         for (Node n : nodes) {
             long[][] in = new long[n.inputs().size()][];
             for (int i = 0; i < in.length; i++) {
                 in[i] = shapes.get(n.inputs().get(i));
                 if (in[i] == null) {
-                    return -1;
+                    return null;
                 }
             }
             long[] y;
             try {
                 y = n.layer().outputShape(in);
             } catch (RuntimeException e) {
-                return -1;
+                return null;
             }
             shapes.put(n.name(), y);
             if (Specialization.reference(n.layer()) instanceof Conv2d c) {
-                macs += OneDnnPlan.macs(c, y);
-                convolutions++;
+                convolutions.add(new Convolution(c, in[0], y));
             }
         }
-        return convolutions == 0 ? 0 : macs / convolutions;
+        return convolutions;
     }
 
     static boolean requested() {

@@ -9,7 +9,6 @@ import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.Linear;
-import org.xai4j.layers.Specialization;
 
 /**
  * How a split plan of channels-last activations (nhwc, {@link ActivationLayout#channelsLast})
@@ -79,29 +78,15 @@ final class RowSplit {
 
     /** Whether the values the convolutions read and write outnumber their weights (false for shapes the layers reject). */
     static boolean activationsOutweighWeights(List<Node> nodes, String input, long[] inputShape) {
-        Map<String, long[]> shapes = new HashMap<>();
-        shapes.put(input, inputShape);
+        List<ChannelSplit.Convolution> convolutions = ChannelSplit.convolutions(nodes, input, inputShape);
+        if (convolutions == null) {
+            return false;
+        }
         long activations = 0;
         long weights = 0;
-        for (Node n : nodes) {
-            long[][] in = new long[n.inputs().size()][];
-            for (int i = 0; i < in.length; i++) {
-                in[i] = shapes.get(n.inputs().get(i));
-                if (in[i] == null) {
-                    return false;
-                }
-            }
-            long[] y;
-            try {
-                y = n.layer().outputShape(in);
-            } catch (RuntimeException e) {
-                return false;
-            }
-            shapes.put(n.name(), y);
-            if (Specialization.reference(n.layer()) instanceof Conv2d c) {
-                activations += count(in[0]) + count(y);
-                weights += c.weight().length();
-            }
+        for (ChannelSplit.Convolution c : convolutions) {
+            activations += count(c.x()) + count(c.y());
+            weights += c.layer().weight().length();
         }
         return activations > weights;
     }
