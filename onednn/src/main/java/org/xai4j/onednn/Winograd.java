@@ -106,12 +106,14 @@ final class Winograd {
     /**
      * A plan as {@link #requested} says: {@code compile} given whether to try Winograd. In auto
      * mode, the direct plan, wrapped to recompile once it pays when oneDNN could run any of its
-     * convolutions as Winograd (none below AVX-512).
+     * convolutions as Winograd (none below AVX-512, none in a plan of nhwc activations: oneDNN
+     * 2.5.2's Winograd takes nChw16c only).
      */
     static Accelerator.Plan plan(Function<Boolean, OneDnnPlan> compile) {
         Use use = requested();
         OneDnnPlan plan = compile.apply(use == Use.ALWAYS);
-        if (use != Use.WHEN_IT_PAYS || plan.winogradWeights() == 0 || !ActivationLayout.avx512(ActivationLayout.HOST.isa())) {
+        if (use != Use.WHEN_IT_PAYS || plan.winogradWeights() == 0 || !ActivationLayout.avx512(ActivationLayout.HOST.isa())
+                || plan.layout.channelsLast()) {
             return plan;
         }
         return new TieredPlan(plan, () -> compile.apply(true), runsBeforeWinograd(plan));

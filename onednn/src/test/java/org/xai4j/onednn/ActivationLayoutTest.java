@@ -104,6 +104,44 @@ class ActivationLayoutTest {
     }
 
     /**
+     * The same graphs' batch-1 forward plans compiled for two threads, which split by rows in nhwc
+     * where that leaves no kernel to a reference loop, and by channel blocks (of 8 where 16 would)
+     * where it does: no plan runs a reference loop.
+     */
+    @Test
+    void aSplitPlanRunsNoReferenceKernelEither() {
+        for (int groups : new int[] {1, 2, 4}) {
+            Nd4j.getRandom().setSeed(groups);
+            Conv2d stem = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 3, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
+            Conv2d conv = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 32 / groups, 3, 3), null, ConvSpec.DEFAULT.withGroups(groups).withPadding(1));
+            Graph g = new Graph(List.of(Graph.Input.of("x", -1, 3, 15, 13)), List.of(new Node("stem", stem, List.of("x")),
+                    new Node("conv", conv, List.of("stem")), new Node("relu", new ReLU(), List.of("conv")),
+                    new Node("gap", new GlobalAvgPool(), List.of("relu"))), List.of("gap"));
+            INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 15, 13);
+            Crew.withOpenMpThreads(2, () -> g.run(Map.of("x", x), List.of("gap")));
+            String plans = String.join("\n", g.describePlans());
+            System.out.println(groups + " groups of " + 32 / groups + " channels, split plan: " + plans.split("\n")[0]);
+            assertTrue(plans.contains("steps split over 2 threads"), plans);
+            assertFalse(plans.contains("ref:"), () -> "a reference kernel was chosen:\n" + plans);
+            // oneDNN has no Winograd kernel on nhwc: a plan split by rows never recompiles for it.
+            assertFalse(plans.contains("by rows") && plans.contains("winograd from run"), plans);
+        }
+        System.setProperty(Winograd.PROPERTY, "true");
+        try {
+            Nd4j.getRandom().setSeed(5);
+            Conv2d stem = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 3, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
+            Conv2d conv = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 32, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
+            Graph g = new Graph(List.of(Graph.Input.of("x", -1, 3, 15, 13)), List.of(new Node("stem", stem, List.of("x")),
+                    new Node("conv", conv, List.of("stem")), new Node("gap", new GlobalAvgPool(), List.of("conv"))), List.of("gap"));
+            Crew.withOpenMpThreads(2, () -> g.run(Map.of("x", Nd4j.randn(DataType.FLOAT, 1, 3, 15, 13)), List.of("gap")));
+            String plan = g.describePlans().get(0);
+            assertTrue(plan.contains("by rows") && plan.contains("winograd in 0 of 2"), plan); // the stem and conv, both 3 x 3 stride 1
+        } finally {
+            System.clearProperty(Winograd.PROPERTY);
+        }
+    }
+
+    /**
      * ResNet-18 and MobileNetV2, forward and input-gradient plans, and MobileNetV2's batch-1
      * forward plan split by rows in nhwc: the plan names its layout, and every convolution, pooling
      * and eltwise kernel is of the ISA's family ("jit:avx512_common" and "jit:avx512_core" at
