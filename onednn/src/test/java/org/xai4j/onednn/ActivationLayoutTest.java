@@ -84,12 +84,7 @@ class ActivationLayoutTest {
     @Test
     void aGroupedConvolutionOf8ChannelsPerGroupTakesBlocksOf8() {
         for (int groups : new int[] {1, 2, 4}) {
-            Nd4j.getRandom().setSeed(groups);
-            Conv2d stem = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 3, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
-            Conv2d conv = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 32 / groups, 3, 3), null, ConvSpec.DEFAULT.withGroups(groups).withPadding(1));
-            Graph g = new Graph(List.of(Graph.Input.of("x", -1, 3, 15, 13)), List.of(new Node("stem", stem, List.of("x")),
-                    new Node("conv", conv, List.of("stem")), new Node("relu", new ReLU(), List.of("conv")),
-                    new Node("gap", new GlobalAvgPool(), List.of("relu"))), List.of("gap"));
+            Graph g = grouped(groups);
             INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 15, 13);
             g.run(Map.of("x", x), List.of("gap"));
             try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
@@ -103,6 +98,16 @@ class ActivationLayoutTest {
         }
     }
 
+    /** A 3x3 stem of 32 channels, a 3x3 convolution of {@code groups} groups over them, ReLU, global pooling. */
+    private static Graph grouped(int groups) {
+        Nd4j.getRandom().setSeed(groups);
+        Conv2d stem = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 3, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
+        Conv2d conv = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 32 / groups, 3, 3), null, ConvSpec.DEFAULT.withGroups(groups).withPadding(1));
+        return new Graph(List.of(Graph.Input.of("x", -1, 3, 15, 13)), List.of(new Node("stem", stem, List.of("x")),
+                new Node("conv", conv, List.of("stem")), new Node("relu", new ReLU(), List.of("conv")),
+                new Node("gap", new GlobalAvgPool(), List.of("relu"))), List.of("gap"));
+    }
+
     /**
      * The same graphs' batch-1 forward plans compiled for two threads, which split by rows in nhwc
      * where that leaves no kernel to a reference loop, and by channel blocks (of 8 where 16 would)
@@ -111,12 +116,7 @@ class ActivationLayoutTest {
     @Test
     void aSplitPlanRunsNoReferenceKernelEither() {
         for (int groups : new int[] {1, 2, 4}) {
-            Nd4j.getRandom().setSeed(groups);
-            Conv2d stem = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 3, 3, 3), null, ConvSpec.DEFAULT.withPadding(1));
-            Conv2d conv = new Conv2d(Nd4j.randn(DataType.FLOAT, 32, 32 / groups, 3, 3), null, ConvSpec.DEFAULT.withGroups(groups).withPadding(1));
-            Graph g = new Graph(List.of(Graph.Input.of("x", -1, 3, 15, 13)), List.of(new Node("stem", stem, List.of("x")),
-                    new Node("conv", conv, List.of("stem")), new Node("relu", new ReLU(), List.of("conv")),
-                    new Node("gap", new GlobalAvgPool(), List.of("relu"))), List.of("gap"));
+            Graph g = grouped(groups);
             INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 15, 13);
             Crew.withOpenMpThreads(2, () -> g.run(Map.of("x", x), List.of("gap")));
             String plans = String.join("\n", g.describePlans());
