@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -214,36 +215,31 @@ public final class OneDnnAccelerator implements Accelerator {
         ActivationLayout host = ActivationLayout.HOST;
         OneDnnPlan plan = compile.apply(host);
         if (plan.referenceKernels() > 0 && plan.layout.channelsLast()) {
-            // A plan split by rows that left a kernel to a reference loop: the plan by channel blocks if it leaves fewer.
-            OneDnnPlan blocks;
-            try {
-                blocks = RowSplit.declined(() -> compile.apply(host));
-            } catch (RuntimeException | Error e) {
-                plan.close();
-                throw e;
-            }
-            boolean better = blocks.referenceKernels() < plan.referenceKernels();
-            (better ? plan : blocks).close();
-            if (!better) {
-                return plan;
-            }
-            plan = blocks;
+            plan = fewerReferenceKernels(plan, () -> RowSplit.declined(() -> compile.apply(host)));
         }
         if (plan.referenceKernels() == 0 || host.block() == 8) {
             return plan;
         }
-        OneDnnPlan narrow;
+        return fewerReferenceKernels(plan, () -> RowSplit.declined(() -> compile.apply(host.narrower())));
+    }
+
+    /**
+     * Whichever of {@code plan} and the plan {@code alternative} compiles leaves fewer kernels to
+     * reference loops: {@code plan} on a tie or when the alternative cannot compile. The other is closed.
+     */
+    private static OneDnnPlan fewerReferenceKernels(OneDnnPlan plan, Supplier<OneDnnPlan> alternative) {
+        OneDnnPlan other;
         try {
-            narrow = RowSplit.declined(() -> compile.apply(host.narrower()));
+            other = alternative.get();
         } catch (UnsupportedOperationException e) {
             return plan;
         } catch (RuntimeException | Error e) {
             plan.close();
             throw e;
         }
-        boolean better = narrow.referenceKernels() < plan.referenceKernels();
-        (better ? plan : narrow).close();
-        return better ? narrow : plan;
+        boolean better = other.referenceKernels() < plan.referenceKernels();
+        (better ? plan : other).close();
+        return better ? other : plan;
     }
 
     /**

@@ -282,7 +282,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.inputMemory = memory(x.md, inputStage == null ? 0 : inputStage.address);
         x.memory = inputMemory;
         // A plan split by rows reorders even an image: the rows of planes are no stretch of memory.
-        if (!training && (inputShape[1] > PLAIN_INPUT_CHANNELS || parts > 1 && layout.channelsLast())) {
+        if (!training && (inputShape[1] > PLAIN_INPUT_CHANNELS || layout.channelsLast())) {
             dnnl_memory_desc_t plainMd = x.md;
             x.md = Dnnl.md(inputShape, layout.tag());
             x.buffer = buffer(Dnnl.bytes(x.md));
@@ -879,7 +879,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         return new Output(name, v.shape, plain, reorder, args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, v.memory, plain), stage);
     }
 
-    /** How this plan lays out a value of {@code shape}: a classifier head's [N, O] rows plain, maps in its blocked layout. */
+    /** How this plan lays out a value of {@code shape}: a classifier head's [N, O] rows plain, maps in its layout. */
     dnnl_memory_desc_t md(long[] shape) {
         return Dnnl.md(shape, shape.length == 2 ? dnnl_ab : layout.tag());
     }

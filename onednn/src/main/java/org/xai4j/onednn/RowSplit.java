@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import org.nd4j.common.util.ArrayUtil;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.Conv2d;
@@ -85,18 +86,10 @@ final class RowSplit {
         long activations = 0;
         long weights = 0;
         for (ChannelSplit.Convolution c : convolutions) {
-            activations += count(c.x()) + count(c.y());
+            activations += ArrayUtil.prodLong(c.x()) + ArrayUtil.prodLong(c.y());
             weights += c.layer().weight().length();
         }
         return activations > weights;
-    }
-
-    private static long count(long[] shape) {
-        long n = 1;
-        for (long d : shape) {
-            n *= d;
-        }
-        return n;
     }
 
     /**
@@ -151,8 +144,7 @@ final class RowSplit {
                     partValues.put(in, rows(plan, values.get(in), r0, r1));
                 }
             }
-            OneDnnPlan.Value out = rows(plan, y, r0, r1);
-            partValues.put(op.out, out);
+            partValues.put(op.out, rows(plan, y, r0, r1));
             result.add(new ChannelSplit.Part(part, partValues, offset(y, r0), "rows", r0, r1));
         }
         return result;
