@@ -76,16 +76,17 @@ final class ChannelSplit {
 
     /**
      * How many parts the steps of a plan of {@code nodes} split into: the OpenMP threads this
-     * thread would give a primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1
-     * whose convolutions average at most {@link #MAX_MACS_PER_CONVOLUTION} multiply-adds, when the
-     * property allows; 1 (no split) otherwise.
+     * thread would give a primitive (2 to {@link #MAX_PARTS}), for an inference plan of batch 1 or
+     * of a multiple of those threads ({@link ImageSplit}) whose convolutions average at most
+     * {@link #MAX_MACS_PER_CONVOLUTION} multiply-adds over the whole batch, when the property
+     * allows; 1 (no split) otherwise.
      */
     static int parts(boolean training, List<Node> nodes, String input, long[] inputShape) {
-        if (training || inputShape[0] != 1 || !requested()) {
+        if (training || !requested()) {
             return 1;
         }
         int threads = Crew.openMpThreads();
-        if (threads < 2 || threads > MAX_PARTS) {
+        if (threads < 2 || threads > MAX_PARTS || inputShape[0] % threads != 0 && inputShape[0] != 1) {
             return 1;
         }
         long macs = macsPerConvolution(nodes, input, inputShape);
@@ -248,7 +249,8 @@ final class ChannelSplit {
         OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
         part.md = plan.md(shape);
         part.buffer = v.buffer;
-        part.memory = plan.memory(part.md, v.buffer.address + offset(v, c0));
+        part.offset = v.offset + offset(v, c0);
+        part.memory = plan.memory(part.md, v.buffer.address + part.offset);
         return part;
     }
 

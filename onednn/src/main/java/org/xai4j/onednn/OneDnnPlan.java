@@ -4,8 +4,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +70,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         final long[] shape;
         dnnl_memory_desc_t md;
         Buffer buffer;
+        /** Where the value starts in its buffer, in bytes (a split step's part may hold a stretch of one). */
+        long offset;
         dnnl_memory memory;
         int lastUse = -1;
 
@@ -119,6 +123,8 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final long[] inputShape;
     private final dnnl_stream stream = Dnnl.stream();
     private dnnl_memory inputMemory;
+    /** The parts of the plan's own input that steps split by images read: pointed at their images every run. */
+    private final List<Value> inputParts = new ArrayList<>();
     /** The reorder of a deep input into the plan's layout, run first ({@link #PLAIN_INPUT_CHANNELS}); null when none. */
     private Step inputReorder;
     /**
@@ -127,7 +133,18 @@ final class OneDnnPlan implements Accelerator.Plan {
      * on stream i with scratchpad i.
      */
     private final List<Step[]> steps = new ArrayList<>();
+    /**
+     * Split steps that run as one task per thread ({@link Chains}): {@code chainEnd[t]} is one past
+     * the last step of the chain starting at step t, and {@code chains.get(t)} its tasks (null
+     * where no chain of two or more steps starts).
+     */
+    private int[] chainEnd;
+    private final List<Runnable[]> chains = new ArrayList<>();
     private final List<List<Output>> outputsAfter = new ArrayList<>();
+    /** Weights reordered for a kernel, by the layer array they came from (identity), shared by the parts of a split step. */
+    private final Map<INDArray, List<Reordered>> reordered = new IdentityHashMap<>();
+
+    private record Reordered(int groups, dnnl_memory_desc_t md, dnnl_memory memory) {}
     final List<String> description = new ArrayList<>();
     Buffer scratchpad;
     /** How many parts a step may split into (1: none), and the streams and scratchpads of parts 1 and on. */
@@ -189,7 +206,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.inputShape = inputShape.clone();
         List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
         this.parts = ChannelSplit.parts(training, ops, input, inputShape);
-        this.layout = parts > 1 && RowSplit.preferred(ops, input, inputShape) ? layout.withChannelsLast() : layout;
+        this.layout = parts > 1 && inputShape[0] == 1 && RowSplit.preferred(ops, input, inputShape) ? layout.withChannelsLast() : layout;
         try {
             if (parts > 1) {
                 // A split plan runs on one OpenMP thread per part: everything in it is created for one
@@ -504,6 +521,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         // Split steps: each op's parts with their descriptors (null: whole); part i > 0 has a scratchpad of its own.
         record Built(ChannelSplit.Part part, dnnl_primitive_desc pd, dnnl_memory_desc_t scratch) {}
         List<List<Built>> splits = new ArrayList<>();
+        List<List<List<Chains.Access>>> accesses = new ArrayList<>(); // per split step and part, for chains (null: whole)
         long[] partScratchBytes = new long[Math.max(parts - 1, 0)];
         description.add(layout.describe() + (inputReorder == null ? "" : ", input reordered into it"));
         Value x = values.get(input);
@@ -534,8 +552,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 users.merge(y.buffer, 1, Integer::sum);
             }
             y.memory = memory(y.md, y.buffer.address);
-            List<ChannelSplit.Part> split = fused != null ? null
-                    : layout.channelsLast() ? RowSplit.split(this, op, values, y, parts) : ChannelSplit.split(this, op, values, y, parts);
+            List<ChannelSplit.Part> split = fused != null ? null : split(op, values, y);
             String what = op.node.name() + (op.fused.isEmpty() ? "" : " + " + op.fused) + (op.depthwise == null ? "" : DepthwiseFusion.describe(op));
             if (split != null) {
                 List<Built> built = new ArrayList<>();
@@ -544,6 +561,10 @@ final class OneDnnPlan implements Accelerator.Plan {
                 boolean reference = false;
                 for (int i = 0; i < split.size(); i++) {
                     ChannelSplit.Part part = split.get(i);
+                    Value partOfInput = part.values().get(input);
+                    if (partOfInput != null && partOfInput.buffer == null) {
+                        inputParts.add(partOfInput); // pointed into each run's input (ImageSplit)
+                    }
                     dnnl_primitive_desc ppd = primitiveDesc(part.op(), part.values(), part.values().get(op.out));
                     dnnl_memory_desc_t sp = Dnnl.query(ppd, dnnl_query_scratchpad_md);
                     if (i == 0) {
@@ -564,6 +585,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 pds.add(null);
                 scratch.add(null);
                 splits.add(built);
+                accesses.add(accesses(split, values));
                 description.add(what + ": " + kernels + " in " + split.size() + " parts, " + ChannelSplit.describe(split));
             } else {
                 dnnl_primitive_desc pd = fused != null ? fused : primitiveDesc(op, values, y);
@@ -572,6 +594,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 pds.add(pd);
                 scratch.add(sp);
                 splits.add(null);
+                accesses.add(null);
                 description.add(what + ": " + kernel(pd));
             }
             List<Output> outs = new ArrayList<>();
@@ -608,7 +631,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         if (parts > 1) {
             description.set(0, description.get(0) + ", " + splitSteps + " of " + ops.size() + " steps split over " + parts
-                    + " threads by " + (layout.channelsLast() ? "rows" : "channel blocks"));
+                    + " threads by " + (inputShape[0] > 1 ? "images" : layout.channelsLast() ? "rows" : "channel blocks"));
         }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
         for (OneDnnBackward.Pending b : backward) {
@@ -637,9 +660,49 @@ final class OneDnnPlan implements Accelerator.Plan {
             }
             steps.add(s);
         }
+        boolean[] handsOut = new boolean[ops.size()];
+        for (int t = 0; t < ops.size(); t++) {
+            handsOut[t] = !outputsAfter.get(t).isEmpty();
+        }
+        chainEnd = Chains.requested() ? Chains.ends(accesses, handsOut) : Chains.ends(Collections.nCopies(ops.size(), null), handsOut);
+        int chained = 0;
+        for (int t = 0; t < ops.size(); t++) {
+            boolean starts = (t == 0 || chainEnd[t - 1] == t) && chainEnd[t] > t + 1;
+            chains.add(starts ? Chains.tasks(steps, t, chainEnd[t]) : null);
+            chained += starts ? 1 : 0;
+        }
+        if (chained > 0) {
+            description.set(0, description.get(0) + ", " + chained + " chains of steps with no wait between them");
+        }
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
         }
+    }
+
+    /** How a split plan splits op {@code op}'s step (null: it runs whole): by images, rows or channel blocks. */
+    private List<ChannelSplit.Part> split(OneDnnFusion.Op op, Map<String, Value> values, Value y) {
+        if (inputShape[0] > 1) {
+            return ImageSplit.split(this, op, values, y, parts);
+        }
+        return layout.channelsLast() ? RowSplit.split(this, op, values, y, parts) : ChannelSplit.split(this, op, values, y, parts);
+    }
+
+    /** What each part of a split step reads and writes ({@link Chains}); the plan's own input, never written, is left out. */
+    private static List<List<Chains.Access>> accesses(List<ChannelSplit.Part> split, Map<String, Value> values) {
+        List<List<Chains.Access>> result = new ArrayList<>();
+        for (ChannelSplit.Part part : split) {
+            List<Chains.Access> a = new ArrayList<>();
+            for (String in : part.op().reads()) {
+                Value v = part.values().getOrDefault(in, values.get(in));
+                if (v.buffer != null) {
+                    a.add(new Chains.Access(v.buffer, v.offset, v.offset + Dnnl.bytes(v.md), false));
+                }
+            }
+            Value y = part.values().get(part.op().out);
+            a.add(new Chains.Access(y.buffer, y.offset, y.offset + Dnnl.bytes(y.md), true));
+            result.add(a);
+        }
+        return result;
     }
 
     /**
@@ -803,7 +866,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (op.node.layer() instanceof Linear l) {
             // Its [O, C x H x W] weights are OIHW weights of the value before the Flatten.
             long[] x = values.get(op.in.get(0)).shape;
-            args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(dense(l.weight()).reshape(y.shape[1], x[1], x[2], x[3]), 1, pd));
+            args.position(n++).arg(DNNL_ARG_WEIGHTS).memory(weights(l.weight(), dense(l.weight()).reshape(y.shape[1], x[1], x[2], x[3]), 1,
+                    Dnnl.query(pd, dnnl_query_weights_md)));
             if (l.bias() != null) {
                 args.position(n++).arg(DNNL_ARG_BIAS).memory(bias(l.bias(), y.shape[1]));
             }
@@ -837,6 +901,26 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /** OIHW weights {@code weight} of a convolution with {@code G} groups, reordered once into {@code chosen}. */
     dnnl_memory weights(INDArray weight, int G, dnnl_memory_desc_t chosen) {
+        return weights(weight, weight, G, chosen);
+    }
+
+    /**
+     * {@code weight}, the values of the layer array {@code source}, reordered into {@code chosen}
+     * once per plan: the parts of a step split by rows or images, whose kernels choose the same
+     * layout, share one copy.
+     */
+    private dnnl_memory weights(INDArray source, INDArray weight, int G, dnnl_memory_desc_t chosen) {
+        for (Reordered r : reordered.getOrDefault(source, List.of())) {
+            if (r.groups() == G && Dnnl.same(r.md(), chosen)) {
+                return r.memory();
+            }
+        }
+        dnnl_memory blocked = reorderWeights(weight, G, chosen);
+        reordered.computeIfAbsent(source, k -> new ArrayList<>()).add(new Reordered(G, chosen, blocked));
+        return blocked;
+    }
+
+    private dnnl_memory reorderWeights(INDArray weight, int G, dnnl_memory_desc_t chosen) {
         INDArray w = dense(weight);
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3);
         dnnl_memory_desc_t plainMd = G == 1 ? Dnnl.md(new long[] {K, Cg, R, S}, dnnl_oihw)
@@ -911,10 +995,15 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         INDArray xd = dense(x);
         runs++;
+        long from = address(xd);
         if (inputStage != null) {
-            Dnnl.copy(inputStage.address, address(xd), inputStage.bytes);
+            Dnnl.copy(inputStage.address, from, inputStage.bytes);
+            from = inputStage.address;
         } else {
-            Dnnl.point(inputMemory, address(xd));
+            Dnnl.point(inputMemory, from);
+        }
+        for (Value part : inputParts) {
+            Dnnl.point(part.memory, from + part.offset);
         }
         Map<String, INDArray> result = new LinkedHashMap<>();
         if (parts == 1) {
@@ -943,33 +1032,48 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (inputReorder != null) {
             execute(inputReorder.primitive(), inputReorder.args(), inputReorder.count(), inputReorder.what());
         }
-        for (int t = 0; t < steps.size(); t++) {
+        for (int t = 0; t < steps.size(); t = chainEnd[t]) {
             Step[] s = steps.get(t);
             if (s.length == 1) {
                 execute(s[0].primitive(), s[0].args(), s[0].count(), s[0].what());
             } else if (guards != null) {
-                // One part after another, each checked to write only its own channels.
-                for (Step p : s) {
-                    guards.confined(p.dst(), p.from(), p.to(), p, p.what());
-                    guard(p.what());
+                // One thread's parts of the chain after another, each part checked to write only its own rows or
+                // channels; in either order of threads by run, as the threads may run in any order.
+                int n = chains.get(t) == null ? s.length : chains.get(t).length;
+                for (int k = 0; k < n; k++) {
+                    int i = runs % 2 == 0 ? n - 1 - k : k;
+                    for (int u = t; u < chainEnd[t]; u++) {
+                        if (i < steps.get(u).length) {
+                            Step p = steps.get(u)[i];
+                            guards.confined(p.dst(), p.from(), p.to(), p, p.what());
+                            guard(p.what());
+                        }
+                    }
                 }
             } else if (crew != null) {
-                crew.run(s);
+                crew.run(chains.get(t) != null ? chains.get(t) : s);
             } else {
-                // The crew serves another run: this one runs its parts itself.
-                for (Step p : s) {
-                    p.run();
+                // The crew serves another run: this one runs its parts itself, step by step.
+                for (int u = t; u < chainEnd[t]; u++) {
+                    for (Step p : steps.get(u)) {
+                        p.run();
+                    }
                 }
             }
-            for (Output o : outputsAfter.get(t)) {
-                INDArray a = Memory.uninitialized(DataType.FLOAT, o.shape());
-                Dnnl.point(o.plain(), o.stage() != null ? o.stage().address : address(a));
-                execute(o.reorder(), o.args(), 2, "output " + o.name());
-                if (o.stage() != null) {
-                    Dnnl.copy(address(a), o.stage().address, o.stage().bytes);
-                }
-                result.put(o.name(), a);
+            outputsAfter(chainEnd[t] - 1, result); // only a chain's last step hands out values
+        }
+    }
+
+    /** Copies out the values step {@code t} hands out. */
+    private void outputsAfter(int t, Map<String, INDArray> result) {
+        for (Output o : outputsAfter.get(t)) {
+            INDArray a = Memory.uninitialized(DataType.FLOAT, o.shape());
+            Dnnl.point(o.plain(), o.stage() != null ? o.stage().address : address(a));
+            execute(o.reorder(), o.args(), 2, "output " + o.name());
+            if (o.stage() != null) {
+                Dnnl.copy(address(a), o.stage().address, o.stage().bytes);
             }
+            result.put(o.name(), a);
         }
     }
 

@@ -156,7 +156,8 @@ final class RowSplit {
         OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
         part.md = plan.md(shape);
         part.buffer = v.buffer;
-        part.memory = plan.memory(part.md, v.buffer.address + offset(v, r0));
+        part.offset = v.offset + offset(v, r0);
+        part.memory = plan.memory(part.md, v.buffer.address + part.offset);
         return part;
     }
 

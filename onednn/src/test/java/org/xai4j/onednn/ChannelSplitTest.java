@@ -35,7 +35,7 @@ import org.xai4j.layers.zoo.ResNet;
  * their plans on a thread given two OpenMP threads, which is what makes a plan split.
  */
 class ChannelSplitTest {
-    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by (channel blocks|rows)");
+    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by (channel blocks|rows|images)");
 
     @AfterEach
     void reset() {
@@ -71,6 +71,33 @@ class ChannelSplitTest {
         String out = resnet.outputs().get(0);
         compare("ResNet-18", resnet, in, out, mobile.x(), "auto", "23 of 23 steps split over 2 threads by channel blocks");
         compare("ResNet-18", resnet, in, out, mobile.x(), "rows", "21 of 23 steps split over 2 threads by rows");
+    }
+
+    /**
+     * A batch of several images splits by images ({@link ImageSplit}) where the batch divides over
+     * the threads and the convolutions average at most the bound over the whole batch: MobileNetV2
+     * at batch 2 and 4 (every step), not at batch 3; ResNet-18 at batch 2 averages 182 million
+     * multiply-adds and runs whole. Tolerances as above: a part runs the whole plan's kernels over
+     * fewer images (measured: 1e-7 to 1e-6 from the whole plan).
+     */
+    @Test
+    void batchesSplitByImages() {
+        System.setProperty(Winograd.PROPERTY, "false");
+        for (int batch : new int[] {2, 4}) {
+            SeededMobileNet mobile = SeededMobileNet.of(7, 42, batch);
+            compare("MobileNetV2", mobile.graph(), mobile.in(), mobile.out(), mobile.x(), "auto", "54 of 54 steps split over 2 threads by images");
+        }
+        SeededMobileNet three = SeededMobileNet.of(7, 42, 3);
+        Crew.withOpenMpThreads(2, () -> three.graph().run(Map.of(three.in(), three.x()), List.of(three.out())));
+        String plan = String.join("\n", three.graph().describePlans());
+        Acceleration.release(three.graph());
+        assertFalse(plan.contains("split"), plan);
+        Graph resnet = Specialization.apply(BatchNormFolding.fold(ResNet.resnet18(7)));
+        INDArray two = Nd4j.zeros(DataType.FLOAT, 2, 3, 224, 224);
+        Crew.withOpenMpThreads(2, () -> resnet.run(Map.of(resnet.inputs().get(0).name(), two), List.of(resnet.outputs().get(0))));
+        plan = String.join("\n", resnet.describePlans());
+        Acceleration.release(resnet);
+        assertFalse(plan.contains("split"), plan);
     }
 
     /** MobileNetV2's convolutions read and write more values than they hold weights, ResNet-18's fewer; the switch overrides. */
@@ -147,33 +174,44 @@ class ChannelSplitTest {
         double scale = exact.amaxNumber().doubleValue();
         double toExact = exact.sub(parts.castTo(DataType.DOUBLE)).amaxNumber().doubleValue() / scale;
         double toWhole = whole.sub(parts).amaxNumber().doubleValue() / scale;
-        System.out.printf("%s batch 1, %s: logits %.2e of the largest from float64, %.2e from the whole plan%n",
-                name, m.group(), toExact, toWhole);
+        System.out.printf("%s batch %d, %s: logits %.2e of the largest from float64, %.2e from the whole plan%n",
+                name, x.size(0), m.group(), toExact, toWhole);
         assertTrue(toExact <= 1e-4, name + ": split plan against float64: " + toExact);
         assertTrue(toWhole <= 1e-5, name + ": split plan against the whole plan: " + toWhole);
         assertEquals(parts, again, name + ": the same plan gave another answer");
     }
 
-    /** Guarded mode runs the parts one after another, each checked to write only its own channels or rows. */
+    /**
+     * Guarded mode runs the parts one after another, each checked to write only its own channels,
+     * rows or images. It runs a chain ({@link Chains}) one thread's parts at a time, the last
+     * thread's first in every other run: a chain that let a part read what another thread's part
+     * writes later in it, or overwrite what one reads, gives another answer in one of the two
+     * orders. Both runs must match the whole plan.
+     */
     @Test
     void guardedSplitPlansMatchTheWholePlan() {
         System.setProperty(Winograd.PROPERTY, "false");
-        SeededMobileNet net = SeededMobileNet.of(7, 42, 1);
-        Graph g = net.graph();
-        System.setProperty(ChannelSplit.PROPERTY, "false");
-        INDArray whole = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
-        Acceleration.release(g);
-        for (String by : List.of("rows", "channels")) {
-            System.setProperty(ChannelSplit.PROPERTY, "true");
-            System.setProperty(RowSplit.PROPERTY, by);
-            System.setProperty(Guards.PROPERTY, "true");
-            INDArray guarded = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
-            String plan = String.join("\n", g.describePlans());
+        for (String by : List.of("rows", "channels", "images")) {
+            SeededMobileNet net = SeededMobileNet.of(7, 42, by.equals("images") ? 2 : 1);
+            Graph g = net.graph();
+            System.setProperty(ChannelSplit.PROPERTY, "false");
+            System.clearProperty(Guards.PROPERTY);
+            INDArray whole = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
             Acceleration.release(g);
-            Matcher m = SPLIT.matcher(plan);
-            assertTrue(m.find() && m.group(3).startsWith(by.substring(0, 4)), plan);
-            double scale = whole.amaxNumber().doubleValue();
-            assertTrue(whole.sub(guarded).amaxNumber().doubleValue() / scale <= 1e-5, "guarded split plan by " + by + " against the whole plan");
+            System.setProperty(ChannelSplit.PROPERTY, "true");
+            System.setProperty(RowSplit.PROPERTY, by.equals("images") ? "auto" : by);
+            System.setProperty(Guards.PROPERTY, "true");
+            for (int run = 0; run < 2; run++) {
+                INDArray guarded = Crew.withOpenMpThreads(2, () -> g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out()));
+                String plan = String.join("\n", g.describePlans());
+                Matcher m = SPLIT.matcher(plan);
+                assertTrue(m.find() && m.group(3).startsWith(by.substring(0, 4)), plan);
+                assertTrue(plan.matches("(?s).*, [1-9][0-9]* chains of steps with no wait between them.*"), plan);
+                double scale = whole.amaxNumber().doubleValue();
+                assertTrue(whole.sub(guarded).amaxNumber().doubleValue() / scale <= 1e-5,
+                        "guarded split plan by " + by + ", run " + run + ", against the whole plan");
+            }
+            Acceleration.release(g);
         }
     }
 

@@ -56,6 +56,7 @@ class OneDnnPlanFuzzTest {
     private static final int DEPTHWISE_CASES = Integer.getInteger("xai4j.fuzz.depthwise.cases", 40);
     private static final java.util.regex.Pattern SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads");
     private static final java.util.regex.Pattern ROW_SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads by rows");
+    private static final java.util.regex.Pattern IMAGE_SPLIT = java.util.regex.Pattern.compile("[1-9][0-9]* of [0-9]+ steps split over 2 threads by images");
 
     @BeforeAll
     static void guard() {
@@ -89,6 +90,7 @@ class OneDnnPlanFuzzTest {
         int narrowed = 0;
         int split = 0;
         int rowSplit = 0;
+        int imageSplit = 0;
         int heads = 0;
         double worstForward = 0;
         double worstGradient = 0;
@@ -104,12 +106,15 @@ class OneDnnPlanFuzzTest {
                 k = new Case(k.graph, new long[] {1, k.inputShape[1], k.inputShape[2], k.inputShape[3]}, k.description + ", batch 1",
                         k.addReluAt8Mod16, k.addReluAt16);
             }
+            // Batch-1 cases, and every other case of a larger batch, compile their forward plans for two
+            // threads, which split their steps: at batch 1 by rows or channel blocks, else by images.
+            int threads = k.inputShape[0] == 1 || c / 4 % 2 == 0 ? 2 : 1;
             if (c % 2 == 1) {
                 // Every other case runs the graph as the importers hand it over, the faster layers in
                 // place (Specialization): it must compile to the very plans of the reference graph.
                 Graph reference = k.graph;
                 k = new Case(Specialization.apply(reference), k.inputShape, k.description + ", rewritten", k.addReluAt8Mod16, k.addReluAt16);
-                samePlans(reference, k);
+                samePlans(reference, k, threads);
                 rewritten++;
             }
             if (k.inputShape[0] == 1) {
@@ -119,19 +124,21 @@ class OneDnnPlanFuzzTest {
                 k = new Case(k.graph, k.inputShape, k.description + ", split by " + by, k.addReluAt8Mod16, k.addReluAt16);
             } else {
                 System.clearProperty(RowSplit.PROPERTY);
+                k = new Case(k.graph, k.inputShape, k.description + (threads == 2 ? ", split by images" : ", one thread"),
+                        k.addReluAt8Mod16, k.addReluAt16);
             }
             String what = "case " + c + " (" + k.description + ")";
             if (Boolean.getBoolean("xai4j.fuzz.verbose")) {
                 System.out.println("case " + what); // names the case a failure below came from
             }
-            double[] e = compare(k, what);
+            double[] e = compare(k, what, threads);
             if (e[1] > 1e-4) {
                 // Float32 rounding can put a unit on the other side of a ReLU kink or break a max
                 // pooling tie the other way (seen: two taps equal in the plan's rounding, 1 ulp apart
                 // in the engine's), which moves a gradient legitimately. Such a flip belongs to one
                 // input; a wrong kernel shows on any. So a mismatch must recur on a second input.
                 redrawn++;
-                e = compare(k, what + ", second input");
+                e = compare(k, what + ", second input", threads);
                 assertTrue(e[1] <= 1e-4, what + ": input gradient differs by " + e[1] + " relative on two inputs\n"
                         + String.join("\n", k.graph.describePlans()));
             }
@@ -146,6 +153,7 @@ class OneDnnPlanFuzzTest {
                 narrowed += layout.block() == 16 && plans.contains(layout.narrower().describe()) ? 1 : 0;
                 split += SPLIT.matcher(plans).find() ? 1 : 0;
                 rowSplit += ROW_SPLIT.matcher(plans).find() ? 1 : 0;
+                imageSplit += IMAGE_SPLIT.matcher(plans).find() ? 1 : 0;
                 // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
                 Node last = k.graph.nodes().get(k.graph.nodes().size() - 1);
                 heads += Specialization.reference(last.layer()) instanceof Linear && plans.contains("\n" + last.name() + ": ") ? 1 : 0;
@@ -155,14 +163,15 @@ class OneDnnPlanFuzzTest {
         }
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
-                        + " channels, %d at a multiple of 16; %d at batch 1 with steps split over two threads, %d of them by rows; %d ending in Flatten + Linear as"
+                        + " channels, %d at a multiple of 16; %d with steps split over two threads, %d of them by rows, %d by images; %d ending in Flatten + Linear as"
                         + " one inner product), 0 writes outside a buffer"
-                        + " or a part's channels or rows, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
+                        + " or a part's channels, rows or images, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, rowSplit, heads, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, rowSplit, imageSplit, heads, worstForward, worstGradient, redrawn);
         System.clearProperty(RowSplit.PROPERTY);
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(rowSplit >= CASES / 10 || CASES < 100, "only " + rowSplit + " of " + CASES + " cases split their steps by rows");
+        assertTrue(imageSplit >= CASES / 10 || CASES < 100, "only " + imageSplit + " of " + CASES + " cases split their steps by images");
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         assertTrue(heads >= CASES / 5 || CASES < 100, "only " + heads + " of " + CASES + " cases ran a classifier head in a plan");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
@@ -197,10 +206,11 @@ class OneDnnPlanFuzzTest {
                 Nd4j.getRandom().setSeed(SEED + 1_000_000 + c);
                 Case k = randomGraph(random, true);
                 String what = "winograd case " + c + " (" + k.description + ")";
-                double[] e = compare(k, what);
+                int threads = k.inputShape[0] == 1 ? 2 : 1;
+                double[] e = compare(k, what, threads);
                 if (e[1] > 1e-4) {
                     redrawn++; // a kink or a tie, as in the test above
-                    e = compare(k, what + ", second input");
+                    e = compare(k, what + ", second input", threads);
                     assertTrue(e[1] <= 1e-4, what + ": input gradient differs by " + e[1] + " relative on two inputs\n"
                             + String.join("\n", k.graph.describePlans()));
                 }
@@ -337,11 +347,11 @@ class OneDnnPlanFuzzTest {
     }
 
     /** The plans of the rewritten graph, forward and for a backward to the input, are those of the reference graph. */
-    private static void samePlans(Graph reference, Case k) {
+    private static void samePlans(Graph reference, Case k, int threads) {
         INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
         String out = reference.outputs().get(0);
         for (Graph g : List.of(reference, k.graph)) {
-            INDArray y = Crew.withOpenMpThreads(k.inputShape[0] == 1 ? 2 : 1, () -> g.run(Map.of("x", x), List.of(out)).get(out));
+            INDArray y = Crew.withOpenMpThreads(threads, () -> g.run(Map.of("x", x), List.of(out)).get(out));
             try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
                 t.backward(out, Nd4j.onesLike(y), List.of("x"));
             }
@@ -350,13 +360,13 @@ class OneDnnPlanFuzzTest {
     }
 
     /** {forward, input gradient} relative differences, plan against node by node, on a fresh random input. */
-    private static double[] compare(Case k, String what) {
+    private static double[] compare(Case k, String what, int threads) {
         INDArray x = Nd4j.randn(DataType.FLOAT, k.inputShape);
         String out = k.graph.outputs().get(0);
         Acceleration.setEnabled(true);
-        // A batch-1 forward plan compiled for two threads runs its steps as parts ({@link ChannelSplit}),
-        // each checked in guarded mode to write only its own channels; the tests' other plans have one.
-        INDArray yFast = Crew.withOpenMpThreads(k.inputShape[0] == 1 ? 2 : 1, () -> k.graph.run(Map.of("x", x), List.of(out)).get(out));
+        // A forward plan compiled for two threads runs its steps as parts ({@link ChannelSplit}), each
+        // checked in guarded mode to write only its own channels, rows or images; the tests' other plans have one.
+        INDArray yFast = Crew.withOpenMpThreads(threads, () -> k.graph.run(Map.of("x", x), List.of(out)).get(out));
         INDArray seed = Nd4j.randn(DataType.FLOAT, yFast.shape());
         INDArray dxFast;
         try (Tape t = k.graph.forward(Map.of("x", x), List.of("x"))) {
