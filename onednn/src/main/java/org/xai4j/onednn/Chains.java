@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs of consecutive split steps ({@link ChannelSplit}, {@link RowSplit}) whose parts run as one
+ * Runs of consecutive split steps ({@link ChannelSplit}, {@link RowSplit}, {@link ImageSplit}) whose parts run as one
  * task per thread, with no wait for the other threads between the steps: a chain. Thread i runs
  * part i of every step of the chain in order, so a chain is sound when no part of it reads or
  * writes bytes that a part on another thread writes anywhere in the chain.

@@ -30,8 +30,9 @@ import org.xai4j.layers.Specialization;
  * batch 1 oneDNN fused 1 of MobileNetV2's 16.
  *
  * <p>A plan whose convolutions read and write more values than they hold weights (MobileNetV2)
- * splits by rows of channels-last activations instead ({@link RowSplit}); this class decides for
- * both whether a plan splits at all, and splits their classifier heads.
+ * splits by rows of channels-last activations instead ({@link RowSplit}), and a batch of several
+ * images by images ({@link ImageSplit}); this class decides for all three whether a plan splits
+ * at all, and splits the batch-1 classifier heads.
  *
  * <p>Why: at batch 1 OpenMP's fork and join per primitive, with its threads asleep between
  * primitives, cost as much as a second core gained on MobileNetV2 ({@link Crew}), and oneDNN's

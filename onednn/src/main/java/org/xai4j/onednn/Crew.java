@@ -25,11 +25,18 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  */
 final class Crew {
     /**
-     * How long a thread spins for the next part (a partner) or for the partners' parts (the caller)
-     * before it parks: longer than the gap between two steps of a pass (a few microseconds), far
+     * How long a partner spins for its next part before it parks, and the least a caller spins for
+     * a partner's part: longer than the gap between two steps of a pass (a few microseconds), far
      * shorter than a scheduler's time slice.
      */
     static final long SPIN_NANOS = 50_000;
+
+    /**
+     * The longest the caller spins for a partner's part (it spins as long as its own part took):
+     * a partner that lost its core to another process may need the caller's core, so a wait
+     * longer than this parks.
+     */
+    static final long MAX_CALLER_SPIN_NANOS = 500_000;
 
     private static final NativeOps OPS = NativeOpsHolder.getInstance().getDeviceNativeOps();
     private static Crew shared;
@@ -164,10 +171,11 @@ final class Crew {
         /**
          * Runs {@code part} here if the partner has not taken it, else waits for it; its failure,
          * or null. The wait spins for as long as the caller's own part took ({@code own}), at
-         * least {@link #SPIN_NANOS}, then parks: a partner that took its part as the caller began
-         * its own is done by then unless it lost its core, and a parked caller wakes late (about
-         * 50 µs on a 2-vCPU VM). ResNet-50's parts, about 400 µs, waited 1.55 ms a pass with
-         * 50 µs of spinning and 1.26-1.29 with this bound.
+         * least {@link #SPIN_NANOS} and at most {@link #MAX_CALLER_SPIN_NANOS}, then parks: a
+         * partner that took its part as the caller began its own is done by then unless it lost
+         * its core, and a parked caller wakes late (about 50 µs on a 2-vCPU VM). ResNet-50's
+         * parts, about 400 µs, waited 1.55 ms a pass with 50 µs of spinning and 1.26-1.29 with
+         * this bound.
          */
         Throwable finish(Runnable part, long own) {
             if (slot.compareAndSet(part, null)) {
@@ -175,7 +183,7 @@ final class Crew {
             }
             long number = posted;
             long start = System.nanoTime();
-            long spin = Math.max(SPIN_NANOS, own);
+            long spin = Math.min(Math.max(SPIN_NANOS, own), MAX_CALLER_SPIN_NANOS);
             while (finished != number) {
                 if (System.nanoTime() - start < spin) {
                     Thread.onSpinWait();

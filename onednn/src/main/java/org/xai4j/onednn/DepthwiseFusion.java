@@ -31,7 +31,8 @@ import org.xai4j.layers.Conv2d;
  * {@code depthwise_po_init}): f32 on nChw16c (AVX-512) or nChw8c (AVX2), the expanded channels a
  * whole number of blocks, and the expanded tensor larger than twice the L2 cache of all threads
  * (its heuristic: 512 KiB per core where it cannot read the cache size, as on AMD; so at two
- * threads MobileNetV2 fuses 1 of its 16 pairs at batch 1 and 13 at batch 8). Where it declines, the
+ * threads MobileNetV2 fuses 1 of its 16 pairs at batch 1 and 13 at batch 8 where the plan runs
+ * whole; split plans, at batch 1 and at batches split by images ({@link ImageSplit}), fuse none). Where it declines, the
  * primitive it falls back to is {@code ref_fused_convolution}, which runs the two kernels one after
  * the other with the expanded tensor in its scratchpad: no gain, so the plan splits the pair back
  * into two primitives ({@link #split}). Switched by {@code -Dxai4j.onednn.fuseDepthwise}, read

@@ -74,7 +74,7 @@ final class Guards {
 
     /**
      * Runs {@code part}, a part of a split step ({@link ChannelSplit}), and throws when it changed
-     * any byte of {@code b} outside {@code [from, to)}, the channels it owns: those belong to the
+     * any byte of {@code b} outside {@code [from, to)}, the channels, rows or images it owns: those belong to the
      * step's other parts, which a split plan runs at the same time.
      */
     void confined(OneDnnPlan.Buffer b, long from, long to, Runnable part, String what) {
@@ -97,7 +97,7 @@ final class Guards {
                 }
             }
             if (count > 0) {
-                throw new IllegalStateException("oneDNN wrote outside its channels in " + what + ": it owns bytes [" + from + ", "
+                throw new IllegalStateException("oneDNN wrote outside its part in " + what + ": it owns bytes [" + from + ", "
                         + to + ") of a buffer of " + b.bytes + " and changed " + count + " bytes outside them, the first at " + first
                         + " (guarded mode, -D" + PROPERTY + "=true)");
             }

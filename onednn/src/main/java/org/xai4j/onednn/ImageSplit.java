@@ -37,7 +37,7 @@ final class ImageSplit {
     static List<ChannelSplit.Part> split(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y,
                                          int parts) {
         long n = y.shape[0];
-        if (parts < 2 || n % parts != 0 || op.depthwise != null) {
+        if (parts < 2 || n % parts != 0) {
             return null;
         }
         List<String> names = new ArrayList<>(op.in);

@@ -2,6 +2,7 @@ package org.xai4j.onednn;
 
 import static org.bytedeco.dnnl.global.dnnl.*;
 
+import java.lang.ref.Reference;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -562,8 +563,8 @@ final class OneDnnPlan implements Accelerator.Plan {
                 for (int i = 0; i < split.size(); i++) {
                     ChannelSplit.Part part = split.get(i);
                     Value partOfInput = part.values().get(input);
-                    if (partOfInput != null && partOfInput.buffer == null) {
-                        inputParts.add(partOfInput); // pointed into each run's input (ImageSplit)
+                    if (partOfInput != null && partOfInput != x && partOfInput.buffer == null) {
+                        inputParts.add(partOfInput); // images of the plan's input, pointed into each run's (ImageSplit)
                     }
                     dnnl_primitive_desc ppd = primitiveDesc(part.op(), part.values(), part.values().get(op.out));
                     dnnl_memory_desc_t sp = Dnnl.query(ppd, dnnl_query_scratchpad_md);
@@ -687,12 +688,16 @@ final class OneDnnPlan implements Accelerator.Plan {
         return layout.channelsLast() ? RowSplit.split(this, op, values, y, parts) : ChannelSplit.split(this, op, values, y, parts);
     }
 
-    /** What each part of a split step reads and writes ({@link Chains}); the plan's own input, never written, is left out. */
+    /**
+     * What each part of a split step reads and writes ({@link Chains}). Left out: the plan's own
+     * input, never written, and the value a residual sums onto, which is the part's own
+     * destination (read where it writes).
+     */
     private static List<List<Chains.Access>> accesses(List<ChannelSplit.Part> split, Map<String, Value> values) {
         List<List<Chains.Access>> result = new ArrayList<>();
         for (ChannelSplit.Part part : split) {
             List<Chains.Access> a = new ArrayList<>();
-            for (String in : part.op().reads()) {
+            for (String in : part.op().in) {
                 Value v = part.values().getOrDefault(in, values.get(in));
                 if (v.buffer != null) {
                     a.add(new Chains.Access(v.buffer, v.offset, v.offset + Dnnl.bytes(v.md), false));
@@ -1024,6 +1029,7 @@ final class OneDnnPlan implements Accelerator.Plan {
             }
         }
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+        Reference.reachabilityFence(xd); // a dense copy of x, read by the primitives until here
         return result;
     }
 
@@ -1034,7 +1040,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         for (int t = 0; t < steps.size(); t = chainEnd[t]) {
             Step[] s = steps.get(t);
-            if (s.length == 1) {
+            if (s.length == 1 && chainEnd[t] == t + 1) {
                 execute(s[0].primitive(), s[0].args(), s[0].count(), s[0].what());
             } else if (guards != null) {
                 // One thread's parts of the chain after another, each part checked to write only its own rows or

@@ -280,7 +280,7 @@ class ChannelSplitTest {
             guards.confined(b, 256, 512, () -> Pointer.memset(new Dnnl.Address(b.address + 256), 7, 256), "inside");
             IllegalStateException e = assertThrows(IllegalStateException.class, () -> guards.confined(b, 256, 512,
                     () -> Pointer.memset(new Dnnl.Address(b.address + 500), 9, 20), "n7 part 1 of 2"));
-            assertEquals("oneDNN wrote outside its channels in n7 part 1 of 2: it owns bytes [256, 512) of a buffer of 1024"
+            assertEquals("oneDNN wrote outside its part in n7 part 1 of 2: it owns bytes [256, 512) of a buffer of 1024"
                     + " and changed 8 bytes outside them, the first at 512 (guarded mode, -Dxai4j.onednn.guard=true)", e.getMessage());
         } finally {
             b.block.close();
