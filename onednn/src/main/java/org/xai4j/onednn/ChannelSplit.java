@@ -46,11 +46,12 @@ final class ChannelSplit {
     private ChannelSplit() {}
 
     /**
-     * One part of a step: the op over its channels (or rows, {@link RowSplit}), the values it reads
-     * and writes by name, where its output starts in the step's output buffer (bytes), and the
-     * channels or rows [first, end) it computes ({@code over}: "channels" or "rows").
+     * One part of a step: the op over its channels (or rows, {@link RowSplit}, or images,
+     * {@link ImageSplit}), the values it reads and writes by name (its output's
+     * {@link OneDnnPlan.Value#offset} is where it starts in the step's output buffer), and the
+     * channels, rows or images [first, end) it computes ({@code over}: "channels", "rows" or "images").
      */
-    record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, long offset, String over, long first, long end) {}
+    record Part(OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, String over, long first, long end) {}
 
     /**
      * The most threads a plan splits over. Measured on 2 cores only; with more, a step of few
@@ -231,7 +232,7 @@ final class ChannelSplit {
                 partValues.put(in, sliceInputs ? slice(plan, v, c0, c1) : v);
             }
             partValues.put(op.out, slice(plan, y, c0, c1));
-            result.add(new Part(copy(op, slice(layer, c0, c1)), partValues, offset(y, c0), "channels", c0, c1));
+            result.add(new Part(copy(op, slice(layer, c0, c1)), partValues, "channels", c0, c1));
         }
         return result;
     }
@@ -247,16 +248,11 @@ final class ChannelSplit {
      */
     private static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
         long[] shape = v.shape.length == 2 ? new long[] {1, c1 - c0} : new long[] {1, c1 - c0, v.shape[2], v.shape[3]};
-        OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
-        part.md = plan.md(shape);
-        part.buffer = v.buffer;
-        part.offset = v.offset + offset(v, c0);
-        part.memory = plan.memory(part.md, v.buffer.address + part.offset);
-        return part;
+        return plan.part(v, shape, plan.md(shape), offset(v, c0));
     }
 
     /** Where channel c0 (the start of a block, or of a row's run) begins in a batch-1 value, in bytes. */
-    static long offset(OneDnnPlan.Value v, long c0) {
+    private static long offset(OneDnnPlan.Value v, long c0) {
         return c0 * (v.shape.length == 2 ? 1 : v.shape[2] * v.shape[3]) * Float.BYTES;
     }
 

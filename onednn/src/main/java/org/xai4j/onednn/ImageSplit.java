@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.dnnl.dnnl_memory_desc_t;
 
 /**
  * How a split plan of a batch of several images runs each step as parts over its images: part i
@@ -55,8 +54,7 @@ final class ImageSplit {
             for (String name : names) {
                 partValues.put(name, images(plan, values.get(name), b0, b1));
             }
-            OneDnnPlan.Value out = partValues.get(op.out);
-            result.add(new ChannelSplit.Part(ChannelSplit.copy(op, op.node.layer()), partValues, out.offset, "images", b0, b1));
+            result.add(new ChannelSplit.Part(ChannelSplit.copy(op, op.node.layer()), partValues, "images", b0, b1));
         }
         return result;
     }
@@ -75,12 +73,6 @@ final class ImageSplit {
     private static OneDnnPlan.Value images(OneDnnPlan plan, OneDnnPlan.Value v, long b0, long b1) {
         long[] shape = v.shape.clone();
         shape[0] = b1 - b0;
-        OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
-        dnnl_memory_desc_t md = Dnnl.md(shape, tag(plan, v));
-        part.md = md;
-        part.buffer = v.buffer;
-        part.offset = v.offset + b0 * (Dnnl.bytes(v.md) / v.shape[0]);
-        part.memory = plan.memory(md, v.buffer == null ? 0 : v.buffer.address + part.offset);
-        return part;
+        return plan.part(v, shape, Dnnl.md(shape, tag(plan, v)), b0 * (Dnnl.bytes(v.md) / v.shape[0]));
     }
 }

@@ -655,7 +655,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                 Value y = part.values().get(part.op().out);
                 Step alone = step(part.op(), part.values(), split.get(i).pd(), split.get(i).scratch(),
                         i == 0 ? scratchpad : partScratchpads.get(i - 1));
-                long from = part.offset();
+                long from = y.offset;
                 s[i] = new Step(alone.primitive(), alone.args(), alone.count(), alone.what() + " part " + (i + 1) + " of " + s.length,
                         i == 0 ? stream : partStreams.get(i - 1), y.buffer, from, from + Dnnl.bytes(y.md));
             }
@@ -971,6 +971,20 @@ final class OneDnnPlan implements Accelerator.Plan {
     /** How this plan lays out a value of {@code shape}: a classifier head's [N, O] rows plain, maps in its layout. */
     dnnl_memory_desc_t md(long[] shape) {
         return Dnnl.md(shape, shape.length == 2 ? dnnl_ab : layout.tag());
+    }
+
+    /**
+     * Part of value {@code v} as a value of its own, for a part of a split step: {@code shape} laid
+     * out as {@code md}, starting {@code from} bytes after {@code v} in its buffer (the plan's own
+     * input has none: its parts are pointed at each run's input).
+     */
+    Value part(Value v, long[] shape, dnnl_memory_desc_t md, long from) {
+        Value part = new Value(shape);
+        part.md = md;
+        part.buffer = v.buffer;
+        part.offset = v.offset + from;
+        part.memory = memory(md, v.buffer == null ? 0 : v.buffer.address + part.offset);
+        return part;
     }
 
     /** A memory object this plan owns (destroyed on close). */

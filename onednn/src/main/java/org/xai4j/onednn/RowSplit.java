@@ -145,7 +145,7 @@ final class RowSplit {
                 }
             }
             partValues.put(op.out, rows(plan, y, r0, r1));
-            result.add(new ChannelSplit.Part(part, partValues, offset(y, r0), "rows", r0, r1));
+            result.add(new ChannelSplit.Part(part, partValues, "rows", r0, r1));
         }
         return result;
     }
@@ -153,12 +153,7 @@ final class RowSplit {
     /** Rows [r0, r1) of a batch-1 nhwc value: one stretch of its buffer. */
     private static OneDnnPlan.Value rows(OneDnnPlan plan, OneDnnPlan.Value v, long r0, long r1) {
         long[] shape = {1, v.shape[1], r1 - r0, v.shape[3]};
-        OneDnnPlan.Value part = new OneDnnPlan.Value(shape);
-        part.md = plan.md(shape);
-        part.buffer = v.buffer;
-        part.offset = v.offset + offset(v, r0);
-        part.memory = plan.memory(part.md, v.buffer.address + part.offset);
-        return part;
+        return plan.part(v, shape, plan.md(shape), offset(v, r0));
     }
 
     /** Where row r0 begins in a batch-1 nhwc value, in bytes. */
