@@ -5,8 +5,10 @@ import static org.bytedeco.dnnl.global.dnnl.*;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.bytedeco.dnnl.dnnl_binary_desc_t;
 import org.bytedeco.dnnl.dnnl_convolution_desc_t;
 import org.bytedeco.dnnl.dnnl_eltwise_desc_t;
@@ -14,11 +16,14 @@ import org.bytedeco.dnnl.dnnl_exec_arg_t;
 import org.bytedeco.dnnl.dnnl_memory;
 import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_pooling_v2_desc_t;
+import org.bytedeco.dnnl.dnnl_post_ops;
 import org.bytedeco.dnnl.dnnl_primitive;
+import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Memory;
 import org.xai4j.engine.RectifierRule;
 import org.xai4j.layers.Conv2d;
@@ -29,8 +34,12 @@ import org.xai4j.layers.Conv2d;
  * <ul>
  *   <li>ReLU: {@code dx = dy} where {@code y > 0}; Clip: where {@code min < y < max} (both read
  *       the recorded output y, in place on dy);</li>
- *   <li>convolution: {@code dx = conv_transpose(dy, W)}, oneDNN's backward-data kernel with the
- *       weights reordered once for it;</li>
+ *   <li>convolution: {@code dx = conv_transpose(dy, W)}. At stride 1 that is itself a convolution,
+ *       of dy with the weights turned by 180 degrees and their input and output channels swapped,
+ *       padded by the kernel's extent less the forward padding on each side ({@link #flipped}): it
+ *       runs on oneDNN's forward kernels, which are Winograd's where the plan tries them and sum
+ *       onto a gradient that already holds a contribution. Strided convolutions run oneDNN's
+ *       backward-data kernel;</li>
  *   <li>max pooling: dy routed to the recorded switch of each window; average and global average
  *       pooling: dy shared over the window;</li>
  *   <li>Add: dy to both inputs;</li>
@@ -38,35 +47,32 @@ import org.xai4j.layers.Conv2d;
  *       relu(dy) in place; deconvnet takes relu(dy) instead of the mask.</li>
  * </ul>
  * A value read by several ops gets the sum of their contributions: the first writes, the next
- * ones add (a binary add, in place). Gradients never reach an op whose output got none.
+ * ones add (a sum post-op, else a binary add in place). Gradients never reach an op whose output
+ * got none. An op that passes dy on unchanged (Add, a standalone ReLU) gives it to an input read
+ * by nothing else without a copy: that input's gradient shares dy's buffer ({@link #sharers}).
  */
 final class OneDnnBackward {
 
-    /** The backward descriptors of one op, made before the shared scratchpad is sized. */
+    /**
+     * The backward descriptors of one op, made before the shared scratchpad is sized: {@code main}
+     * computes dx from dy (null: dy passes on), read in layout {@code dyMd} when dy must be
+     * reordered first (else null); {@code flipped} when {@code main} is a forward convolution of
+     * the flipped weights, whose copy {@code accumulate} sums onto dx.
+     */
     record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, RectifierRule rule, dnnl_primitive_desc main,
-                   long paddedChannels, long scratchBytes) {}
+                   boolean flipped, dnnl_primitive_desc accumulate, dnnl_memory_desc_t dyMd, long scratchBytes) {}
 
-    /** Writes a gradient into a value's diff, or adds it when the diff already holds one. */
-    private record Contribution(int target, dnnl_primitive write, dnnl_exec_arg_t writeArgs, int writeCount,
-                                dnnl_primitive toTemp, dnnl_exec_arg_t toTempArgs, int toTempCount,
-                                dnnl_primitive add, Extract extract) {
-        Contribution(int target, dnnl_primitive write, dnnl_exec_arg_t writeArgs, int writeCount,
-                     dnnl_primitive toTemp, dnnl_exec_arg_t toTempArgs, int toTempCount, dnnl_primitive add) {
-            this(target, write, writeArgs, writeCount, toTemp, toTempArgs, toTempCount, add, null);
-        }
-    }
+    /** One primitive with its arguments. */
+    private record Call(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {}
 
     /**
-     * The real channels of a gradient taken for zero-padded input channels: the padded blocked
-     * gradient is reordered to plain NCHW (a jitted reorder), then each image's first C channels
-     * are one contiguous copy. (oneDNN's reorder straight from the channel sub-range took a
-     * generic loop, 6 ms for ResNet-50's input.)
+     * What an op gives value {@code target}'s gradient: {@code write} when the gradient holds
+     * nothing yet (null: it shares the op's dy buffer, nothing to do), else {@code accumulate}.
      */
-    private record Extract(dnnl_primitive reorder, dnnl_exec_arg_t args, long from, long images, long imageBytes, long keepBytes) {}
+    private record Contribution(int target, Call write, List<Call> accumulate) {}
 
-    private record Step(int out, String name, dnnl_primitive eltwise, dnnl_exec_arg_t eltwiseArgs,
-                        dnnl_primitive rectify, dnnl_exec_arg_t rectifyArgs,
-                        dnnl_primitive before, dnnl_exec_arg_t beforeArgs, int beforeCount, List<Contribution> contributions) {}
+    /** An op's backward: {@code calls} on its own dy (in place, or into a buffer of its own), then its contributions. */
+    private record Step(int out, List<Call> calls, List<Contribution> contributions) {}
 
     /** A gradient given at one of the plan's outputs, as a plain NCHW array. */
     private record Given(String name, long[] shape, dnnl_memory plain, Contribution into, OneDnnPlan.Buffer stage) {}
@@ -98,38 +104,50 @@ final class OneDnnBackward {
             RectifierRule rule = rectifier == null ? null : plan.rules.get(rectifier);
             dnnl_primitive_desc eltwise = e == null || rule == RectifierRule.DECONVNET ? null : eltwisePd(e, y, plan, what);
             dnnl_primitive_desc main = null;
-            long padded = 0;
+            dnnl_primitive_desc accumulate = null;
+            dnnl_memory_desc_t dyMd = null;
             OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
             if (layer instanceof Conv2d c) {
-                main = convPd(c, op.pad, x, x.md, x.shape[1], y, plan, what);
-                if (Dnnl.implementation(main).startsWith("ref") && c.spec().groups() == 1
-                        && Dnnl.same(x.md, Dnnl.md(x.shape, dnnl_abcd))) {
-                    // oneDNN's fast backward-data kernels want whole blocks of input channels (8
-                    // or 16, the plan's layout); for the RGB input it fell back to a reference loop
-                    // ~50x slower. So the gradient is taken for input channels padded with zero
-                    // weights to whole blocks, channel-blocked, and only the real channels are kept.
-                    // (Only for a plain NCHW input: a blocked one has no sub-memory of its real
-                    // channels in oneDNN 2.5, and keeps the reference kernel.)
-                    padded = plan.layout.padded(x.shape[1]);
-                    long[] shape = x.shape.clone();
-                    shape[1] = padded;
-                    main = convPd(c, op.pad, x, Dnnl.md(shape, plan.layout.tag()), padded, y, plan, what);
+                plan.countBackward(OneDnnPlan.macs(c, y.shape));
+                main = flippedPd(c, op.pad, x, y, false, plan, what);
+                if (main != null) {
+                    accumulate = flippedPd(c, op.pad, x, y, true, plan, what);
+                } else {
+                    main = convPd(c, op.pad, x, y.md, y, plan, what);
+                    if (reference(main) && Dnnl.same(x.md, Dnnl.md(x.shape, dnnl_abcd))) {
+                        // Into a plain NCHW input (an image's few channels), oneDNN 2.5.2 has no fast
+                        // kernel that reads a blocked dy: it fell back to a reference loop ~50x slower.
+                        // With dy reordered to plain NCHW it runs its im2col + GEMM kernel, which
+                        // computes only the real channels (ResNet-50's stem: 2.5 ms against 3.9 for
+                        // the blocked kernel on input channels zero-padded to 16).
+                        dnnl_memory_desc_t plain = Dnnl.md(y.shape, dnnl_abcd);
+                        dnnl_primitive_desc gemm = convPd(c, op.pad, x, plain, y, plan, what);
+                        if (!reference(gemm)) {
+                            main = gemm;
+                            dyMd = plain;
+                        }
+                    }
                 }
             } else if (pooling != null) {
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
             plan.description.add("  backward of " + op.node.name() + ": " + (rule == null ? "" : rule.name().toLowerCase() + " rule, ")
-                    + (eltwise == null ? "" : plan.kernel(eltwise) + " ") + (main == null ? "(passes dy on)" : plan.kernel(main)));
+                    + (eltwise == null ? "" : plan.kernel(eltwise) + " ") + (main == null ? "(passes dy on)" : plan.kernel(main))
+                    + (accumulate != null ? " (flipped weights)" : dyMd != null ? " (dy as plain NCHW)" : ""));
             long bytes = 0;
-            for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main}) {
+            for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main, accumulate}) {
                 if (pd != null) {
                     bytes = Math.max(bytes, Dnnl.bytes(Dnnl.query(pd, dnnl_query_scratchpad_md)));
                 }
             }
-            pending.add(new Pending(op, eltwise, rule, main, padded, bytes));
+            pending.add(new Pending(op, eltwise, rule, main, accumulate != null, accumulate, dyMd, bytes));
         }
         return pending;
+    }
+
+    private static boolean reference(dnnl_primitive_desc pd) {
+        return Dnnl.implementation(pd).startsWith("ref");
     }
 
     /** In place on dy: {@code e = {algorithm, alpha, beta}} of the forward, read through its output. */
@@ -143,19 +161,81 @@ final class OneDnnBackward {
         return plan.pd(bwd, plan.attr(), hint, what);
     }
 
-    /** Backward-data of a convolution, writing {@code dxMd} for {@code cIn} input channels. */
-    private static dnnl_primitive_desc convPd(Conv2d c, long[] pad, OneDnnPlan.Value x, dnnl_memory_desc_t dxMd, long cIn,
+    /** Backward-data of a convolution, reading dy in layout {@code dyMd}. */
+    private static dnnl_primitive_desc convPd(Conv2d c, long[] pad, OneDnnPlan.Value x, dnnl_memory_desc_t dyMd,
                                               OneDnnPlan.Value y, OneDnnPlan plan, String what) {
-        dnnl_memory_desc_t wAny = OneDnnPlan.weightsAnyLayout(c, c.spec().groups() == 1 ? cIn : c.weight().size(1));
+        dnnl_memory_desc_t wAny = OneDnnPlan.weightsAnyLayout(c, c.weight().size(1));
         long[][] w = OneDnnPlan.convWindow(c, x.shape, pad);
         dnnl_convolution_desc_t fwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_forward_desc_init(fwd, dnnl_forward_training, dnnl_convolution_direct,
-                dxMd, wAny, null, y.md, w[0], w[1], w[2], w[3]), what);
+                x.md, wAny, null, dyMd, w[0], w[1], w[2], w[3]), what);
         dnnl_primitive_desc hint = plan.pd(fwd, null, null, what);
         dnnl_convolution_desc_t bwd = new dnnl_convolution_desc_t();
         Dnnl.check(dnnl_dilated_convolution_backward_data_desc_init(bwd, dnnl_convolution_direct,
-                dxMd, wAny, y.md, w[0], w[1], w[2], w[3]), what);
+                x.md, wAny, dyMd, w[0], w[1], w[2], w[3]), what);
         return plan.pd(bwd, plan.attr(), hint, what);
+    }
+
+    /**
+     * A convolution at stride 1 as the forward convolution from dy to dx with the {@link #flipped}
+     * weights ({@code sum}: added onto dx), or null: strided, a forward padding wider than the
+     * kernel's extent, or no fast kernel. Winograd's where the plan tries it and oneDNN has one.
+     */
+    private static dnnl_primitive_desc flippedPd(Conv2d c, long[] pad, OneDnnPlan.Value x, OneDnnPlan.Value y, boolean sum,
+                                                 OneDnnPlan plan, String what) {
+        long[][] w = OneDnnPlan.convWindow(c, x.shape, pad);
+        if (w[0][0] != 1 || w[0][1] != 1) {
+            return null;
+        }
+        // The kernel's extent less one, rows and columns (dilation d spreads k taps over (k-1)d + 1).
+        long[] extent = {(c.weight().size(2) - 1) * (w[1][0] + 1), (c.weight().size(3) - 1) * (w[1][1] + 1)};
+        long[][] window = {w[0], w[1], {extent[0] - w[2][0], extent[1] - w[2][1]}, {extent[0] - w[3][0], extent[1] - w[3][1]}};
+        if (Math.min(Math.min(window[2][0], window[2][1]), Math.min(window[3][0], window[3][1])) < 0) {
+            return null;
+        }
+        int G = c.spec().groups();
+        long K = c.weight().size(0), I = c.weight().size(1), R = c.weight().size(2), S = c.weight().size(3);
+        dnnl_memory_desc_t wAny = Dnnl.md(G == 1 ? new long[] {I, K, R, S} : new long[] {G, I, K / G, R, S}, dnnl_format_tag_any);
+        dnnl_primitive_attr attr = plan.attr();
+        if (sum) {
+            dnnl_post_ops po = plan.own(new dnnl_post_ops());
+            Dnnl.check(dnnl_post_ops_create(po), "dnnl_post_ops_create");
+            Dnnl.check(dnnl_post_ops_append_sum(po, 1f), "dnnl_post_ops_append_sum");
+            Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
+        }
+        dnnl_primitive_desc pd = Winograd.eligible(c) ? plan.backwardWinograd(y.md, wAny, x.md, window, c.weight().length(), !sum, attr, what) : null;
+        if (pd == null) {
+            dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
+            Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
+                    y.md, wAny, null, x.md, window[0], window[1], window[2], window[3]), what);
+            pd = plan.pd(d, attr, null, what);
+        }
+        return reference(pd) ? null : pd;
+    }
+
+    /**
+     * The weights of the stride-1 convolution from dy to dx: per group, input and output channels
+     * swapped and each kernel turned by 180 degrees, {@code f[g*I + i][o][R-1-r][S-1-s] =
+     * w[g*O + o][i][r][s]} for OIHW weights of G groups of O outputs and I inputs.
+     */
+    static INDArray flipped(INDArray weights, int G) {
+        float[] w = OneDnnPlan.dense(weights).data().asFloat();
+        long K = weights.size(0);
+        int I = (int) weights.size(1), R = (int) weights.size(2), S = (int) weights.size(3), O = (int) (K / G);
+        float[] f = new float[w.length];
+        for (int g = 0; g < G; g++) {
+            for (int o = 0; o < O; o++) {
+                for (int i = 0; i < I; i++) {
+                    int from = ((g * O + o) * I + i) * R * S, to = ((g * I + i) * O + o) * R * S;
+                    for (int r = 0; r < R; r++) {
+                        for (int s = 0; s < S; s++) {
+                            f[to + (R - 1 - r) * S + (S - 1 - s)] = w[from + r * S + s];
+                        }
+                    }
+                }
+            }
+        }
+        return Nd4j.create(f, new long[] {(long) G * I, O, R, S}, 'c');
     }
 
     private static dnnl_primitive_desc poolPd(OneDnnPlan.Pooling pooling, OneDnnPlan.Value x, OneDnnPlan.Value y,
@@ -177,24 +257,37 @@ final class OneDnnBackward {
         List<String> names = new ArrayList<>(values.keySet());
         diff = new dnnl_memory[names.size()];
         mds = new dnnl_memory_desc_t[names.size()];
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+            mds[i] = values.get(names.get(i)).md;
+        }
+        int[] shares = sharers(pending, new HashSet<>(wanted.values()), input);
+        OneDnnPlan.Buffer[] buffers = new OneDnnPlan.Buffer[names.size()];
         long most = 64;
         for (int i = 0; i < names.size(); i++) {
-            OneDnnPlan.Value v = values.get(names.get(i));
-            index.put(names.get(i), i);
-            mds[i] = v.md;
-            long bytes = Dnnl.bytes(v.md);
+            long bytes = Dnnl.bytes(mds[i]);
             most = Math.max(most, bytes);
             if (names.get(i).equals(input)) {
                 // Pointed at the caller's result array on each backward (guarded mode: at a staging buffer).
                 inputStage = plan.guarded() ? plan.buffer(bytes) : null;
-                diff[i] = plan.memory(v.md, 0);
-            } else {
-                diff[i] = plan.memory(v.md, plan.buffer(bytes).address);
+                diff[i] = plan.memory(mds[i], 0);
+            } else if (shares[i] < 0) {
+                buffers[i] = plan.buffer(bytes);
+                diff[i] = plan.memory(mds[i], buffers[i].address);
+            }
+        }
+        for (int i = 0; i < names.size(); i++) {
+            int root = i;
+            while (shares[root] >= 0) {
+                root = shares[root];
+            }
+            if (root != i) {
+                diff[i] = plan.memory(mds[i], buffers[root].address);
             }
         }
         temp = plan.buffer(most);
         for (Pending p : pending) {
-            steps.add(step(p, values));
+            steps.add(step(p, values, shares));
         }
         wanted.forEach((name, value) -> {
             OneDnnPlan.Value v = values.get(value);
@@ -204,112 +297,132 @@ final class OneDnnBackward {
         });
     }
 
-    private Step step(Pending p, Map<String, OneDnnPlan.Value> values) {
-        OneDnnFusion.Op op = p.op();
-        int out = index.get(op.out);
-        dnnl_primitive eltwise = null;
-        dnnl_exec_arg_t eltwiseArgs = null;
-        if (p.eltwise() != null) {
-            eltwise = plan.primitive(p.eltwise());
-            eltwiseArgs = plan.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
-                    new dnnl_memory[] {values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())});
+    /**
+     * For each value, the value whose gradient buffer its own shares, or -1. Value v shares dy's
+     * buffer of the op that reads it when that op passes dy on unchanged (an Add, a standalone
+     * ReLU or Clip) and nothing else reads v, when v is neither the plan's input nor an output
+     * given a gradient, and when the op that makes v never writes v's gradient in place (no
+     * fused ReLU, no rectifier rule). Then nothing writes that buffer once its readers begin:
+     * the op's own dy is complete before its backward, and every reader only reads it.
+     */
+    private int[] sharers(List<Pending> pending, Set<String> outputs, String input) {
+        int[] shares = new int[diff.length];
+        Arrays.fill(shares, -1);
+        Map<String, Integer> readers = new HashMap<>();
+        Map<String, Pending> maker = new HashMap<>();
+        for (Pending p : pending) {
+            p.op().in.forEach(in -> readers.merge(in, 1, Integer::sum));
+            maker.put(p.op().out, p);
         }
-        dnnl_primitive rectify = null;
-        dnnl_exec_arg_t rectifyArgs = null;
-        if (p.rule() != null) {
-            // relu(dy) in place: after the mask, relu(mask * dy) = mask * relu(dy) (guided).
-            rectify = eltwise(dnnl_eltwise_relu, 0f, mds[out], "rectifier rule at " + op.node.name());
-            rectifyArgs = plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {diff[out], diff[out]});
-        }
-        List<Contribution> contributions = new ArrayList<>();
-        // When the kernel writes a layout of its own, it runs first, then its result is moved into place.
-        dnnl_primitive before = null;
-        dnnl_exec_arg_t beforeArgs = null;
-        int beforeCount = 0;
-        if (p.main() != null) {
-            int x = index.get(op.in.get(0));
-            dnnl_primitive main = plan.primitive(p.main());
-            List<Integer> kinds = new ArrayList<>(List.of(DNNL_ARG_DIFF_DST));
-            List<dnnl_memory> mems = new ArrayList<>(List.of(diff[out]));
-            if (op.node.layer() instanceof Conv2d c) {
-                kinds.add(DNNL_ARG_WEIGHTS);
-                mems.add(plan.weights(p.paddedChannels() == 0 ? c.weight() : padded(c.weight(), p.paddedChannels()),
-                        c.spec().groups(), p.main()));
+        for (Pending p : pending) {
+            if (p.main() != null) {
+                continue;
             }
-            if (op.workspace != null) {
-                kinds.add(DNNL_ARG_WORKSPACE);
-                mems.add(op.workspace);
-            }
-            kinds.add(DNNL_ARG_SCRATCHPAD);
-            mems.add(scratch(p.main()));
-            kinds.add(DNNL_ARG_DIFF_SRC);
-            int[] k = kinds.stream().mapToInt(Integer::intValue).toArray();
-            dnnl_memory_desc_t dxMd = Dnnl.query(p.main(), dnnl_query_diff_src_md);
-            if (Dnnl.same(dxMd, mds[x])) {
-                List<dnnl_memory> direct = new ArrayList<>(mems);
-                direct.add(diff[x]);
-                List<dnnl_memory> viaTemp = new ArrayList<>(mems);
-                dnnl_memory tempX = plan.memory(mds[x], temp.address);
-                viaTemp.add(tempX);
-                contributions.add(new Contribution(x, main, plan.args(k, direct.toArray(dnnl_memory[]::new)), k.length,
-                        main, plan.args(k, viaTemp.toArray(dnnl_memory[]::new)), k.length, add(x, tempX, mds[x])));
-            } else {
-                // The kernel writes another layout: into a buffer of its own, then reordered (or added) into place.
-                OneDnnPlan.Buffer b = plan.buffer(Dnnl.bytes(dxMd));
-                dnnl_memory own = plan.memory(dxMd, b.address);
-                List<dnnl_memory> into = new ArrayList<>(mems);
-                into.add(own);
-                before = main;
-                beforeArgs = plan.args(k, into.toArray(dnnl_memory[]::new));
-                beforeCount = k.length;
-                if (p.paddedChannels() > 0) {
-                    long[] paddedShape = values.get(op.in.get(0)).shape.clone();
-                    paddedShape[1] = p.paddedChannels();
-                    dnnl_memory_desc_t plainMd = Dnnl.md(paddedShape, dnnl_abcd);
-                    OneDnnPlan.Buffer plainBuffer = plan.buffer(Dnnl.bytes(plainMd));
-                    dnnl_primitive reorder = plan.primitive(plan.reorderPd(dxMd, plainMd));
-                    dnnl_exec_arg_t reorderArgs = plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO},
-                            new dnnl_memory[] {own, plan.memory(plainMd, plainBuffer.address)});
-                    long imageBytes = 4 * paddedShape[1] * paddedShape[2] * paddedShape[3];
-                    long keepBytes = imageBytes / paddedShape[1] * values.get(op.in.get(0)).shape[1];
-                    dnnl_memory tempX = plan.memory(mds[x], temp.address);
-                    contributions.add(new Contribution(x, null, null, 0, null, null, 0, add(x, tempX, mds[x]),
-                            new Extract(reorder, reorderArgs, plainBuffer.address, paddedShape[0], imageBytes, keepBytes)));
-                } else {
-                    contributions.add(copy(plan.memory(dxMd, b.address), dxMd, x));
+            int out = index.get(p.op().out);
+            for (String in : p.op().in) {
+                Pending made = maker.get(in);
+                int v = index.get(in);
+                if (readers.get(in) == 1 && !in.equals(input) && !outputs.contains(in) && made != null
+                        && made.eltwise() == null && made.rule() == null && Dnnl.same(mds[v], mds[out])) {
+                    shares[v] = out;
                 }
             }
-        } else {
-            // Add, or a ReLU/Clip already applied in place: dy itself flows to each input.
-            for (String in : op.in) {
-                contributions.add(copy(diff[out], mds[out], index.get(in)));
-            }
         }
-        return new Step(out, op.node.name(), eltwise, eltwiseArgs, rectify, rectifyArgs, before, beforeArgs, beforeCount, contributions);
+        return shares;
     }
 
-    /** OIHW weights with zero rows appended along I up to {@code channels}. */
-    private static INDArray padded(INDArray w, long channels) {
-        INDArray p = org.nd4j.linalg.factory.Nd4j.zeros(DataType.FLOAT, w.size(0), channels, w.size(2), w.size(3));
-        p.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.interval(0, w.size(1)))
-                .assign(w.castTo(DataType.FLOAT));
-        return p;
+    private Step step(Pending p, Map<String, OneDnnPlan.Value> values, int[] shares) {
+        OneDnnFusion.Op op = p.op();
+        String what = "backward of " + op.node.name();
+        int out = index.get(op.out);
+        List<Call> calls = new ArrayList<>();
+        if (p.eltwise() != null) {
+            calls.add(new Call(plan.primitive(p.eltwise()), plan.args(new int[] {DNNL_ARG_DST, DNNL_ARG_DIFF_DST, DNNL_ARG_DIFF_SRC, DNNL_ARG_SCRATCHPAD},
+                    values.get(op.out).memory, diff[out], diff[out], scratch(p.eltwise())), 4, what));
+        }
+        if (p.rule() != null) {
+            // relu(dy) in place: after the mask, relu(mask * dy) = mask * relu(dy) (guided).
+            String rule = "rectifier rule at " + op.node.name();
+            calls.add(new Call(eltwise(dnnl_eltwise_relu, 0f, mds[out], rule),
+                    plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, diff[out], diff[out]), 2, rule));
+        }
+        List<Contribution> contributions = new ArrayList<>();
+        if (p.main() == null) {
+            // Add, or a ReLU/Clip already applied in place: dy itself flows to each input.
+            for (String in : op.in) {
+                int x = index.get(in);
+                contributions.add(shares[x] == out ? new Contribution(x, null, List.of()) : copy(diff[out], mds[out], x));
+            }
+            return new Step(out, calls, contributions);
+        }
+        int x = index.get(op.in.get(0));
+        dnnl_memory dy = diff[out];
+        if (p.dyMd() != null) {
+            dnnl_memory reordered = plan.memory(p.dyMd(), plan.buffer(Dnnl.bytes(p.dyMd())).address);
+            calls.add(new Call(plan.primitive(plan.reorderPd(mds[out], p.dyMd())),
+                    plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, dy, reordered), 2, what + " (dy reorder)"));
+            dy = reordered;
+        }
+        if (p.flipped()) {
+            Conv2d c = (Conv2d) op.node.layer();
+            INDArray w = flipped(c.weight(), c.spec().groups());
+            int[] kinds = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_SCRATCHPAD, DNNL_ARG_DST};
+            Call write = new Call(plan.primitive(p.main()), plan.args(kinds, dy, plan.weights(w, c.spec().groups(), p.main()),
+                    scratch(p.main()), diff[x]), 4, what);
+            Call sum = new Call(plan.primitive(p.accumulate()), plan.args(kinds, dy, plan.weights(w, c.spec().groups(), p.accumulate()),
+                    scratch(p.accumulate()), diff[x]), 4, what);
+            contributions.add(new Contribution(x, write, List.of(sum)));
+            return new Step(out, calls, contributions);
+        }
+        dnnl_primitive main = plan.primitive(p.main());
+        List<Integer> kinds = new ArrayList<>(List.of(DNNL_ARG_DIFF_DST));
+        List<dnnl_memory> mems = new ArrayList<>(List.of(dy));
+        if (op.node.layer() instanceof Conv2d c) {
+            kinds.add(DNNL_ARG_WEIGHTS);
+            mems.add(plan.weights(c, p.main()));
+        }
+        if (op.workspace != null) {
+            kinds.add(DNNL_ARG_WORKSPACE);
+            mems.add(op.workspace);
+        }
+        kinds.add(DNNL_ARG_SCRATCHPAD);
+        mems.add(scratch(p.main()));
+        kinds.add(DNNL_ARG_DIFF_SRC);
+        int[] k = kinds.stream().mapToInt(Integer::intValue).toArray();
+        dnnl_memory_desc_t dxMd = Dnnl.query(p.main(), dnnl_query_diff_src_md);
+        if (Dnnl.same(dxMd, mds[x])) {
+            dnnl_memory tempX = plan.memory(mds[x], temp.address);
+            contributions.add(new Contribution(x, new Call(main, plan.args(k, with(mems, diff[x])), k.length, what),
+                    List.of(new Call(main, plan.args(k, with(mems, tempX)), k.length, what), add(x, tempX, mds[x]))));
+        } else {
+            // The kernel writes another layout: into a buffer of its own, then reordered (or added) into place.
+            dnnl_memory own = plan.memory(dxMd, plan.buffer(Dnnl.bytes(dxMd)).address);
+            calls.add(new Call(main, plan.args(k, with(mems, own)), k.length, what));
+            contributions.add(copy(own, dxMd, x));
+        }
+        return new Step(out, calls, contributions);
+    }
+
+    private static dnnl_memory[] with(List<dnnl_memory> first, dnnl_memory last) {
+        List<dnnl_memory> all = new ArrayList<>(first);
+        all.add(last);
+        return all.toArray(dnnl_memory[]::new);
     }
 
     /** Contribution of {@code from} (layout {@code fromMd}) to value {@code x}: a reorder, or an add. */
     private Contribution copy(dnnl_memory from, dnnl_memory_desc_t fromMd, int x) {
-        dnnl_primitive reorder = plan.primitive(plan.reorderPd(fromMd, mds[x]));
-        dnnl_exec_arg_t writeArgs = plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, diff[x]});
         if (Dnnl.same(fromMd, mds[x])) {
             // A copy in the same layout: oneDNN's reorder takes a generic loop for it, its jitted
             // y = 1*x + 0 runs about 3x faster.
-            dnnl_primitive copy = eltwise(dnnl_eltwise_linear, 1f, fromMd, "gradient copy");
-            dnnl_exec_arg_t copyArgs = plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, new dnnl_memory[] {from, diff[x]});
-            return new Contribution(x, copy, copyArgs, 2, null, null, 0, add(x, from, fromMd));
+            Call copy = new Call(eltwise(dnnl_eltwise_linear, 1f, fromMd, "gradient copy"),
+                    plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_DST}, from, diff[x]), 2, "gradient copy");
+            return new Contribution(x, copy, List.of(add(x, from, fromMd)));
         }
+        dnnl_primitive reorder = plan.primitive(plan.reorderPd(fromMd, mds[x]));
         dnnl_memory tempX = plan.memory(mds[x], temp.address);
-        return new Contribution(x, reorder, writeArgs, 2, reorder,
-                plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, new dnnl_memory[] {from, tempX}), 2, add(x, tempX, mds[x]));
+        int[] kinds = {DNNL_ARG_FROM, DNNL_ARG_TO};
+        return new Contribution(x, new Call(reorder, plan.args(kinds, from, diff[x]), 2, "gradient"),
+                List.of(new Call(reorder, plan.args(kinds, from, tempX), 2, "gradient"), add(x, tempX, mds[x])));
     }
 
     /** An inference eltwise {@code algorithm(alpha, beta = 0)} over memory of layout {@code md}. */
@@ -320,29 +433,23 @@ final class OneDnnBackward {
     }
 
     /** {@code diff[x] += other}, in place. */
-    private dnnl_primitive add(int x, dnnl_memory other, dnnl_memory_desc_t otherMd) {
+    private Call add(int x, dnnl_memory other, dnnl_memory_desc_t otherMd) {
         dnnl_binary_desc_t d = new dnnl_binary_desc_t();
         Dnnl.check(dnnl_binary_desc_init(d, dnnl_binary_add, mds[x], otherMd, mds[x]), "gradient sum");
-        dnnl_primitive p = plan.primitive(plan.pd(d, null, null, "gradient sum"));
-        addArgs.put(p, plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, new dnnl_memory[] {diff[x], other, diff[x]}));
-        return p;
+        return new Call(plan.primitive(plan.pd(d, null, null, "gradient sum")),
+                plan.args(new int[] {DNNL_ARG_SRC, DNNL_ARG_SRC_1, DNNL_ARG_DST}, diff[x], other, diff[x]), 3, "gradient sum");
     }
-
-    private final Map<dnnl_primitive, dnnl_exec_arg_t> addArgs = new HashMap<>();
-    private long inputAddress;
 
     private dnnl_memory scratch(dnnl_primitive_desc pd) {
         return plan.memory(Dnnl.query(pd, dnnl_query_scratchpad_md), plan.scratchpad.address);
     }
-
 
     /** The gradient at the plan's input, given those at its outputs; runs on the plan's stream. */
     INDArray run(Map<String, INDArray> outputGradients, dnnl_stream stream) {
         boolean[] has = new boolean[diff.length];
         INDArray dx = Memory.uninitialized(DataType.FLOAT, inputShape);
         int in = index.get(plan.inputName());
-        inputAddress = inputStage != null ? inputStage.address : OneDnnPlan.address(dx);
-        Dnnl.point(diff[in], inputAddress);
+        Dnnl.point(diff[in], inputStage != null ? inputStage.address : OneDnnPlan.address(dx));
         List<INDArray> alive = new ArrayList<>();
         for (Given g : given) {
             INDArray grad = outputGradients.get(g.name());
@@ -359,24 +466,18 @@ final class OneDnnBackward {
                 Dnnl.copy(g.stage().address, OneDnnPlan.address(dense), g.stage().bytes);
             }
             Dnnl.point(g.plain(), g.stage() != null ? g.stage().address : OneDnnPlan.address(dense));
-            contribute(g.into(), has, stream);
+            contribute(g.into(), has);
         }
         for (int s = steps.size() - 1; s >= 0; s--) {
             Step step = steps.get(s);
             if (!has[step.out()]) {
                 continue;
             }
-            if (step.eltwise() != null) {
-                plan.execute(step.eltwise(), step.eltwiseArgs(), 4, "backward of " + step.name());
-            }
-            if (step.rectify() != null) {
-                plan.execute(step.rectify(), step.rectifyArgs(), 2, "rectifier rule at " + step.name());
-            }
-            if (step.before() != null) {
-                plan.execute(step.before(), step.beforeArgs(), step.beforeCount(), "backward of " + step.name());
+            for (Call c : step.calls()) {
+                execute(c);
             }
             for (Contribution c : step.contributions()) {
-                contribute(c, has, stream);
+                contribute(c, has);
             }
         }
         Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
@@ -390,30 +491,16 @@ final class OneDnnBackward {
         return dx;
     }
 
-    private void contribute(Contribution c, boolean[] has, dnnl_stream stream) {
-        if (c.extract() != null) {
-            Extract e = c.extract();
-            plan.execute(e.reorder(), e.args(), 2, "input gradient");
-            Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-            long to = has[c.target()] ? temp.address : inputAddress;
-            for (long n = 0; n < e.images(); n++) {
-                Dnnl.copy(to + n * e.keepBytes(), e.from() + n * e.imageBytes(), e.keepBytes());
-            }
-            plan.guard("input gradient copy");
-            if (has[c.target()]) {
-                plan.execute(c.add(), addArgs.get(c.add()), 3, "gradient sum");
-            }
-            has[c.target()] = true;
-            return;
+    private void execute(Call c) {
+        plan.execute(c.primitive(), c.args(), c.count(), c.what());
+    }
+
+    private void contribute(Contribution c, boolean[] has) {
+        if (has[c.target()]) {
+            c.accumulate().forEach(this::execute);
+        } else if (c.write() != null) {
+            execute(c.write());
         }
-        if (!has[c.target()]) {
-            plan.execute(c.write(), c.writeArgs(), c.writeCount(), "gradient");
-            has[c.target()] = true;
-            return;
-        }
-        if (c.toTemp() != null) {
-            plan.execute(c.toTemp(), c.toTempArgs(), c.toTempCount(), "gradient");
-        }
-        plan.execute(c.add(), addArgs.get(c.add()), 3, "gradient sum");
+        has[c.target()] = true;
     }
 }

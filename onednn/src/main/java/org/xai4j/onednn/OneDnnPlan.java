@@ -178,6 +178,9 @@ final class OneDnnPlan implements Accelerator.Plan {
     private int winogradEligible;
     private long winogradWeights;
     private int winogradUsed;
+    /** Of those, how many a backward plan runs as Winograd too ({@link OneDnnBackward}: the flipped convolution). */
+    private int backwardWinogradEligible;
+    private int backwardWinogradUsed;
     /** Guarded mode: the caller's input is copied here, so that it too has canaries. */
     private Buffer inputStage;
 
@@ -626,15 +629,15 @@ final class OneDnnPlan implements Accelerator.Plan {
             description.set(0, description.get(0) + ", depthwise 3x3 fused into the 1x1 before it in " + depthwiseFused + " of "
                     + depthwisePairs + " pairs");
         }
-        if (tryWinograd) {
-            description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
-                    + " 3x3 stride-1 convolutions" + (training ? " (forward only)" : ""));
-        }
         if (parts > 1) {
             description.set(0, description.get(0) + ", " + splitSteps + " of " + ops.size() + " steps split over " + parts
                     + " threads by " + (inputShape[0] > 1 ? "images" : layout.channelsLast() ? "rows" : "channel blocks"));
         }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
+        if (tryWinograd) {
+            description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
+                    + " 3x3 stride-1 convolutions" + (training ? " (backward: " + backwardWinogradUsed + " of " + backwardWinogradEligible + ")" : ""));
+        }
         for (OneDnnBackward.Pending b : backward) {
             scratchBytes = Math.max(scratchBytes, b.scratchBytes());
         }
@@ -1102,6 +1105,34 @@ final class OneDnnPlan implements Accelerator.Plan {
     }
 
     /** How many weights the convolutions that could run as Winograd hold (0: none could). */
+    /**
+     * A backward's forward convolution from dy to dx ({@link OneDnnBackward#flipped}) as Winograd,
+     * when this plan tries Winograd and oneDNN picks its F(2x2, 3x3) kernel, else null. {@code counted}: the
+     * first of its two forms (the second sums onto dx), whose weights the transform's cost counts.
+     */
+    dnnl_primitive_desc backwardWinograd(dnnl_memory_desc_t dy, dnnl_memory_desc_t w, dnnl_memory_desc_t dx, long[][] window,
+                                         long weights, boolean counted, dnnl_primitive_attr attr, String what) {
+        if (counted) {
+            winogradWeights += weights;
+            backwardWinogradEligible++;
+        }
+        dnnl_primitive_desc pd = tryWinograd ? Winograd.forward(dy, w, null, dx, window, attr, what) : null;
+        if (pd != null && !Dnnl.implementation(pd).contains(Winograd.BACKWARD_KERNEL)) {
+            dnnl_primitive_desc_destroy(pd);
+            pd = null;
+        }
+        if (pd == null) {
+            return null;
+        }
+        backwardWinogradUsed += counted ? 1 : 0;
+        return own(pd);
+    }
+
+    /** A backward convolution's multiply-adds, counted into a run's cost. */
+    void countBackward(long macs) {
+        convolutionMacs += macs;
+    }
+
     long winogradWeights() {
         return winogradWeights;
     }

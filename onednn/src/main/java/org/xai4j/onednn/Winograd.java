@@ -37,10 +37,21 @@ import org.xai4j.layers.Conv2d;
  * backward-data kernel at avx512_core ({@code jit_wino_4x3}), but in a plan it gave input
  * gradients 82% off the engine's on the plan fuzz's first 3x3 case (40 -> 9 -> 2 -> 9 channels,
  * asymmetric pads, 11 x 9). Whether oneDNN or the plan's binding of it is at fault was not
- * found out, so a plan's backward keeps direct kernels.
+ * found out. A plan's backward runs its stride-1 convolutions as forward ones of the flipped
+ * weights instead ({@link OneDnnBackward}), on the F(2x2, 3x3) forward kernel only
+ * ({@link #BACKWARD_KERNEL}).
  */
 final class Winograd {
     static final String PROPERTY = "xai4j.onednn.winograd";
+
+    /**
+     * The one Winograd kernel a backward plan runs (its flipped convolutions, {@link
+     * OneDnnBackward}): F(2x2, 3x3). On the oracle ResNet-18's input gradient, F(4x4, 3x3) where
+     * oneDNN picks it (the 28 x 28 maps) tripled the error: 1.5e-6 of the largest value against
+     * 5.1e-7 with direct kernels and 6.6e-7 with F(2x2, 3x3) alone (PyTorch's float32: 5.6e-7).
+     * Gradients are sums of many signed terms, and 4x3's larger transform coefficients show.
+     */
+    static final String BACKWARD_KERNEL = "wino_2x3";
 
     private Winograd() {}
 
