@@ -56,11 +56,11 @@ final class OneDnnBackward {
     /**
      * The backward descriptors of one op, made before the shared scratchpad is sized: {@code main}
      * computes dx from dy (null: dy passes on), read in layout {@code dyMd} when dy must be
-     * reordered first (else null); {@code flipped} when {@code main} is a forward convolution of
-     * the flipped weights, whose copy {@code accumulate} sums onto dx.
+     * reordered first (else null). {@code accumulate} is set when {@code main} is a forward
+     * convolution of the flipped weights: its twin that sums onto dx.
      */
     record Pending(OneDnnFusion.Op op, dnnl_primitive_desc eltwise, RectifierRule rule, dnnl_primitive_desc main,
-                   boolean flipped, dnnl_primitive_desc accumulate, dnnl_memory_desc_t dyMd, long scratchBytes) {}
+                   dnnl_primitive_desc accumulate, dnnl_memory_desc_t dyMd, long scratchBytes) {}
 
     /** One primitive with its arguments. */
     private record Call(dnnl_primitive primitive, dnnl_exec_arg_t args, int count, String what) {}
@@ -108,11 +108,9 @@ final class OneDnnBackward {
             dnnl_memory_desc_t dyMd = null;
             OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, x.shape);
             if (layer instanceof Conv2d c) {
-                plan.countBackward(OneDnnPlan.macs(c, y.shape));
-                main = flippedPd(c, op.pad, x, y, false, plan, what);
-                if (main != null) {
-                    accumulate = flippedPd(c, op.pad, x, y, true, plan, what);
-                } else {
+                main = flippedPd(c, op.pad, x, y, null, plan, what);
+                accumulate = main == null ? null : flippedPd(c, op.pad, x, y, main, plan, what);
+                if (accumulate == null) {
                     main = convPd(c, op.pad, x, y.md, y, plan, what);
                     if (reference(main) && Dnnl.same(x.md, Dnnl.md(x.shape, dnnl_abcd))) {
                         // Into a plain NCHW input (an image's few channels), oneDNN 2.5.2 has no fast
@@ -128,20 +126,28 @@ final class OneDnnBackward {
                         }
                     }
                 }
+                plan.countBackward(OneDnnPlan.macs(c, y.shape), Winograd.eligible(c), c.weight().length(),
+                        accumulate != null && Dnnl.implementation(main).contains(Winograd.BACKWARD_KERNEL));
             } else if (pooling != null) {
                 // Max pooling's forward already ran in training mode (it kept its switches): it is the hint.
                 main = poolPd(pooling, x, y, pooling.algorithm() == dnnl_pooling_max ? forward.get(t) : null, plan, what);
             }
+            String how = "";
+            if (accumulate != null) {
+                String sums = plan.kernel(accumulate);
+                how = " (flipped weights" + (sums.equals(Dnnl.implementation(main)) ? ")" : "; sums with " + sums + ")");
+            } else if (dyMd != null) {
+                how = " (dy as plain NCHW)";
+            }
             plan.description.add("  backward of " + op.node.name() + ": " + (rule == null ? "" : rule.name().toLowerCase() + " rule, ")
-                    + (eltwise == null ? "" : plan.kernel(eltwise) + " ") + (main == null ? "(passes dy on)" : plan.kernel(main))
-                    + (accumulate != null ? " (flipped weights)" : dyMd != null ? " (dy as plain NCHW)" : ""));
+                    + (eltwise == null ? "" : plan.kernel(eltwise) + " ") + (main == null ? "(passes dy on)" : plan.kernel(main)) + how);
             long bytes = 0;
             for (dnnl_primitive_desc pd : new dnnl_primitive_desc[] {eltwise, main, accumulate}) {
                 if (pd != null) {
                     bytes = Math.max(bytes, Dnnl.bytes(Dnnl.query(pd, dnnl_query_scratchpad_md)));
                 }
             }
-            pending.add(new Pending(op, eltwise, rule, main, accumulate != null, accumulate, dyMd, bytes));
+            pending.add(new Pending(op, eltwise, rule, main, accumulate, dyMd, bytes));
         }
         return pending;
     }
@@ -178,11 +184,13 @@ final class OneDnnBackward {
 
     /**
      * A convolution at stride 1 as the forward convolution from dy to dx with the {@link #flipped}
-     * weights ({@code sum}: added onto dx), or null: strided, a forward padding wider than the
-     * kernel's extent, or no fast kernel. Winograd's where the plan tries it and oneDNN has one.
+     * weights, or null: strided, a forward padding wider than the kernel's extent, or no fast
+     * kernel. Winograd's where the plan tries it and oneDNN has one. With {@code twin} (that
+     * convolution, made first): the same convolution, Winograd only if the twin is, summing onto dx.
      */
-    private static dnnl_primitive_desc flippedPd(Conv2d c, long[] pad, OneDnnPlan.Value x, OneDnnPlan.Value y, boolean sum,
-                                                 OneDnnPlan plan, String what) {
+    private static dnnl_primitive_desc flippedPd(Conv2d c, long[] pad, OneDnnPlan.Value x, OneDnnPlan.Value y,
+                                                 dnnl_primitive_desc twin, OneDnnPlan plan, String what) {
+        boolean sum = twin != null;
         long[][] w = OneDnnPlan.convWindow(c, x.shape, pad);
         if (w[0][0] != 1 || w[0][1] != 1) {
             return null;
@@ -203,7 +211,8 @@ final class OneDnnBackward {
             Dnnl.check(dnnl_post_ops_append_sum(po, 1f), "dnnl_post_ops_append_sum");
             Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
         }
-        dnnl_primitive_desc pd = Winograd.eligible(c) ? plan.backwardWinograd(y.md, wAny, x.md, window, c.weight().length(), !sum, attr, what) : null;
+        boolean winograd = Winograd.eligible(c) && (twin == null || Dnnl.implementation(twin).contains(Winograd.BACKWARD_KERNEL));
+        dnnl_primitive_desc pd = winograd ? plan.backwardWinograd(y.md, wAny, x.md, window, attr, what) : null;
         if (pd == null) {
             dnnl_convolution_desc_t d = new dnnl_convolution_desc_t();
             Dnnl.check(dnnl_dilated_convolution_forward_desc_init(d, dnnl_forward_inference, dnnl_convolution_direct,
@@ -219,7 +228,7 @@ final class OneDnnBackward {
      * w[g*O + o][i][r][s]} for OIHW weights of G groups of O outputs and I inputs.
      */
     static INDArray flipped(INDArray weights, int G) {
-        float[] w = OneDnnPlan.dense(weights).data().asFloat();
+        float[] w = weights.castTo(DataType.FLOAT).dup('c').data().asFloat(); // a fresh buffer: a view's offset and strides gone
         long K = weights.size(0);
         int I = (int) weights.size(1), R = (int) weights.size(2), S = (int) weights.size(3), O = (int) (K / G);
         float[] f = new float[w.length];
@@ -302,8 +311,9 @@ final class OneDnnBackward {
      * buffer of the op that reads it when that op passes dy on unchanged (an Add, a standalone
      * ReLU or Clip) and nothing else reads v, when v is neither the plan's input nor an output
      * given a gradient, and when the op that makes v never writes v's gradient in place (no
-     * fused ReLU, no rectifier rule). Then nothing writes that buffer once its readers begin:
-     * the op's own dy is complete before its backward, and every reader only reads it.
+     * fused ReLU, no rectifier rule: that would change the dy that the op's other inputs, sharing
+     * the same buffer, still have to read). Then nothing writes that buffer once its readers
+     * begin: the op's own dy is complete before its backward, and every reader only reads it.
      */
     private int[] sharers(List<Pending> pending, Set<String> outputs, String input) {
         int[] shares = new int[diff.length];
@@ -363,7 +373,7 @@ final class OneDnnBackward {
                     plan.args(new int[] {DNNL_ARG_FROM, DNNL_ARG_TO}, dy, reordered), 2, what + " (dy reorder)"));
             dy = reordered;
         }
-        if (p.flipped()) {
+        if (p.accumulate() != null) {
             Conv2d c = (Conv2d) op.node.layer();
             INDArray w = flipped(c.weight(), c.spec().groups());
             int[] kinds = {DNNL_ARG_SRC, DNNL_ARG_WEIGHTS, DNNL_ARG_SCRATCHPAD, DNNL_ARG_DST};

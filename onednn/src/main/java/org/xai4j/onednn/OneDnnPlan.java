@@ -172,7 +172,7 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final List<Runnable> destroy = new ArrayList<>();
     /** Whether this plan tries Winograd kernels ({@link Winograd}). */
     private final boolean tryWinograd;
-    /** The forward convolutions' multiply-adds per run. */
+    /** The convolutions' multiply-adds per run (a backward plan's: forward and backward). */
     private long convolutionMacs;
     /** The convolutions that could run as Winograd, their weights, and how many do. */
     private int winogradEligible;
@@ -1104,40 +1104,40 @@ final class OneDnnPlan implements Accelerator.Plan {
         return input;
     }
 
-    /** How many weights the convolutions that could run as Winograd hold (0: none could). */
     /**
      * A backward's forward convolution from dy to dx ({@link OneDnnBackward#flipped}) as Winograd,
-     * when this plan tries Winograd and oneDNN picks its F(2x2, 3x3) kernel, else null. {@code counted}: the
-     * first of its two forms (the second sums onto dx), whose weights the transform's cost counts.
+     * when this plan tries Winograd and oneDNN picks its F(2x2, 3x3) kernel for it, else null.
      */
     dnnl_primitive_desc backwardWinograd(dnnl_memory_desc_t dy, dnnl_memory_desc_t w, dnnl_memory_desc_t dx, long[][] window,
-                                         long weights, boolean counted, dnnl_primitive_attr attr, String what) {
-        if (counted) {
-            winogradWeights += weights;
-            backwardWinogradEligible++;
-        }
+                                         dnnl_primitive_attr attr, String what) {
         dnnl_primitive_desc pd = tryWinograd ? Winograd.forward(dy, w, null, dx, window, attr, what) : null;
         if (pd != null && !Dnnl.implementation(pd).contains(Winograd.BACKWARD_KERNEL)) {
             dnnl_primitive_desc_destroy(pd);
             pd = null;
         }
-        if (pd == null) {
-            return null;
-        }
-        backwardWinogradUsed += counted ? 1 : 0;
-        return own(pd);
+        return pd == null ? null : own(pd);
     }
 
-    /** A backward convolution's multiply-adds, counted into a run's cost. */
-    void countBackward(long macs) {
+    /**
+     * A backward convolution: its multiply-adds count into a run's cost (a backward plan's runs
+     * are a forward and a backward), the weights of one that could run as Winograd into the
+     * transform's, and whether it does into the description.
+     */
+    void countBackward(long macs, boolean winogradEligible, long weights, boolean winograd) {
         convolutionMacs += macs;
+        if (winogradEligible) {
+            winogradWeights += weights;
+            backwardWinogradEligible++;
+            backwardWinogradUsed += winograd ? 1 : 0;
+        }
     }
 
+    /** How many weights the convolutions that could run as Winograd hold (0: none could), a backward's included. */
     long winogradWeights() {
         return winogradWeights;
     }
 
-    /** How many multiply-adds the forward convolutions of one run take. */
+    /** How many multiply-adds the convolutions of one run take (a backward plan's: forward and backward). */
     long convolutionMacs() {
         return convolutionMacs;
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Tape;
@@ -48,9 +49,13 @@ class OneDnnBackwardTest {
                 }
             }
         }
-        // A view (a transposed array) reads the same values as its dense copy.
+        // Views read the same values as their dense copies: a transposed array, and one at an offset.
         INDArray view = w.permute(1, 0, 2, 3).dup('c').permute(1, 0, 2, 3);
         assertEquals(f, OneDnnBackward.flipped(view, G));
+        INDArray twice = Nd4j.concat(0, Nd4j.zerosLike(w), w);
+        INDArray offset = twice.get(NDArrayIndex.interval(G * O, 2 * G * O), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        assertTrue(offset.offset() > 0);
+        assertEquals(f, OneDnnBackward.flipped(offset, G));
     }
 
     /**
