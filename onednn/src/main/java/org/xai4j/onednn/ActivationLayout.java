@@ -58,11 +58,6 @@ record ActivationLayout(int isa, int block, boolean channelsLast) {
         return channelsLast ? dnnl_acdb : block == 16 ? dnnl_aBcd16b : dnnl_aBcd8b;
     }
 
-    /** {@code C} rounded up to whole blocks (the channels the layout stores). */
-    long padded(long C) {
-        return channelsLast ? C : (C + block - 1) / block * block;
-    }
-
     /**
      * Whether oneDNN's binary primitive may take an eltwise post-op on {@code C} channels in this
      * layout. At AVX-512 on nChw8c only at multiples of 16: oneDNN 2.5.2's AVX-512 binary kernel

@@ -318,13 +318,13 @@ final class OneDnnBackward {
     private int[] sharers(List<Pending> pending, Set<String> outputs, String input) {
         int[] shares = new int[diff.length];
         Arrays.fill(shares, -1);
-        Map<String, Integer> readers = new HashMap<>();
+        Map<String, List<Integer>> readers = OneDnnFusion.readers(pending.stream().map(Pending::op).toList());
         Map<String, Pending> maker = new HashMap<>();
         for (Pending p : pending) {
-            p.op().in.forEach(in -> readers.merge(in, 1, Integer::sum));
             maker.put(p.op().out, p);
         }
-        for (Pending p : pending) {
+        for (int t = 0; t < pending.size(); t++) {
+            Pending p = pending.get(t);
             if (p.main() != null) {
                 continue;
             }
@@ -332,7 +332,7 @@ final class OneDnnBackward {
             for (String in : p.op().in) {
                 Pending made = maker.get(in);
                 int v = index.get(in);
-                if (readers.get(in) == 1 && !in.equals(input) && !outputs.contains(in) && made != null
+                if (OneDnnFusion.privateTo(in, t, readers, outputs) && !in.equals(input) && made != null
                         && made.eltwise() == null && made.rule() == null && Dnnl.same(mds[v], mds[out])) {
                     shares[v] = out;
                 }
