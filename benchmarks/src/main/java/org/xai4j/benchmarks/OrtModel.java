@@ -63,6 +63,11 @@ final class OrtModel implements AutoCloseable {
         return logits;
     }
 
+    /** The input shape of a batch of {@code rows}: [rows, C, H, W]. */
+    long[] inputShape(int rows) {
+        return new long[] {rows, row[0], row[1], row[2]};
+    }
+
     /** Values in one input row, C * H * W. */
     int rowSize() {
         return (int) (row[0] * row[1] * row[2]);
