@@ -36,6 +36,9 @@ import org.xai4j.engine.Graph;
  * </pre>
  */
 public final class PairedForwardReport {
+    /** The largest batch: 64 images of 224 x 224 are 38.5 MB of input a side, and the passes' activations many times that. */
+    static final int MAX_BATCH = 64;
+
     /** Pause between blocks: ONNX Runtime's idle intra-op threads spin for well under this before they block. */
     static final long SETTLE_MILLIS = 100;
 
@@ -53,8 +56,8 @@ public final class PairedForwardReport {
                 String v = i + 1 < args.length ? args[++i] : fail(a + " needs a value");
                 switch (a) {
                     case "--models" -> models = List.of(v.split(","));
-                    case "--batches" -> batches = Arrays.stream(v.split(",")).mapToInt(s -> positive(s, a)).toArray();
-                    case "--pairs" -> pairs = positive(v, a);
+                    case "--batches" -> batches = Arrays.stream(v.split(",")).mapToInt(s -> between(s, a, MAX_BATCH)).toArray();
+                    case "--pairs" -> pairs = between(v, a, 10_000);
                     case "--block-seconds" -> block = seconds(v, a);
                     case "--warmup-seconds" -> warmup = seconds(v, a);
                     default -> fail("unknown option " + a + "; accepted: --models, --batches, --pairs, --block-seconds, --warmup-seconds");
@@ -63,16 +66,16 @@ public final class PairedForwardReport {
             return new Settings(models, batches, pairs, block, warmup);
         }
 
-        private static int positive(String v, String option) {
+        private static int between(String v, String option, int max) {
             try {
                 int n = Integer.parseInt(v.trim());
-                if (n >= 1 && n <= 10_000) {
+                if (n >= 1 && n <= max) {
                     return n;
                 }
             } catch (NumberFormatException e) {
                 // reported below
             }
-            return fail(option + " must be a whole number from 1 to 10000, got '" + v + "'");
+            return fail(option + " must be a whole number from 1 to " + max + ", got '" + v + "'");
         }
 
         private static double seconds(String v, String option) {

@@ -34,6 +34,8 @@ class PairedForwardReportTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> PairedForwardReport.Settings.parse(new String[] {"--pairs", "0"}));
         assertTrue(e.getMessage().contains("--pairs must be a whole number from 1 to 10000, got '0'"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PairedForwardReport.Settings.parse(new String[] {"--batches", "1,100000"}));
+        assertTrue(e.getMessage().contains("--batches must be a whole number from 1 to 64, got '100000'"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PairedForwardReport.Settings.parse(new String[] {"--block-seconds", "NaN"}));
         assertTrue(e.getMessage().startsWith("--block-seconds must be seconds"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> PairedForwardReport.Settings.parse(new String[] {"--batch", "1"}));
