@@ -179,6 +179,7 @@ public final class PairedForwardReport {
             return new Result(model, batch, passes, a, b);
         } finally {
             ortSide.close();
+            org.xai4j.engine.Acceleration.release(graph); // the next cell's plans need the memory
         }
     }
 
