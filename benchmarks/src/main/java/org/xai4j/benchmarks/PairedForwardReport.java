@@ -121,8 +121,18 @@ public final class PairedForwardReport {
         }
     }
 
+    /** Runs the report; a bad option, model name or file ends it with one line naming it (exit status 2). */
     public static void main(String[] args) throws Exception {
-        Settings s = Settings.parse(args);
+        try {
+            run(Settings.parse(args));
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            System.err.println("PairedForwardReport: " + e.getMessage());
+            System.exit(2);
+        }
+        System.exit(0); // ONNX Runtime's and OpenMP's threads
+    }
+
+    static void run(Settings s) throws InterruptedException {
         if (System.getProperty("xai4j.gc.interval.seconds") == null) {
             org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // as the JMH forks run
         }
@@ -146,7 +156,6 @@ public final class PairedForwardReport {
                     r.median(r.xai4j()), r.median(r.onnxRuntime()), r.median(r.xai4j()) / r.median(r.onnxRuntime()),
                     q[0], q[q.length - 1], r.atOrBelow(), q.length);
         }
-        System.exit(0); // ONNX Runtime's and OpenMP's threads
     }
 
     /** Both sides on one model and batch: warm-up, then {@code pairs} blocks each in the order x o o x x o o x. */
