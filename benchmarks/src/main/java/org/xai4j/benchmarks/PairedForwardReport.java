@@ -165,8 +165,8 @@ public final class PairedForwardReport {
         OrtSide ortSide = new OrtSide();
         ortSide.threads = 2;
         ortSide.ortSpinning = true;
-        OrtModel ort = ortSide.open(file);
         try {
+            OrtModel ort = ortSide.open(file);
             Nd4j.getRandom().setSeed(Models.SEED);
             INDArray x = Nd4j.randn(DataType.FLOAT, ort.inputShape(batch)); // Models.input's batch for the 224 x 224 models
             FloatBuffer rows = ort.batch(batch).put(x.dup('c').data().asFloat());
