@@ -95,9 +95,6 @@ public final class PairedForwardReport {
         }
     }
 
-    /** One side's pass, and its name in the report. */
-    record Side(String name, Runnable pass) {}
-
     /** One model and batch: each side's block medians in ms, in the order they ran. */
     record Result(String model, int batch, int passesPerBlock, double[] xai4j, double[] onnxRuntime) {
         double median(double[] blocks) {
@@ -170,17 +167,17 @@ public final class PairedForwardReport {
             Nd4j.getRandom().setSeed(Models.SEED);
             INDArray x = Nd4j.randn(DataType.FLOAT, ort.inputShape(batch)); // Models.input's batch for the 224 x 224 models
             FloatBuffer rows = ort.batch(batch).put(x.dup('c').data().asFloat());
-            Side xai4j = new Side("xai4j", () -> graph.predict(x));
-            Side onnxRuntime = new Side("ONNX Runtime", () -> ort.logits(rows, batch));
+            Runnable xai4j = () -> graph.predict(x);
+            Runnable onnxRuntime = () -> ort.logits(rows, batch);
             double perPass = 0;
-            for (Side side : List.of(xai4j, onnxRuntime, xai4j, onnxRuntime)) {
+            for (Runnable side : List.of(xai4j, onnxRuntime, xai4j, onnxRuntime)) {
                 perPass = Math.max(perPass, warm(side, s.warmupSeconds() / 2));
             }
             int passes = (int) Math.max(5, Math.min(10_000, Math.round(s.blockSeconds() * 1e3 / perPass)));
             double[] a = new double[s.pairs()], b = new double[s.pairs()];
             for (int i = 0; i < s.pairs(); i++) {
                 boolean xai4jFirst = i % 2 == 0;
-                Side first = xai4jFirst ? xai4j : onnxRuntime, second = xai4jFirst ? onnxRuntime : xai4j;
+                Runnable first = xai4jFirst ? xai4j : onnxRuntime, second = xai4jFirst ? onnxRuntime : xai4j;
                 double t1 = block(first, passes), t2 = block(second, passes);
                 a[i] = xai4jFirst ? t1 : t2;
                 b[i] = xai4jFirst ? t2 : t1;
@@ -193,13 +190,13 @@ public final class PairedForwardReport {
     }
 
     /** Runs {@code side} for about {@code seconds}; the median ms of its last passes. */
-    static double warm(Side side, double seconds) throws InterruptedException {
+    static double warm(Runnable side, double seconds) throws InterruptedException {
         Thread.sleep(SETTLE_MILLIS);
         long end = System.nanoTime() + (long) (seconds * 1e9);
         List<Double> times = new ArrayList<>();
         do {
             long t0 = System.nanoTime();
-            side.pass().run();
+            side.run();
             times.add((System.nanoTime() - t0) / 1e6);
         } while (System.nanoTime() < end);
         double[] last = times.subList(times.size() / 2, times.size()).stream().mapToDouble(Double::doubleValue).toArray();
@@ -208,12 +205,12 @@ public final class PairedForwardReport {
     }
 
     /** {@code passes} passes of {@code side} after a pause; their median in ms. */
-    static double block(Side side, int passes) throws InterruptedException {
+    static double block(Runnable side, int passes) throws InterruptedException {
         Thread.sleep(SETTLE_MILLIS);
         double[] t = new double[passes];
         for (int i = 0; i < passes; i++) {
             long t0 = System.nanoTime();
-            side.pass().run();
+            side.run();
             t[i] = (System.nanoTime() - t0) / 1e6;
         }
         Arrays.sort(t);
