@@ -91,7 +91,7 @@ final class OrtModel implements AutoCloseable {
     /** The named outputs for the rows in {@code batch}, in the order asked. */
     List<Output> run(FloatBuffer batch, int rows, List<String> outputs) {
         batch.position(0).limit(rows * rowSize());
-        long[] shape = {rows, row[0], row[1], row[2]};
+        long[] shape = inputShape(rows);
         try (OnnxTensor x = OnnxTensor.createTensor(env, batch, shape);
              OrtSession.Result result = session.run(Map.of(input, x), new LinkedHashSet<>(outputs))) {
             List<Output> values = new ArrayList<>();
