@@ -20,9 +20,7 @@ public final class MemoryReport {
     private MemoryReport() {}
 
     public static void main(String[] args) throws IOException {
-        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
-            org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
-        }
+        org.xai4j.engine.Memory.setDefaultCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
         int passes = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         String model = args.length > 1 ? args[1] : "resnet18";
         boolean plan = !(args.length > 2 && args[2].equals("nodes"));

@@ -130,10 +130,7 @@ public final class PairedForwardReport {
     }
 
     static void run(Settings s) throws InterruptedException {
-        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
-            org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // as the JMH forks run
-        }
-        System.setProperty("xai4j.onednn.winograd", System.getProperty("xai4j.onednn.winograd", "auto"));
+        org.xai4j.engine.Memory.setDefaultCollectionInterval(java.time.Duration.ofSeconds(10)); // as the JMH forks run
         System.out.println(host());
         List<Result> results = new ArrayList<>();
         for (String model : s.models()) {

@@ -43,9 +43,7 @@ public final class SoakReport {
     private SoakReport() {}
 
     public static void main(String[] args) throws Exception {
-        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
-            org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
-        }
+        org.xai4j.engine.Memory.setDefaultCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
         String mode = args[0];
         Graph graph = org.xai4j.importers.Models.load(Path.of(args[1]));
         long[] shape = graph.inputs().get(0).shape().clone();

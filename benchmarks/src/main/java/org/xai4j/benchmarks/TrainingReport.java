@@ -28,9 +28,7 @@ public final class TrainingReport {
     private TrainingReport() {}
 
     public static void main(String[] args) {
-        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
-            org.xai4j.engine.Memory.setCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
-        }
+        org.xai4j.engine.Memory.setDefaultCollectionInterval(java.time.Duration.ofSeconds(10)); // the command line's policy
         int images = args.length > 0 ? Integer.parseInt(args[0]) : 8000;
         int epochs = args.length > 1 ? Integer.parseInt(args[1]) : 15;
         int batch = args.length > 2 ? Integer.parseInt(args[2]) : 32;

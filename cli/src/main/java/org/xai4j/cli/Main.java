@@ -53,9 +53,7 @@ public final class Main implements Runnable {
     public static void main(String[] args) {
         // The command line's memory policy: one collection every 10 s of passes frees the native
         // memory ND4J ties to dead Java objects (Memory says why); the property overrides it.
-        if (System.getProperty("xai4j.gc.interval.seconds") == null) {
-            Memory.setCollectionInterval(Duration.ofSeconds(10));
-        }
+        Memory.setDefaultCollectionInterval(Duration.ofSeconds(10));
         System.exit(run(args, System.out, System.err));
     }
 

@@ -47,8 +47,11 @@ public final class Memory {
 
     private static final Pool POOL = new Pool();
 
+    /** The system property that sets {@link #collectionInterval()} in seconds. */
+    static final String INTERVAL_PROPERTY = "xai4j.gc.interval.seconds";
+
     private static volatile long collectionIntervalNanos =
-            Duration.ofSeconds(Long.getLong("xai4j.gc.interval.seconds", 0)).toNanos();
+            Duration.ofSeconds(Long.getLong(INTERVAL_PROPERTY, 0)).toNanos();
     private static final AtomicLong LAST_COLLECTION = new AtomicLong(System.nanoTime());
     private static final AtomicLong PASSES_SINCE_COLLECTION = new AtomicLong();
 
@@ -125,6 +128,16 @@ public final class Memory {
     /** Sets {@link #collectionInterval()}; zero or negative: never ask for a collection. */
     public static void setCollectionInterval(Duration interval) {
         collectionIntervalNanos = Math.max(0, interval.toNanos());
+    }
+
+    /**
+     * An application's own policy: {@link #setCollectionInterval}, unless the property
+     * {@code xai4j.gc.interval.seconds} has set one (the command line and the benchmark reports choose 10 s).
+     */
+    public static void setDefaultCollectionInterval(Duration interval) {
+        if (System.getProperty(INTERVAL_PROPERTY) == null) {
+            setCollectionInterval(interval);
+        }
     }
 
     /**

@@ -117,6 +117,28 @@ class MemoryTest {
         }
     }
 
+    @Test
+    void aDefaultIntervalGivesWayToTheProperty() {
+        Duration saved = Memory.collectionInterval();
+        String property = System.getProperty(Memory.INTERVAL_PROPERTY);
+        try {
+            System.clearProperty(Memory.INTERVAL_PROPERTY);
+            Memory.setDefaultCollectionInterval(Duration.ofSeconds(10));
+            assertEquals(Duration.ofSeconds(10), Memory.collectionInterval(), "no property: the application's default");
+            System.setProperty(Memory.INTERVAL_PROPERTY, "3");
+            Memory.setCollectionInterval(Duration.ofSeconds(3)); // what the property set when Memory loaded
+            Memory.setDefaultCollectionInterval(Duration.ofSeconds(10));
+            assertEquals(Duration.ofSeconds(3), Memory.collectionInterval(), "the property's interval stays");
+        } finally {
+            if (property == null) {
+                System.clearProperty(Memory.INTERVAL_PROPERTY);
+            } else {
+                System.setProperty(Memory.INTERVAL_PROPERTY, property);
+            }
+            Memory.setCollectionInterval(saved);
+        }
+    }
+
     private static long collections() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream().mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
     }
