@@ -104,19 +104,26 @@ public final class Tape implements AutoCloseable {
     static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Hooks hooks) {
         Feeds.check(graph, feeds);
         MemoryBudget.checkInference(graph, Feeds.shapes(feeds), keep, Feeds.bytesPerValue(feeds));
-        Buffers owned = pinFeedsAndParameters(graph, feeds);
-        Map<String, Integer> lastUse = new HashMap<>();
+        Buffers owned = new Buffers();
+        feeds.values().forEach(owned::pin);
         List<Node> nodes = graph.nodes();
-        for (int i = 0; i < nodes.size(); i++) {
-            for (String in : nodes.get(i).inputs()) {
-                lastUse.put(in, i);
-            }
-        }
         Map<String, INDArray> values = new HashMap<>(feeds);
         Thread owner = Passes.begin();
         try {
             Acceleration.Stretch stretch = Acceleration.run(graph, feeds, keep, Set.of(), hooks);
             take(stretch, values, owned);
+            // What follows a plan's stretch runs node by node, each value freed after its last reader.
+            // A pass the plan ran whole skips this bookkeeping: after the plan, walking every node
+            // finds the graph's objects out of cache.
+            Map<String, Integer> lastUse = new HashMap<>();
+            if (stretch.length() < nodes.size()) {
+                pinParameters(graph, owned);
+                for (int i = 0; i < nodes.size(); i++) {
+                    for (String in : nodes.get(i).inputs()) {
+                        lastUse.put(in, i);
+                    }
+                }
+            }
             for (int i = stretch.length(); i < nodes.size(); i++) {
                 Node node = nodes.get(i);
                 Layer.Forward<?> f = step(hooks, node, values);
@@ -164,10 +171,15 @@ public final class Tape implements AutoCloseable {
     private static Buffers pinFeedsAndParameters(Graph graph, Map<String, INDArray> feeds) {
         Buffers owned = new Buffers();
         feeds.values().forEach(owned::pin);
+        pinParameters(graph, owned);
+        return owned;
+    }
+
+    /** Parameters are never freed: a layer may hand one on as its value (an identity of a constant). */
+    private static void pinParameters(Graph graph, Buffers owned) {
         for (Node n : graph.nodes()) {
             n.layer().parameters().values().forEach(owned::pin);
         }
-        return owned;
     }
 
     private static Layer.Forward<?> step(Hooks hooks, Node node, Map<String, INDArray> values) {

@@ -304,6 +304,42 @@ class OneDnnPlanTest {
         }
     }
 
+    /**
+     * The engine remembers which stretch a plan runs for passes without hooks; a pass that keeps
+     * an inner value, or hooks one, must still get a stretch of its own, before and after.
+     */
+    @Test
+    void aRememberedStretchStillGivesWayToKeptValuesAndHooks() {
+        Graph g = settingsGraph();
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 37, 29);
+        Map<String, INDArray> feeds = Map.of("x", x);
+        Acceleration.setEnabled(false);
+        INDArray refOut = g.predict(x).dup();
+        INDArray refInner = g.run(feeds, List.of("sum")).get("sum").dup();
+        Acceleration.setEnabled(true);
+        for (int round = 0; round < 2; round++) {
+            assertClose(refOut, g.predict(x), "output, round " + round);
+            assertClose(refInner, g.run(feeds, List.of("sum")).get("sum"), "kept 'sum', round " + round);
+            int[] seen = {0};
+            INDArray[] hooked = new INDArray[1];
+            Hooks watch = Hooks.NONE.forward(n -> n.name().equals("sum"), (node, y) -> {
+                seen[0]++;
+                hooked[0] = y.dup();
+                return null;
+            });
+            INDArray out = g.run(feeds, List.of("gap"), watch).get("gap");
+            assertEquals(1, seen[0], "the hook at 'sum' ran once, round " + round);
+            assertClose(refInner, hooked[0], "hooked 'sum', round " + round);
+            assertClose(refOut, out, "output with a hook, round " + round);
+        }
+        String plans = String.join("\n", g.describePlans());
+        int n = g.nodes().size();
+        assertTrue(plans.contains("length=" + n + ", outputs=[gap],") && plans.contains("length=" + n + ", outputs=[gap, sum],")
+                && plans.contains("length=4, outputs=[c2, c3, r1],"),
+                () -> "a whole plan, one that also hands out 'sum', one that ends before the hook at 'sum':\n" + plans);
+    }
+
     /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */
     @Test
     void aPadWhoseValueIsWantedEndsThePlanBeforeIt() {
