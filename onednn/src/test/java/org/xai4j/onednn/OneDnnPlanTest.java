@@ -340,6 +340,49 @@ class OneDnnPlanTest {
                 () -> "a whole plan, one that also hands out 'sum', one that ends before the hook at 'sum':\n" + plans);
     }
 
+    /**
+     * A NaN or an infinity in the input is the engine's one-line error before any plan runs on
+     * it: a whole plan, plans split over threads (MobileNetV2 by rows, its image reordered first)
+     * and a forward for a backward; the plan then runs on a finite input as before.
+     */
+    @Test
+    void aNonFiniteInputIsRefusedWhereverThePassWouldRun() {
+        Graph settings = settingsGraph();
+        Graph mobile = Specialization.apply(BatchNormFolding.fold(MobileNet.v2(7)));
+        record Case(Graph g, long[] shape, boolean backward) {}
+        for (Case c : List.of(new Case(settings, new long[] {1, 3, 37, 29}, false), new Case(settings, new long[] {3, 3, 37, 29}, false),
+                new Case(settings, new long[] {1, 3, 37, 29}, true), new Case(mobile, new long[] {1, 3, 224, 224}, false))) {
+            String in = c.g().inputs().get(0).name();
+            Nd4j.getRandom().setSeed(5);
+            INDArray x = Nd4j.randn(DataType.FLOAT, c.shape());
+            // Compiled on a thread of two OpenMP threads, as a batch-1 plan that splits is.
+            Supplier<INDArray> pass = () -> Crew.withOpenMpThreads(2, () -> {
+                if (!c.backward()) {
+                    return c.g().predict(x);
+                }
+                try (Tape t = c.g().forward(Map.of(in, x), List.of(in))) {
+                    return t.value(c.g().outputs().get(0)).dup();
+                }
+            });
+            INDArray before = pass.get().dup();
+            float kept = x.getFloat(x.length() - 1);
+            for (float bad : new float[] {Float.NaN, Float.NEGATIVE_INFINITY}) {
+                x.putScalar(x.length() - 1, bad);
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, pass::get);
+                String what = Float.isNaN(bad) ? "1 NaN" : "1 infinite";
+                assertEquals("input '" + in + "' holds " + what + " of " + x.length() + " values; inputs must be finite numbers",
+                        e.getMessage(), () -> c + ": " + String.join("\n", c.g().describePlans()));
+            }
+            x.putScalar(x.length() - 1, kept);
+            assertClose(before, pass.get(), "the pass after the refused ones, " + java.util.Arrays.toString(c.shape()));
+            assertTrue(String.join("\n", c.g().describePlans()).contains("shape=" + java.util.Arrays.toString(c.shape())), "a plan ran");
+        }
+        assertTrue(String.join("\n", mobile.describePlans()).contains("split over 2 threads by rows"),
+                () -> "MobileNetV2 at batch 1 splits by rows:\n" + mobile.describePlans());
+        assertTrue(String.join("\n", settings.describePlans()).contains("split over 2 threads"),
+                () -> "the small graph splits at batch 1:\n" + settings.describePlans());
+    }
+
     /** Grad-CAM at a Pad: its value is wanted, so the plan ends before it instead of not running. */
     @Test
     void aPadWhoseValueIsWantedEndsThePlanBeforeIt() {
