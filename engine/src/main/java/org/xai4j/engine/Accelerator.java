@@ -84,7 +84,8 @@ public interface Accelerator {
 
         /**
          * Runs the plan on {@code x}; returns the requested values as fresh c-order arrays from
-         * {@link Memory}, owned by the caller.
+         * {@link Memory}, owned by the caller: never a view of a parameter or of {@code x}, since
+         * the engine frees what it does not keep and pins parameters only for nodes it runs itself.
          */
         Map<String, INDArray> run(INDArray x);
 

@@ -305,8 +305,10 @@ class OneDnnPlanTest {
     }
 
     /**
-     * The engine remembers which stretch a plan runs for passes without hooks; a pass that keeps
-     * an inner value, or hooks one, must still get a stretch of its own, before and after.
+     * The engine remembers which stretch a plan runs for passes without hooks, by the values a
+     * pass keeps, the nodes it records and whether it goes backward; a pass that keeps an inner
+     * value, hooks one, records for a backward from it or to the input must still get a stretch
+     * of its own, before and after.
      */
     @Test
     void aRememberedStretchStillGivesWayToKeptValuesAndHooks() {
@@ -314,9 +316,13 @@ class OneDnnPlanTest {
         Nd4j.getRandom().setSeed(3);
         INDArray x = Nd4j.randn(DataType.FLOAT, 1, 3, 37, 29);
         Map<String, INDArray> feeds = Map.of("x", x);
+        Nd4j.getRandom().setSeed(4);
+        INDArray seed = Nd4j.randn(DataType.FLOAT, 1, 16, 1, 1);
         Acceleration.setEnabled(false);
         INDArray refOut = g.predict(x).dup();
         INDArray refInner = g.run(feeds, List.of("sum")).get("sum").dup();
+        INDArray refAtSum = gradient(g, feeds, "sum", seed);
+        INDArray refAtX = gradient(g, feeds, "x", seed);
         Acceleration.setEnabled(true);
         for (int round = 0; round < 2; round++) {
             assertClose(refOut, g.predict(x), "output, round " + round);
@@ -332,21 +338,31 @@ class OneDnnPlanTest {
             assertEquals(1, seen[0], "the hook at 'sum' ran once, round " + round);
             assertClose(refInner, hooked[0], "hooked 'sum', round " + round);
             assertClose(refOut, out, "output with a hook, round " + round);
+            // Same kept value as above, but recorded for a backward from it: another key.
+            assertClose(refAtSum, gradient(g, feeds, "sum", seed), "gradient at 'sum', round " + round);
+            assertClose(refAtX, gradient(g, feeds, "x", seed), "gradient at the input, round " + round);
         }
         String plans = String.join("\n", g.describePlans());
         int n = g.nodes().size();
         assertTrue(plans.contains("length=" + n + ", outputs=[gap],") && plans.contains("length=" + n + ", outputs=[gap, sum],")
-                && plans.contains("length=4, outputs=[c2, c3, r1],"),
-                () -> "a whole plan, one that also hands out 'sum', one that ends before the hook at 'sum':\n" + plans);
+                && plans.contains("length=4, outputs=[c2, c3, r1],") && plans.contains("length=" + n + ", outputs=[gap], shape=[1, 3, 37, 29], backward=true"),
+                () -> "a whole plan, one that also hands out 'sum', one that ends before the hook at 'sum', a backward plan:\n" + plans);
+    }
+
+    /** The gradient of {@code seed} at the output with respect to {@code wrt}, from a pass recorded for it. */
+    private static INDArray gradient(Graph g, Map<String, INDArray> feeds, String wrt, INDArray seed) {
+        try (Tape t = g.forward(feeds, List.of(wrt))) {
+            return t.backward(g.outputs().get(0), seed, List.of(wrt)).get(wrt).dup();
+        }
     }
 
     /**
      * A NaN or an infinity in the input is the engine's one-line error before any plan runs on
-     * it: a whole plan, plans split over threads (MobileNetV2 by rows, its image reordered first)
-     * and a forward for a backward; the plan then runs on a finite input as before.
+     * it, and the plans run on a finite input afterwards as before: a whole plan, plans split
+     * over threads (MobileNetV2 by rows, its image reordered first) and a forward for a backward.
      */
     @Test
-    void aNonFiniteInputIsRefusedWhereverThePassWouldRun() {
+    void aNonFiniteInputIsRefusedAndThePlansRunOnAfterIt() {
         Graph settings = settingsGraph();
         Graph mobile = Specialization.apply(BatchNormFolding.fold(MobileNet.v2(7)));
         record Case(Graph g, long[] shape, boolean backward) {}
@@ -375,7 +391,8 @@ class OneDnnPlanTest {
             }
             x.putScalar(x.length() - 1, kept);
             assertClose(before, pass.get(), "the pass after the refused ones, " + java.util.Arrays.toString(c.shape()));
-            assertTrue(String.join("\n", c.g().describePlans()).contains("shape=" + java.util.Arrays.toString(c.shape())), "a plan ran");
+            String key = "shape=" + java.util.Arrays.toString(c.shape()) + ", backward=" + c.backward();
+            assertTrue(String.join("\n", c.g().describePlans()).contains(key), () -> c + ": no plan with " + key);
         }
         assertTrue(String.join("\n", mobile.describePlans()).contains("split over 2 threads by rows"),
                 () -> "MobileNetV2 at batch 1 splits by rows:\n" + mobile.describePlans());
