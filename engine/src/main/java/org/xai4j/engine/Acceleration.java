@@ -53,6 +53,9 @@ public final class Acceleration {
     /** Idle plans kept per graph; the least recently used beyond this is closed. */
     static final int PLANS_PER_GRAPH = 6;
 
+    /** Stretches remembered per graph (each a kind of pass: its wanted values, recorded nodes, direction). */
+    static final int STRETCHES_PER_GRAPH = 32;
+
     /**
      * Plans of one kind (graph, stretch, shape, outputs, rules) that may exist at once: the
      * machine's cores by default (each pass already uses every core through oneDNN's threads),
@@ -188,11 +191,13 @@ public final class Acceleration {
             return Stretch.NONE;
         }
         Plans plans = plansOf(graph);
-        Discovery found = hooks.isEmpty() ? plans.discovered(keep, recorded, backward) : null;
+        // Hooks may stop a stretch at any node, so only passes without them share what was found.
+        StretchKey key = hooks.isEmpty() ? new StretchKey(keep, recorded, backward) : null;
+        Discovery found = key == null ? null : plans.discovered(key);
         if (found == null) {
             found = discover(graph, keep, recorded, backward, hooks);
-            if (hooks.isEmpty()) {
-                plans.remember(keep, recorded, backward, found);
+            if (key != null) {
+                plans.remember(key, found);
             }
         }
         if (found.length() == 0) {
@@ -224,6 +229,14 @@ public final class Acceleration {
 
     /** How many leading nodes a plan runs, the values it hands back, and the rectifier rules it applies. */
     record Discovery(int length, List<String> outputs, Map<String, RectifierRule> rules) {}
+
+    /** What a stretch without hooks depends on besides the graph: the values wanted, the nodes recorded, backward or not. */
+    record StretchKey(Set<String> keep, Set<String> recorded, boolean backward) {
+        StretchKey {
+            keep = Set.copyOf(keep); // a caller may reuse its sets
+            recorded = Set.copyOf(recorded);
+        }
+    }
 
     /**
      * The stretch a plan can run: its leading nodes up to the first it cannot, shortened until it
@@ -359,8 +372,8 @@ public final class Acceleration {
         }
 
         private final Map<PlanKey, Kind> kinds = new LinkedHashMap<>(8, 0.75f, true);
-        /** Stretches found for passes without hooks ({@link #discover}); a few dozen kept. */
-        private final Map<List<Object>, Discovery> discovered = new HashMap<>();
+        /** Stretches found for passes without hooks ({@link #discover}); at most {@link #STRETCHES_PER_GRAPH} kept. */
+        private final Map<StretchKey, Discovery> discovered = new HashMap<>();
         /** Threads holding a backward plan of this graph: they never wait for another. */
         private final Map<Thread, Integer> holders = new HashMap<>();
         private boolean closed;
@@ -417,15 +430,15 @@ public final class Acceleration {
             return lease;
         }
 
-        synchronized Discovery discovered(Set<String> keep, Set<String> recorded, boolean backward) {
-            return discovered.get(List.of(keep, recorded, backward));
+        synchronized Discovery discovered(StretchKey key) {
+            return discovered.get(key);
         }
 
-        synchronized void remember(Set<String> keep, Set<String> recorded, boolean backward, Discovery found) {
-            if (discovered.size() >= 32) {
+        synchronized void remember(StretchKey key, Discovery found) {
+            if (discovered.size() >= STRETCHES_PER_GRAPH) {
                 discovered.clear();
             }
-            discovered.put(List.of(Set.copyOf(keep), Set.copyOf(recorded), backward), found); // a caller may reuse its sets
+            discovered.put(key, found);
         }
 
         private Lease leased(PlanKey key, Kind k, Accelerator.Plan plan) {

@@ -56,7 +56,8 @@ public final class Tape implements AutoCloseable {
     static Tape record(Graph graph, Map<String, INDArray> feeds, Set<String> backwardTo, Hooks hooks) {
         Feeds.check(graph, feeds);
         MemoryBudget.checkRecorded(graph, Feeds.shapes(feeds), Feeds.bytesPerValue(feeds));
-        Buffers owned = pinFeedsAndParameters(graph, feeds);
+        Buffers owned = pinFeeds(feeds);
+        pinParameters(graph, owned);
         Thread owner = Passes.begin(); // until close: the tape holds this pass's activations
         Map<String, INDArray> values = new HashMap<>(feeds);
         Map<String, Object> caches = new HashMap<>();
@@ -104,8 +105,7 @@ public final class Tape implements AutoCloseable {
     static Map<String, INDArray> infer(Graph graph, Map<String, INDArray> feeds, Set<String> keep, Hooks hooks) {
         Feeds.check(graph, feeds);
         MemoryBudget.checkInference(graph, Feeds.shapes(feeds), keep, Feeds.bytesPerValue(feeds));
-        Buffers owned = new Buffers();
-        feeds.values().forEach(owned::pin);
+        Buffers owned = pinFeeds(feeds);
         List<Node> nodes = graph.nodes();
         Map<String, INDArray> values = new HashMap<>(feeds);
         Thread owner = Passes.begin();
@@ -168,10 +168,10 @@ public final class Tape implements AutoCloseable {
         }
     }
 
-    private static Buffers pinFeedsAndParameters(Graph graph, Map<String, INDArray> feeds) {
+    /** A pass's buffers, the caller's feeds among them and never freed. */
+    private static Buffers pinFeeds(Map<String, INDArray> feeds) {
         Buffers owned = new Buffers();
         feeds.values().forEach(owned::pin);
-        pinParameters(graph, owned);
         return owned;
     }
 
