@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -390,8 +391,9 @@ class OneDnnPlanTest {
                         e.getMessage(), () -> c + ": " + String.join("\n", c.g().describePlans()));
             }
             x.putScalar(x.length() - 1, kept);
-            assertClose(before, pass.get(), "the pass after the refused ones, " + java.util.Arrays.toString(c.shape()));
-            String key = "shape=" + java.util.Arrays.toString(c.shape()) + ", backward=" + c.backward();
+            String shape = Arrays.toString(c.shape());
+            assertClose(before, pass.get(), "the pass after the refused ones, " + shape);
+            String key = "shape=" + shape + ", backward=" + c.backward();
             assertTrue(String.join("\n", c.g().describePlans()).contains(key), () -> c + ": no plan with " + key);
         }
         assertTrue(String.join("\n", mobile.describePlans()).contains("split over 2 threads by rows"),
@@ -496,7 +498,7 @@ class OneDnnPlanTest {
 
     private static void assertClose(INDArray ref, INDArray got, String what) {
         assertEquals(List.of(ref.shape()[0]), List.of(got.shape()[0]), what);
-        assertTrue(java.util.Arrays.equals(ref.shape(), got.shape()), what + ": shapes differ");
+        assertTrue(Arrays.equals(ref.shape(), got.shape()), what + ": shapes differ");
         double scale = ref.amaxNumber().doubleValue();
         double err = ref.sub(got).amaxNumber().doubleValue();
         double l2 = ref.sub(got).norm2Number().doubleValue() / ref.norm2Number().doubleValue();
