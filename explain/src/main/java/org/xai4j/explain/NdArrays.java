@@ -1,34 +1,19 @@
 package org.xai4j.explain;
 
 import org.nd4j.linalg.api.buffer.DataBuffer;
-import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.xai4j.engine.Flat;
 
 /** Small array chores shared by the explainers. */
 final class NdArrays {
     private NdArrays() {}
 
-    /** The values in C order, as doubles (a copy). */
+    /** The values in C order, as doubles (a copy; see {@link Flat}). */
     static double[] doubles(INDArray x) {
-        INDArray d = x.offset() == 0 && x.ordering() == 'c' && Shape.hasDefaultStridesForShape(x) ? x : x.dup('c');
-        double[] out = new double[Math.toIntExact(d.length())];
-        if (d.dataType() == DataType.FLOAT) {
-            // One pass over the native buffer: casting first would allocate and fill two arrays.
-            FloatBuffer b = d.data().asNioFloat();
-            for (int i = 0; i < out.length; i++) {
-                out[i] = b.get(i);
-            }
-            return out;
-        }
-        if (d.dataType() == DataType.DOUBLE) {
-            d.data().asNioDouble().get(0, out);
-            return out;
-        }
-        return d.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        return Flat.read(x);
     }
 
     static INDArray create(double[] values, long[] shape, DataType type) {

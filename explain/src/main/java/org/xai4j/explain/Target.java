@@ -2,9 +2,8 @@ package org.xai4j.explain;
 
 import java.util.Arrays;
 import java.util.Locale;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 
 /**
  * What to explain in each row of a batch: the predicted class (the default), given classes (one
@@ -194,7 +193,11 @@ public sealed interface Target permits Target.Predicted, Target.Classes, Target.
             }
             explained[row] = this instanceof Weighted ? -1 : cs[0];
         }
-        INDArray seed = Nd4j.create(dz).castTo(logits.dataType()).reshape(logits.shape());
+        double[] flat = new double[n * k];
+        for (int row = 0; row < n; row++) {
+            System.arraycopy(dz[row], 0, flat, row * k, k);
+        }
+        INDArray seed = Flat.create(flat, logits.dataType(), logits.shape());
         return new Seed(seed, new Scores(head.logits(), head.note(), score, explained, values));
     }
 
@@ -229,8 +232,14 @@ public sealed interface Target permits Target.Predicted, Target.Classes, Target.
 
     /** The logits as {@code [N][K]} doubles (a classifier head may keep trailing 1x1 axes). */
     private static double[][] matrix(INDArray logits) {
-        long n = logits.size(0);
-        return logits.castTo(DataType.DOUBLE).reshape('c', n, logits.length() / n).toDoubleMatrix();
+        int n = (int) logits.size(0);
+        int k = (int) (logits.length() / Math.max(n, 1));
+        double[] flat = Flat.read(logits);
+        double[][] z = new double[n][];
+        for (int row = 0; row < n; row++) {
+            z[row] = Arrays.copyOfRange(flat, row * k, (row + 1) * k);
+        }
+        return z;
     }
 
     // log sum_j exp z_j without overflow; log(p_c) itself would be -inf once p_c underflows.

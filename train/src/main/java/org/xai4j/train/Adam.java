@@ -2,6 +2,7 @@ package org.xai4j.train;
 
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 
 /**
  * Adam (Kingma and Ba, ICLR 2015, Algorithm 1) with bias correction, and weight decay decoupled

@@ -2,6 +2,7 @@ package org.xai4j.train;
 
 import java.util.Locale;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 
 /**
  * Stochastic gradient descent with momentum and L2 weight decay, in PyTorch's convention

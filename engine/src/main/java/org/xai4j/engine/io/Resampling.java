@@ -1,8 +1,8 @@
 package org.xai4j.engine.io;
 
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 
 /**
  * Bilinear resampling with half-pixel centres, up or down, without antialiasing: the rule of
@@ -30,7 +30,7 @@ public final class Resampling {
         int planes = (int) (x.length() / ((long) h * w));
         Axis rows = new Axis(h, H);
         Axis cols = new Axis(w, W);
-        double[] in = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] in = Flat.read(x);
         double[] y = new double[planes * H * W];
         for (int p = 0; p < planes; p++) {
             int base = p * h * w;
