@@ -21,6 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * more than half of the steps (thread CPU time; the cause was not found).
  */
 public final class Flat {
+    /** float32 values are converted through a Java array of this many, one native copy each (32 KB: in L1). */
+    private static final int CHUNK = 8192;
+
     private Flat() {}
 
     /** A copy of {@code a}'s values in c order (any layout, any view; a strided one is copied by ND4J first). */
@@ -32,10 +35,15 @@ public final class Flat {
         int n = length(d);
         double[] v = new double[n];
         if (d.dataType() == DataType.FLOAT) {
-            float[] f = new float[n];
-            at(new FloatPointer(d.data().pointer()), d).get(f);
-            for (int i = 0; i < n; i++) {
-                v[i] = f[i];
+            FloatPointer p = at(new FloatPointer(d.data().pointer()), d);
+            long first = p.position();
+            float[] chunk = new float[Math.min(n, CHUNK)];
+            for (int start = 0; start < n; start += chunk.length) {
+                int len = Math.min(chunk.length, n - start);
+                p.position(first + start).get(chunk, 0, len);
+                for (int i = 0; i < len; i++) {
+                    v[start + i] = chunk[i];
+                }
             }
         } else if (d.dataType() == DataType.DOUBLE) {
             at(new DoublePointer(d.data().pointer()), d).get(v);
@@ -47,16 +55,24 @@ public final class Flat {
 
     /** Writes {@code v} (c order) into {@code a}, which must be contiguous in c order (its own buffer, or a row of one). */
     public static void write(double[] v, INDArray a) {
+        if (v.length == 0 && a.length() == 0) {
+            return;
+        }
         if (!contiguous(a) || a.length() != v.length) {
             throw new IllegalArgumentException("writes " + v.length + " values into a contiguous c-order array of as many; got "
                     + a.shapeInfoToString());
         }
         if (a.dataType() == DataType.FLOAT) {
-            float[] f = new float[v.length];
-            for (int i = 0; i < v.length; i++) {
-                f[i] = (float) v[i];
+            FloatPointer p = at(new FloatPointer(a.data().pointer()), a);
+            long first = p.position();
+            float[] chunk = new float[Math.min(v.length, CHUNK)];
+            for (int start = 0; start < v.length; start += chunk.length) {
+                int len = Math.min(chunk.length, v.length - start);
+                for (int i = 0; i < len; i++) {
+                    chunk[i] = (float) v[start + i];
+                }
+                p.position(first + start).put(chunk, 0, len);
             }
-            at(new FloatPointer(a.data().pointer()), a).put(f);
         } else if (a.dataType() == DataType.DOUBLE) {
             at(new DoublePointer(a.data().pointer()), a).put(v);
         } else {

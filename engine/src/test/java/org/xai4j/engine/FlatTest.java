@@ -49,6 +49,19 @@ class FlatTest {
         }
     }
 
+    /** float32 goes through Java in chunks of 8,192: three of them, the last one short, and back. */
+    @Test
+    void aLongArrayInChunks() {
+        INDArray big = Nd4j.arange(20_001).castTo(DataType.FLOAT).muli(0.5f);
+        double[] v = Flat.read(big);
+        assertArrayEquals(big.castTo(DataType.DOUBLE).data().asDouble(), v, 0);
+        for (int i = 0; i < v.length; i++) {
+            v[i] = -v[i];
+        }
+        INDArray back = Flat.create(v, DataType.FLOAT, 1, 20_001);
+        assertEquals(big.neg().reshape(1, 20_001), back);
+    }
+
     @Test
     void refusesAStridedTargetOrAWrongLength() {
         INDArray m = M.dup();

@@ -27,7 +27,31 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
         if (x.rank() != 4) {
             throw new IllegalArgumentException("GlobalAvgPool expects x [N, C, H, W], got " + Arrays.toString(x.shape()));
         }
-        return Forward.of(x.mean(2, 3).reshape(x.size(0), x.size(1), 1, 1), new Cache(x.shape()));
+        long[] s = x.shape();
+        int channels = perImage(s);
+        int hw = (int) (s[2] * s[3]);
+        // Java sums over one native copy per image: ND4J's mean over the two axes took 0.48 ms
+        // for MobileNetV2's 1280 x 7 x 7 right after a forward pass (see Flat).
+        double[] y = new double[Math.toIntExact(s[0] * channels)];
+        for (int n = 0; n < s[0] && channels * hw > 0; n++) {
+            double[] image = Flat.read(x.slice(n));
+            for (int c = 0; c < channels; c++) {
+                double sum = 0;
+                for (int i = c * hw; i < (c + 1) * hw; i++) {
+                    sum += image[i];
+                }
+                y[n * channels + c] = sum / hw;
+            }
+        }
+        return Forward.of(Flat.create(y, x.dataType(), s[0], s[1], 1, 1), new Cache(s));
+    }
+
+    /** The channel count, once an image is known to hold fewer than 2^31 values. */
+    private static int perImage(long[] s) {
+        if (s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("GlobalAvgPool takes fewer than 2^31 values per image, got " + Arrays.toString(s));
+        }
+        return (int) s[1];
     }
 
     @Override
@@ -44,11 +68,7 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
             return Backward.of((INDArray) null);
         }
         long[] s = cache.xShape();
-        if (s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("GlobalAvgPool backward takes fewer than 2^31 values per image, got "
-                    + Arrays.toString(s));
-        }
-        int channels = (int) s[1];
+        int channels = perImage(s);
         int hw = (int) (s[2] * s[3]);
         // Java loops, one image at a time: ND4J's divide and broadcast took 0.6-1.6 ms for
         // ResNet-50's 2048 x 7 x 7 right after a forward pass, almost all of it op dispatch (see Flat).

@@ -1,7 +1,6 @@
 package org.xai4j.engine.io;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Flat;
 
 /**
@@ -52,7 +51,7 @@ public final class Resampling {
         long[] shape = x.shape().clone();
         shape[rank - 2] = H;
         shape[rank - 1] = W;
-        return Nd4j.create(y, shape, x.dataType());
+        return Flat.create(y, x.dataType(), shape);
     }
 
     /** Per output index of one axis: the two input indices it blends and the weight of the upper one. */
