@@ -23,12 +23,13 @@ import org.xai4j.engine.Tape;
 /**
  * Forward plus backward to the input (the vanilla-gradient cost), no parameter gradients; and
  * forward plus backward that stops at the last stage (Grad-CAM's cost before its cheap tail).
- * Anchors: ResNet-50 192.8 ms, MobileNetV2 54.3 ms, ResNet-18 94.5 ms.
+ * Anchors: ResNet-50 192.8 ms, MobileNetV2 54.3 ms, ResNet-18 94.5 ms. Warm-up of 15 s, as
+ * {@link ExplainBenchmark} says why.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 3)
+@Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 4)
 @Fork(value = 1, jvmArgsAppend = {"-Xmx4g", "-Dxai4j.gc.interval.seconds=10"})
 public class BackwardBenchmark {

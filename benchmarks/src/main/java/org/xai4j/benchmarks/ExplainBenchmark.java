@@ -28,6 +28,11 @@ import org.xai4j.explain.Target;
  * 32 steps in batches of 8, SmoothGrad with 25 samples in batches of 8 (ANCHORS: one batch of
  * 25; both are the same arithmetic). Anchors: ResNet-50 Grad-CAM 102.5 ms, IG 5541 ms,
  * SmoothGrad 6062 ms; MobileNetV2 Grad-CAM 29.2 ms, IG 1133 ms, SmoothGrad 2597 ms.
+ *
+ * <p>Warm-up of 15 s or more: a plan's first calls run direct kernels until it recompiles with
+ * Winograd ones, and a process ran slower until about 12 s in, after the first of the engine's
+ * collections (at 10 s). ResNet-50's Grad-CAM in 2 s iterations from the start, two processes
+ * on AVX-512: 54 and 64 ms, 46 and 58, then 28-43 ms, and 25-27 ms from 12 s on.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -61,7 +66,7 @@ public class ExplainBenchmark {
     }
 
     @Benchmark
-    @Warmup(iterations = 3, time = 3)
+    @Warmup(iterations = 3, time = 5)
     @Measurement(iterations = 5, time = 4)
     public INDArray gradCam() {
         return gradCam.explain(graph, x, target).map();
@@ -69,21 +74,21 @@ public class ExplainBenchmark {
 
     /** Guided backpropagation: a saliency pass with the guided rule on every rectifier. */
     @Benchmark
-    @Warmup(iterations = 3, time = 3)
+    @Warmup(iterations = 3, time = 5)
     @Measurement(iterations = 5, time = 4)
     public INDArray guidedBackprop() {
         return guided.explain(graph, x, target).map();
     }
 
     @Benchmark
-    @Warmup(iterations = 1, time = 5)
+    @Warmup(iterations = 2, time = 8)
     @Measurement(iterations = 3, time = 10)
     public INDArray integratedGradients32() {
         return ig.explain(graph, x, target).map();
     }
 
     @Benchmark
-    @Warmup(iterations = 1, time = 5)
+    @Warmup(iterations = 2, time = 8)
     @Measurement(iterations = 3, time = 10)
     public INDArray smoothGrad25() {
         return smoothGrad.explain(graph, x, target).map();
