@@ -1,5 +1,6 @@
 package org.xai4j.engine;
 
+import java.lang.ref.Reference;
 import org.bytedeco.javacpp.DoublePointer;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.Pointer;
@@ -21,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * more than half of the steps (thread CPU time; the cause was not found).
  */
 public final class Flat {
-    /** float32 values are converted through a Java array of this many, one native copy each (32 KB: in L1). */
+    /** float32 values are converted through a Java array of this many (32 KB), one native copy each. */
     private static final int CHUNK = 8192;
 
     private Flat() {}
@@ -31,8 +32,8 @@ public final class Flat {
         if (a.isEmpty()) {
             return new double[0];
         }
+        int n = length(a);
         INDArray d = contiguous(a) ? a : a.dup('c');
-        int n = length(d);
         double[] v = new double[n];
         if (d.dataType() == DataType.FLOAT) {
             FloatPointer p = at(new FloatPointer(d.data().pointer()), d);
@@ -50,6 +51,8 @@ public final class Flat {
         } else {
             return read(d.castTo(DataType.DOUBLE));
         }
+        // The pointer copies above do not keep d alive: a temporary copy's memory must not be freed mid-read.
+        Reference.reachabilityFence(d);
         return v;
     }
 
@@ -78,6 +81,7 @@ public final class Flat {
         } else {
             a.assign(Nd4j.createFromArray(v).reshape(a.shape()));
         }
+        Reference.reachabilityFence(a);
     }
 
     /** A new c-order array of {@code type} and {@code shape} holding {@code v}, in memory from {@link Memory}. */

@@ -3,6 +3,7 @@ package org.xai4j.engine;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,13 +16,21 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 class FlatTest {
     private static final INDArray M = Nd4j.arange(24).castTo(DataType.FLOAT).reshape('c', 4, 6);
 
-    /** Dense arrays, rows at an offset, a block of rows, strided columns, f order, float64 and float16. */
+    /**
+     * Dense arrays, rows at an offset, a block of rows, a row of that block (a view of a view),
+     * the last two images of a batch, strided columns, f order, float64 and float16. (ND4J's
+     * {@code slice} and {@code point} of a batch view gave an empty scalar here, so no case uses them.)
+     */
     @Test
     void readsWhatNd4jHolds() {
-        List<INDArray> cases = List.of(M, M.getRow(2), M.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()), M.getColumn(4),
+        INDArray block = M.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all());
+        INDArray batch = Nd4j.arange(48).castTo(DataType.FLOAT).reshape('c', 4, 3, 2, 2);
+        INDArray lastTwo = batch.get(NDArrayIndex.interval(2, 4), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        List<INDArray> cases = List.of(M, M.getRow(2), block, block.getRow(1), lastTwo, M.getColumn(4),
                 M.dup('f'), M.castTo(DataType.DOUBLE).getRow(3), M.castTo(DataType.HALF));
         for (INDArray a : cases) {
             double[] expected = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            assertTrue(a.length() > 0 && expected.length == a.length(), a.shapeInfoToString());
             assertArrayEquals(expected, Flat.read(a), 0, a.shapeInfoToString());
         }
         assertEquals(0, Flat.read(Nd4j.empty(DataType.FLOAT)).length);
@@ -37,15 +46,21 @@ class FlatTest {
         assertArrayEquals(v, logits.data().asDouble(), 0);
     }
 
-    /** Writing row 2 of a matrix changes that row and nothing else; float is rounded once from double. */
+    /**
+     * Writing row 2 of a matrix, directly or as row 1 of the block of rows 1-2, changes that row
+     * and nothing else; float is rounded once from double.
+     */
     @Test
     void writesIntoARowAndNowhereElse() {
         for (DataType type : List.of(DataType.FLOAT, DataType.DOUBLE)) {
-            INDArray m = M.castTo(type).dup();
-            Flat.write(new double[] {-1, -2, -3, -4, -5, 1.0 / 3}, m.getRow(2));
             INDArray expected = M.castTo(type).dup();
             expected.putRow(2, Nd4j.createFromArray(-1, -2, -3, -4, -5, 1.0 / 3).castTo(type));
+            INDArray m = M.castTo(type).dup();
+            Flat.write(new double[] {-1, -2, -3, -4, -5, 1.0 / 3}, m.getRow(2));
             assertEquals(expected, m, type.toString());
+            INDArray viaBlock = M.castTo(type).dup();
+            Flat.write(new double[] {-1, -2, -3, -4, -5, 1.0 / 3}, viaBlock.get(NDArrayIndex.interval(1, 3), NDArrayIndex.all()).getRow(1));
+            assertEquals(expected, viaBlock, type + ", a view of a view");
         }
     }
 

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -90,7 +91,7 @@ public final class AugmentedGradCam implements Explainer<CamResult> {
         for (int row = 0; row < n; row++) {
             Target fixed = target.fixedAt(z, row);
             INDArray xn = NdArrays.row(x, row);
-            double[] planes = NdArrays.doubles(xn);
+            double[] planes = Flat.read(xn);
             List<Augmentation> augs = Augmentation.draw(augmentations, MAX_ANGLE, MAX_SHIFT, H, W, rng);
             double[][] g = new double[augmentations][];
             int h = 0;
@@ -105,7 +106,7 @@ public final class AugmentedGradCam implements Explainer<CamResult> {
                 CamResult r = gradCam.explain(graph, copies, fixed);
                 h = (int) r.raw().size(1);
                 w = (int) r.raw().size(2);
-                double[] raw = NdArrays.doubles(r.raw());
+                double[] raw = Flat.read(r.raw());
                 for (int i = 0; i < count; i++) {
                     g[start + i] = Arrays.copyOfRange(raw, i * h * w, (i + 1) * h * w);
                 }

@@ -1,6 +1,7 @@
 package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 
 /**
  * Channel weights of the CAM family and the weighted channel sum they feed. Inputs are an
@@ -24,12 +25,12 @@ public final class ChannelWeights {
 
     /** Grad-CAM (Selvaraju et al. 2017, eq. 1): {@code alpha_k = (1/hw) sum_ij g_kij}. */
     public static INDArray meanGradient(INDArray A, INDArray g) {
-        return channelMeans(NdArrays.doubles(g), g);
+        return channelMeans(Flat.read(g), g);
     }
 
     /** Grad-CAM restricted to positive gradients: {@code alpha_k = (1/hw) sum_ij relu(g_kij)}. */
     public static INDArray meanPositiveGradient(INDArray A, INDArray g) {
-        double[] d1 = NdArrays.doubles(g);
+        double[] d1 = Flat.read(g);
         for (int i = 0; i < d1.length; i++) {
             d1[i] = Math.max(d1[i], 0);
         }
@@ -43,7 +44,7 @@ public final class ChannelWeights {
      * </pre>
      */
     public static INDArray gradCamPlusPlus(INDArray A, INDArray g) {
-        double[] d1 = NdArrays.doubles(g);
+        double[] d1 = Flat.read(g);
         double[] d2 = new double[d1.length];
         double[] d3 = new double[d1.length];
         for (int i = 0; i < d1.length; i++) {
@@ -61,7 +62,7 @@ public final class ChannelWeights {
         int n = (int) A.size(0);
         int k = (int) A.size(1);
         int hw = (int) (A.size(2) * A.size(3));
-        double[] a = NdArrays.doubles(A);
+        double[] a = Flat.read(A);
         double[] w = new double[n * k];
         for (int c = 0; c < n * k; c++) {
             double sumA = 0;
@@ -88,8 +89,8 @@ public final class ChannelWeights {
      */
     public static INDArray xGradCam(INDArray A, INDArray g) {
         int hw = (int) (A.size(2) * A.size(3));
-        double[] a = NdArrays.doubles(A);
-        double[] d1 = NdArrays.doubles(g);
+        double[] a = Flat.read(A);
+        double[] d1 = Flat.read(g);
         double[] w = new double[(int) (A.size(0) * A.size(1))];
         for (int c = 0; c < w.length; c++) {
             double sumA = 0;
@@ -111,8 +112,8 @@ public final class ChannelWeights {
         int n = (int) A.size(0);
         int k = (int) A.size(1);
         int hw = (int) (A.size(2) * A.size(3));
-        double[] a = NdArrays.doubles(A);
-        double[] w = NdArrays.doubles(G);
+        double[] a = Flat.read(A);
+        double[] w = Flat.read(G);
         double[] cam = new double[n * hw];
         for (int b = 0; b < n; b++) {
             for (int c = 0; c < k; c++) {
@@ -134,8 +135,8 @@ public final class ChannelWeights {
             throw new IllegalArgumentException("weights " + java.util.Arrays.toString(weights.shape()) + " do not match activation "
                     + java.util.Arrays.toString(A.shape()));
         }
-        double[] a = NdArrays.doubles(A);
-        double[] w = NdArrays.doubles(weights);
+        double[] a = Flat.read(A);
+        double[] w = Flat.read(weights);
         double[] cam = new double[n * hw];
         for (int b = 0; b < n; b++) {
             for (int c = 0; c < k; c++) {

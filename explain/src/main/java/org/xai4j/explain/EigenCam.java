@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -44,7 +45,7 @@ public final class EigenCam implements Explainer<CamResult> {
         int n = (int) A.size(0);
         int k = (int) A.size(1);
         int hw = (int) (A.size(2) * A.size(3));
-        double[] a = NdArrays.doubles(A);
+        double[] a = Flat.read(A);
         double[] raw = new double[n * hw];
         double[] weights = new double[n * k];
         for (int row = 0; row < n; row++) {

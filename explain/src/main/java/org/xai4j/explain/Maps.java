@@ -3,6 +3,7 @@ package org.xai4j.explain;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.xai4j.engine.Flat;
 
 /**
  * Post-processing of raw attributions for display: channel aggregation, percentile clamping,
@@ -44,7 +45,7 @@ public final class Maps {
         }
         int n = (int) maps.size(0);
         int per = (int) (maps.length() / n);
-        double[] v = NdArrays.doubles(maps);
+        double[] v = Flat.read(maps);
         for (int b = 0; b < n; b++) {
             double[] sorted = Arrays.copyOfRange(v, b * per, (b + 1) * per);
             Arrays.sort(sorted);
@@ -78,7 +79,7 @@ public final class Maps {
         int H = (int) maps.size(maps.rank() - 2);
         int W = (int) maps.size(maps.rank() - 1);
         double[] kernel = gaussianKernel(sigma);
-        double[] v = NdArrays.doubles(maps);
+        double[] v = Flat.read(maps);
         double[] tmp = new double[H * W];
         for (int off = 0; off < v.length; off += H * W) {
             for (int i = 0; i < H; i++) {
@@ -129,7 +130,7 @@ public final class Maps {
     public static INDArray clampAndScale(INDArray maps, double low, double high) {
         int n = (int) maps.size(0);
         int per = (int) (maps.length() / n);
-        double[] v = NdArrays.doubles(clampToPercentiles(maps, low, high));
+        double[] v = Flat.read(clampToPercentiles(maps, low, high));
         for (int b = 0; b < n; b++) {
             double lo = Double.POSITIVE_INFINITY;
             double hi = Double.NEGATIVE_INFINITY;

@@ -5,16 +5,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.xai4j.engine.Flat;
 
 /** Small array chores shared by the explainers. */
 final class NdArrays {
     private NdArrays() {}
-
-    /** The values in C order, as doubles (a copy; see {@link Flat}). */
-    static double[] doubles(INDArray x) {
-        return Flat.read(x);
-    }
 
     static INDArray create(double[] values, long[] shape, DataType type) {
         return Nd4j.create(values, shape, type);

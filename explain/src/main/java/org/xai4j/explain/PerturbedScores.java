@@ -1,6 +1,7 @@
 package org.xai4j.explain;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -37,8 +38,8 @@ final class PerturbedScores {
                       Masks masks, Scored scored, Progress progress) {
         int C = (int) x.size(1);
         int HW = (int) (x.size(2) * x.size(3));
-        double[] xs = NdArrays.doubles(x);
-        double[] fs = NdArrays.doubles(fill);
+        double[] xs = Flat.read(x);
+        double[] fs = Flat.read(fill);
         int rows = ActivationGradient.rowsPerPass(graph, batchSize);
         double[][] m = new double[Math.min(rows, count)][HW];
         for (int start = 0; start < count; start += rows) {

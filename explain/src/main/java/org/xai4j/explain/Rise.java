@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.io.Resampling;
 
@@ -110,7 +111,7 @@ public final class Rise implements Explainer<HeatMap> {
         int dx = rng.nextInt(cw);
         INDArray up = Resampling.bilinear(NdArrays.create(cells, new long[] {1, grid, grid},
                 org.nd4j.linalg.api.buffer.DataType.DOUBLE), (grid + 1) * ch, (grid + 1) * cw);
-        double[] u = NdArrays.doubles(up);
+        double[] u = Flat.read(up);
         NdArrays.close(up);
         int width = (grid + 1) * cw;
         for (int y = 0; y < H; y++) {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -88,7 +89,7 @@ public final class ScoreCam implements Explainer<CamResult> {
     /** H_k for the K maps of one row {@code [1, K, h, w]}: upsampled, min-max scaled, {@code [K * H * W]}. */
     static double[] masks(INDArray A, int H, int W) {
         INDArray up = Upsampling.bilinear(A.reshape(A.size(1), A.size(2), A.size(3)), H, W);
-        double[] m = NdArrays.doubles(up);
+        double[] m = Flat.read(up);
         NdArrays.close(up);
         int hw = H * W;
         for (int c = 0; c < m.length / hw; c++) {

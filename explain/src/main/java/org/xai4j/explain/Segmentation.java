@@ -2,6 +2,7 @@ package org.xai4j.explain;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 
 /**
  * How LIME and KernelSHAP cut an input row {@code x [1, C, H, W]} into the segments they switch
@@ -30,7 +31,7 @@ public interface Segmentation {
                 NdArrays.require4d(x, "an input", "SLIC");
                 int H = (int) x.size(2);
                 int W = (int) x.size(3);
-                return Segments.of(Slic.segment(NdArrays.doubles(x), (int) x.size(1), H, W, superpixels, compactness), H, W);
+                return Segments.of(Slic.segment(Flat.read(x), (int) x.size(1), H, W, superpixels, compactness), H, W);
             }
 
             @Override

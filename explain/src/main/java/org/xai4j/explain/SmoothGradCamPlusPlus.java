@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -69,7 +70,7 @@ public final class SmoothGradCamPlusPlus implements Explainer<CamResult> {
                 INDArray noisy = Noise.copies(xn, Math.min(rows, samples - start), std, rng);
                 ActivationGradient r = ActivationGradient.record(graph, noisy, fixed, name);
                 progress.advance(noisy.size(0));
-                double[] g = NdArrays.doubles(r.gradient());
+                double[] g = Flat.read(r.gradient());
                 for (int i = 0; i < g.length; i++) {
                     double v = g[i];
                     d1[i % size] += v / samples;

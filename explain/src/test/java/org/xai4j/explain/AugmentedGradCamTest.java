@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.AvgPool2d;
@@ -94,7 +95,7 @@ class AugmentedGradCamTest {
         INDArray x = Nd4j.create(trueMap(), new long[] {1, 1, SIZE, SIZE}, 'c');
         CamResult plain = GradCam.of("features").explain(graph, x, Target.of(0));
         CamResult fit = new AugmentedGradCam("features", 1, 0, 0, 300, 0, 0, 8, Progress.NONE).explain(graph, x, Target.of(0));
-        double[] down = SuperResolution.operator(Augmentation.IDENTITY, 8, 8, SIZE, SIZE).times(NdArrays.doubles(fit.map()));
+        double[] down = SuperResolution.operator(Augmentation.IDENTITY, 8, 8, SIZE, SIZE).times(Flat.read(fit.map()));
         Close.assertClose("D h = g", plain.raw().reshape(64), Nd4j.create(down), 1e-9, 0);
         Close.assertClose("raw is the plain Grad-CAM", plain.raw(), fit.raw(), 0, 0);
     }
@@ -112,8 +113,8 @@ class AugmentedGradCamTest {
         double lambda = Double.parseDouble(System.getProperty("xai4j.lambda", Double.toString(AugmentedGradCam.LAMBDA)));
         double mu = Double.parseDouble(System.getProperty("xai4j.mu", Double.toString(AugmentedGradCam.MU)));
         int iterations = Integer.getInteger("xai4j.iterations", AugmentedGradCam.ITERATIONS);
-        double[] plain = NdArrays.doubles(GradCam.of("features").explain(graph, x, Target.of(0)).map());
-        double[] augmented = NdArrays.doubles(new AugmentedGradCam("features", AugmentedGradCam.AUGMENTATIONS, lambda, mu, iterations, 0,
+        double[] plain = Flat.read(GradCam.of("features").explain(graph, x, Target.of(0)).map());
+        double[] augmented = Flat.read(new AugmentedGradCam("features", AugmentedGradCam.AUGMENTATIONS, lambda, mu, iterations, 0,
                 0, 16, Progress.NONE).explain(graph, x, Target.of(0)).map());
         double plainError = relativeError(plain, truth, 64);
         double augmentedError = relativeError(augmented, truth, 64);

@@ -11,6 +11,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Flatten;
@@ -51,11 +52,11 @@ class PerturbationMethodsTest {
     @Test
     void occlusionOfALinearModelIsTheSumOfWxOverEachSquare() {
         double[] w = weights(1);
-        double[] x = NdArrays.doubles(X);
+        double[] x = Flat.read(X);
         Occlusion.Result r = new Occlusion(5, 3, Fill.value(0), 4, Progress.NONE).explain(linear(w), X, Target.of(0));
         int n = (H - 5) / 3 + 1;
         assertArrayEquals(new long[] {1, n, n}, r.grid().shape());
-        double[] grid = NdArrays.doubles(r.grid());
+        double[] grid = Flat.read(r.grid());
         double[][] expected = new double[n][n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {
@@ -72,7 +73,7 @@ class PerturbationMethodsTest {
         }
         // Pixel (4, 4) lies in squares rows 0..1 and columns 0..1: the map is their mean. Pixel
         // (11, 11) lies in none (the squares end at 3*2+5 = 11): 0.
-        double[] map = NdArrays.doubles(r.map());
+        double[] map = Flat.read(r.map());
         double mean = (expected[0][0] + expected[0][1] + expected[1][0] + expected[1][1]) / 4;
         assertEquals(mean, map[4 * W + 4], 1e-12);
         assertEquals(0, map[11 * W + 11]);
@@ -83,9 +84,9 @@ class PerturbationMethodsTest {
     void occlusionFillsWithTheValueTheMeanOrTheBlur() {
         double[] w = weights(2);
         Graph g = linear(w);
-        double[] x = NdArrays.doubles(X);
+        double[] x = Flat.read(X);
         for (Fill fill : List.of(Fill.value(0.7), Fill.mean(), Fill.blur(1.5))) {
-            double[] f = NdArrays.doubles(fill.replacementFor(X));
+            double[] f = Flat.read(fill.replacementFor(X));
             Occlusion.Result r = new Occlusion(H, 1, fill, 1, Progress.NONE).explain(g, X, Target.of(0));
             double expected = 0;
             for (int p = 0; p < x.length; p++) {
@@ -93,7 +94,7 @@ class PerturbationMethodsTest {
             }
             assertEquals(expected, r.grid().getDouble(0, 0, 0), 1e-12, fill.name());
         }
-        double[] means = NdArrays.doubles(Fill.mean().replacementFor(X));
+        double[] means = Flat.read(Fill.mean().replacementFor(X));
         assertEquals(X.get(org.nd4j.linalg.indexing.NDArrayIndex.point(0), org.nd4j.linalg.indexing.NDArrayIndex.point(2))
                 .meanNumber().doubleValue(), means[2 * H * W + 17], 1e-12);
     }
@@ -102,7 +103,7 @@ class PerturbationMethodsTest {
     void occlusionBatchesGiveTheSameGridAsOneSquareAtATime() {
         Occlusion.Result one = new Occlusion(4, 2, Fill.value(0), 1, Progress.NONE).explain(CNN, X, Target.of(2));
         Occlusion.Result many = new Occlusion(4, 2, Fill.value(0), 7, Progress.NONE).explain(CNN, X, Target.of(2));
-        assertArrayEquals(NdArrays.doubles(one.grid()), NdArrays.doubles(many.grid()), 1e-12);
+        assertArrayEquals(Flat.read(one.grid()), Flat.read(many.grid()), 1e-12);
     }
 
     @Test
@@ -118,8 +119,8 @@ class PerturbationMethodsTest {
         Rise rise = new Rise(500, 3, 0.5, Fill.value(0), 7, 16, Progress.NONE);
         INDArray a = rise.explain(linear(w), ones, Target.of(0)).map();
         INDArray b = rise.explain(linear(w), ones, Target.of(0)).map();
-        assertArrayEquals(NdArrays.doubles(a), NdArrays.doubles(b));
-        double[] m = NdArrays.doubles(a);
+        assertArrayEquals(Flat.read(a), Flat.read(b));
+        double[] m = Flat.read(a);
         double inside = 0;
         double outside = 0;
         for (int u = 0; u < H; u++) {
@@ -133,7 +134,7 @@ class PerturbationMethodsTest {
         }
         assertTrue(inside > outside + 1, "mean inside " + inside + ", largest far outside " + outside);
         INDArray other = new Rise(500, 3, 0.5, Fill.value(0), 8, 16, Progress.NONE).explain(linear(w), ones, Target.of(0)).map();
-        assertTrue(NdArrays.doubles(other)[0] != m[0], "another seed, other masks");
+        assertTrue(Flat.read(other)[0] != m[0], "another seed, other masks");
     }
 
     @Test
@@ -173,7 +174,7 @@ class PerturbationMethodsTest {
             double[] m = new double[H * W];
             s.mask(z, m);
             double[] copy = new double[3 * H * W];
-            PerturbedScores.mix(NdArrays.doubles(x), NdArrays.doubles(fill), m, copy, 0, 3, H * W);
+            PerturbedScores.mix(Flat.read(x), Flat.read(fill), m, copy, 0, 3, H * W);
             f[bits] = PerturbedScores.scoreOf(CNN, head, NdArrays.create(copy, x.shape(), DataType.DOUBLE), Target.of(1));
         }
         double[] factorial = {1, 1, 2, 6, 24, 120, 720, 5040, 40320};
@@ -199,7 +200,7 @@ class PerturbationMethodsTest {
         double[] w = weights(4);
         Segmentation s = blocks(3, 4);
         SegmentAttribution r = new KernelShap(s, 600, Fill.value(0), 3, 64, Progress.NONE).explain(linear(w), X, Target.of(0));
-        double[] truth = segmentSums(w, NdArrays.doubles(X), s.of(X));
+        double[] truth = segmentSums(w, Flat.read(X), s.of(X));
         // A linear model's Shapley values are the segment sums; the sampled fit of a linear
         // function is exact too, whatever coalitions it saw, once it has M independent ones.
         assertArrayEquals(truth, r.values().get(0), 1e-9);
@@ -209,7 +210,7 @@ class PerturbationMethodsTest {
     void limeRecoversTheWeightsOfAModelLinearInItsSegments() {
         double[] w = weights(5);
         Segmentation s = blocks(3, 3);
-        double[] truth = segmentSums(w, NdArrays.doubles(X), s.of(X));
+        double[] truth = segmentSums(w, Flat.read(X), s.of(X));
         // No ridge penalty: the weighted least-squares fit of an exactly linear function is exact.
         SegmentAttribution exact = new Lime(s, 200, Fill.value(0), 0, 1, 50, Progress.NONE).explain(linear(w), X, Target.of(0));
         assertArrayEquals(truth, exact.values().get(0), 1e-9);

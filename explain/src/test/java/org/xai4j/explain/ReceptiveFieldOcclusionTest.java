@@ -12,6 +12,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.layers.BatchNormFolding;
@@ -44,9 +45,9 @@ class ReceptiveFieldOcclusionTest {
                 Occlusion.Result fast = new ReceptiveFieldOcclusion(ps[0], ps[1], fill, 5, Progress.NONE, 0.6).explain(cnn, x,
                         Target.of(2));
                 double scale = naive.grid().amaxNumber().doubleValue();
-                assertArrayEquals(NdArrays.doubles(naive.grid()), NdArrays.doubles(fast.grid()), 1e-10 * scale,
+                assertArrayEquals(Flat.read(naive.grid()), Flat.read(fast.grid()), 1e-10 * scale,
                         "patch " + ps[0] + " stride " + ps[1] + " fill " + fill.name());
-                assertArrayEquals(NdArrays.doubles(naive.map()), NdArrays.doubles(fast.map()), 1e-10 * scale);
+                assertArrayEquals(Flat.read(naive.map()), Flat.read(fast.map()), 1e-10 * scale);
             }
         }
     }
@@ -61,8 +62,8 @@ class ReceptiveFieldOcclusionTest {
             Occlusion.Result fast = new ReceptiveFieldOcclusion(48, 44, Fill.value(0), 8, Progress.NONE).explain(g, x);
             double logit = Math.abs(naive.scores().valueOf(0));
             double worst = 0;
-            double[] a = NdArrays.doubles(naive.grid());
-            double[] b = NdArrays.doubles(fast.grid());
+            double[] a = Flat.read(naive.grid());
+            double[] b = Flat.read(fast.grid());
             for (int i = 0; i < a.length; i++) {
                 worst = Math.max(worst, Math.abs(a[i] - b[i]));
             }

@@ -28,28 +28,27 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
             throw new IllegalArgumentException("GlobalAvgPool expects x [N, C, H, W], got " + Arrays.toString(x.shape()));
         }
         long[] s = x.shape();
-        int channels = perImage(s);
+        int channels = channels(s);
         int hw = (int) (s[2] * s[3]);
-        // Java sums over one native copy per image: ND4J's mean over the two axes took 0.48 ms
-        // for MobileNetV2's 1280 x 7 x 7 right after a forward pass (see Flat).
-        double[] y = new double[Math.toIntExact(s[0] * channels)];
-        for (int n = 0; n < s[0] && channels * hw > 0; n++) {
-            double[] image = Flat.read(x.slice(n));
-            for (int c = 0; c < channels; c++) {
-                double sum = 0;
-                for (int i = c * hw; i < (c + 1) * hw; i++) {
-                    sum += image[i];
-                }
-                y[n * channels + c] = sum / hw;
+        // Java sums over one native copy: right after a forward pass, ND4J's mean over the two
+        // axes took 320 µs on ResNet-50's 2048 x 7 x 7 and these loops 225 (see Flat).
+        int planes = Math.toIntExact(s[0] * channels);
+        double[] values = Flat.read(x);
+        double[] y = new double[planes];
+        for (int p = 0; p < planes; p++) {
+            double sum = 0;
+            for (int i = p * hw; i < (p + 1) * hw; i++) {
+                sum += values[i];
             }
+            y[p] = sum / hw; // an empty plane's mean is 0 / 0, NaN
         }
         return Forward.of(Flat.create(y, x.dataType(), s[0], s[1], 1, 1), new Cache(s));
     }
 
-    /** The channel count, once an image is known to hold fewer than 2^31 values. */
-    private static int perImage(long[] s) {
-        if (s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("GlobalAvgPool takes fewer than 2^31 values per image, got " + Arrays.toString(s));
+    /** The channel count, once x is known to hold fewer than 2^31 - 8 values (a Java array's limit). */
+    private static int channels(long[] s) {
+        if (s[0] * s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("GlobalAvgPool takes fewer than 2^31 - 8 values, got " + Arrays.toString(s));
         }
         return (int) s[1];
     }
@@ -68,19 +67,19 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
             return Backward.of((INDArray) null);
         }
         long[] s = cache.xShape();
-        int channels = perImage(s);
+        int channels = channels(s);
         int hw = (int) (s[2] * s[3]);
-        // Java loops, one image at a time: ND4J's divide and broadcast took 0.6-1.6 ms for
-        // ResNet-50's 2048 x 7 x 7 right after a forward pass, almost all of it op dispatch (see Flat).
-        double[] share = Flat.read(dy);
-        INDArray dx = Memory.uninitialized(dy.dataType(), s);
-        double[] image = new double[channels * hw];
-        for (int n = 0; n < s[0] && image.length > 0; n++) {
-            for (int c = 0; c < channels; c++) {
-                Arrays.fill(image, c * hw, (c + 1) * hw, share[n * channels + c] / hw);
-            }
-            Flat.write(image, dx.slice(n));
+        if (dy.length() != s[0] * channels) {
+            throw new IllegalArgumentException("GlobalAvgPool backward expects dy of " + s[0] + " x " + channels + " values, got "
+                    + Arrays.toString(dy.shape()));
         }
-        return Backward.of(dx);
+        // Java loops: right after a forward pass, ND4J's divide and broadcast took 574 µs on
+        // ResNet-50's 2048 x 7 x 7 and these loops 232, the same values (see Flat).
+        double[] share = Flat.read(dy);
+        double[] dx = new double[Math.toIntExact(share.length * (long) hw)];
+        for (int p = 0; p < share.length; p++) {
+            Arrays.fill(dx, p * hw, (p + 1) * hw, share[p] / hw);
+        }
+        return Backward.of(Flat.create(dx, dy.dataType(), s));
     }
 }

@@ -63,8 +63,8 @@ public final class SparseSeedLinear implements Layer<Linear.Cache>, Specialized<
         if (dy.dataType() != weight.dataType() || dy.length() > MAX_SCANNED) {
             return null;
         }
-        // Java loops over a few rows: as ND4J ops (zeros, then an axpy per row) this was three
-        // calls of 70-220 µs each right after a forward pass (see Flat).
+        // Java loops over a few rows of W: as ND4J ops (zeros, then an axpy per non-zero) one
+        // class took 313 µs right after a forward pass on ResNet-50's head, these loops 137 (see Flat).
         double[] d = Flat.read(dy);
         long nonZero = Arrays.stream(d).filter(v -> v != 0).count();
         if (nonZero * SPARSE > d.length) {
@@ -73,6 +73,9 @@ public final class SparseSeedLinear implements Layer<Linear.Cache>, Specialized<
         int rows = (int) dy.size(0);
         int classes = (int) dy.size(1);
         int in = (int) weight.size(1);
+        if ((long) rows * in > Integer.MAX_VALUE - 8) {
+            return null;
+        }
         double[] dx = new double[rows * in];
         for (int n = 0; n < rows; n++) {
             for (int k = 0; k < classes; k++) {

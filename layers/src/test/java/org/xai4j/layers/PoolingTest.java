@@ -163,6 +163,30 @@ class PoolingTest {
         assertEquals(DataType.FLOAT, new GlobalAvgPool().forward(x.castTo(DataType.FLOAT)).y().dataType());
         assertEquals(DataType.FLOAT, new GlobalMaxPool().forward(x.castTo(DataType.FLOAT)).y().dataType());
 
+        // float32, and views: a batch cut from a larger one (contiguous at an offset) and an NHWC
+        // array permuted to NCHW (strided: each image is copied first). Against ND4J's mean and
+        // broadcast: a mean of 20 floats in double, rounded once, is within 1 ulp of ND4J's (1e-7).
+        INDArray big = distinct(4, 3, 4, 5).castTo(DataType.FLOAT);
+        INDArray cut = big.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all());
+        INDArray permuted = distinct(2, 4, 5, 3).castTo(DataType.FLOAT).permute(0, 3, 1, 2);
+        for (INDArray v : List.of(cut, permuted)) {
+            var f = new GlobalAvgPool().forward(v);
+            assertTrue(f.y().equalsWithEps(v.mean(2, 3).reshape(2, 3, 1, 1), 1e-7), v.shapeInfoToString());
+            INDArray dy = distinct(2, 3, 1, 1).castTo(DataType.FLOAT);
+            INDArray dx = new GlobalAvgPool().backward(f.cache(), dy, Need.INPUT).dx()[0];
+            assertArrayEquals(v.shape(), dx.shape());
+            for (int i = 0; i < dx.length(); i++) {
+                long[] at = org.nd4j.linalg.api.shape.Shape.ind2subC(dx.shape(), i);
+                assertEquals(dy.getDouble(at[0], at[1], 0, 0) / 20, dx.getDouble(at), 1e-7);
+            }
+        }
+        INDArray emptyPlanes = new GlobalAvgPool().forward(Nd4j.create(DataType.FLOAT, 2, 3, 0, 5)).y();
+        assertTrue(Double.isNaN(emptyPlanes.getDouble(1, 2, 0, 0)), "the mean of an empty plane is NaN");
+        var f4 = new GlobalAvgPool().forward(x);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new GlobalAvgPool().backward(f4.cache(), Nd4j.ones(DataType.DOUBLE, 2, 4, 1, 1), Need.INPUT));
+
         INDArray ties = Nd4j.ones(DataType.DOUBLE, 1, 1, 2, 2);
         var f = new GlobalMaxPool().forward(ties);
         INDArray dx = new GlobalMaxPool().backward(f.cache(), Nd4j.ones(DataType.DOUBLE, 1, 1, 1, 1).muli(7), Need.INPUT).dx()[0];
