@@ -99,9 +99,10 @@ public final class Flat {
     /**
      * Whether the values are {@code length} consecutive elements from the offset, in c order: each
      * axis's stride is the product of the sizes after it, axes of size 1 aside (ND4J's own default
-     * stride test refuses {@code [2, 5, 1, 1]} with strides {@code [5, 1, 1, 1]}).
+     * stride test refuses {@code [2, 5, 1, 1]} with strides {@code [5, 1, 1, 1]}). Then its buffer can be
+     * read as a flat run from {@code a.offset()}, here and in {@link Finite}.
      */
-    private static boolean contiguous(INDArray a) {
+    public static boolean contiguous(INDArray a) {
         long[] shape = a.shape();
         long[] stride = a.stride();
         long expected = 1;

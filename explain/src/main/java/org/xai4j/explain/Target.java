@@ -162,7 +162,7 @@ public sealed interface Target permits Target.Predicted, Target.Classes, Target.
             throw perRowMismatch(c.classes.length, n);
         }
         Score score = score();
-        double[][] dz = new double[n][k];
+        double[] dz = new double[n * k];
         int[] explained = new int[n];
         double[] values = new double[n];
         for (int row = 0; row < n; row++) {
@@ -184,7 +184,7 @@ public sealed interface Target permits Target.Predicted, Target.Classes, Target.
                 };
                 for (int j = 0; j < k; j++) {
                     double delta = j == c ? 1 : 0;
-                    dz[row][j] += ws[i] * switch (score) {
+                    dz[row * k + j] += ws[i] * switch (score) {
                         case LOGIT -> delta;
                         case PROBABILITY -> p[c] * (delta - p[j]);
                         case LOG_PROBABILITY -> delta - p[j];
@@ -193,11 +193,7 @@ public sealed interface Target permits Target.Predicted, Target.Classes, Target.
             }
             explained[row] = this instanceof Weighted ? -1 : cs[0];
         }
-        double[] flat = new double[n * k];
-        for (int row = 0; row < n; row++) {
-            System.arraycopy(dz[row], 0, flat, row * k, k);
-        }
-        INDArray seed = Flat.create(flat, logits.dataType(), logits.shape());
+        INDArray seed = Flat.create(dz, logits.dataType(), logits.shape());
         return new Seed(seed, new Scores(head.logits(), head.note(), score, explained, values));
     }
 

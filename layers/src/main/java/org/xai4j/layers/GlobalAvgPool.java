@@ -4,7 +4,6 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.xai4j.engine.Flat;
 import org.xai4j.engine.Layer;
-import org.xai4j.engine.Memory;
 import org.xai4j.engine.Need;
 
 /**
