@@ -44,14 +44,6 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
         return Forward.of(Flat.create(y, x.dataType(), s[0], s[1], 1, 1), new Cache(s));
     }
 
-    /** The channel count, once x is known to hold fewer than 2^31 - 8 values (a Java array's limit). */
-    private static int channels(long[] s) {
-        if (s[0] * s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("GlobalAvgPool takes fewer than 2^31 - 8 values, got " + Arrays.toString(s));
-        }
-        return (int) s[1];
-    }
-
     @Override
     public long[] outputShape(long[]... x) {
         if (x[0].length != 4) {
@@ -80,5 +72,13 @@ public final class GlobalAvgPool implements Layer<GlobalAvgPool.Cache> {
             Arrays.fill(dx, p * hw, (p + 1) * hw, share[p] / hw);
         }
         return Backward.of(Flat.create(dx, dy.dataType(), s));
+    }
+
+    /** The channel count, once x is known to hold fewer than 2^31 - 8 values (a Java array's limit). */
+    private static int channels(long[] s) {
+        if (s[0] * s[1] * s[2] * s[3] > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("GlobalAvgPool takes fewer than 2^31 - 8 values, got " + Arrays.toString(s));
+        }
+        return (int) s[1];
     }
 }
