@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.xai4j.engine.Flat;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Method;
 import org.xai4j.explain.Parameter;
@@ -64,7 +64,7 @@ final class ExplainFigures {
 
     /** Draws one method's map and says whether an earlier method gave the same one. */
     Shown add(Method m, Explanation e, double ms) {
-        double[] values = e.map().castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] values = Flat.read(e.map());
         Method sameAs = null;
         double scale = 1;
         for (Shown s : shown) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.io.Images;
 import org.xai4j.explain.Explanation;
 import org.xai4j.explain.Maps;
@@ -96,7 +97,7 @@ final class ExplainPictures {
         double[] clip = style.clip() != null ? new double[] {style.clip().lowPercentile(), style.clip().highPercentile()}
                 : cam ? new double[] {0, 100} : new double[] {1, 99};
         Normalization normalization = signed ? Normalization.centred(clip[0], clip[1]) : Normalization.percentiles(clip[0], clip[1]);
-        Normalization.Range range = normalization.range(plane.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+        Normalization.Range range = normalization.range(Flat.read(plane));
         Colormap colormap = style.colormap() != null ? style.colormap() : signed ? Colormap.RDBU_R : Colormap.JET;
         BufferedImage picture = Overlay.onPhoto(background, plane, colormap, style.alpha(), range);
         return new Drawn(plane, colormap, range, picture, caption(method, cam, style.sign(), clip, signed));

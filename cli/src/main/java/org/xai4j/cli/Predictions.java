@@ -5,8 +5,8 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.IntStream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.io.Labels;
 import org.xai4j.explain.Target;
 
@@ -45,6 +45,6 @@ final class Predictions {
 
     /** Item {@code b} of [N, K, ...] flattened to K values (trailing 1x1 axes are common). */
     static double[] row(INDArray x, int b) {
-        return x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b)).castTo(DataType.DOUBLE).dup().data().asDouble();
+        return Flat.read(x.get(org.nd4j.linalg.indexing.NDArrayIndex.point(b)));
     }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 
 /**
  * Softmax cross-entropy on logits, averaged over the batch, and its gradient.
@@ -84,7 +85,7 @@ public final class SoftmaxCrossEntropy {
      */
     static double[][] rows(INDArray z) {
         int N = (int) z.size(0), K = (int) z.size(1);
-        double[] flat = z.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] flat = Flat.read(z);
         double[][] rows = new double[N][];
         for (int n = 0; n < N; n++) {
             rows[n] = java.util.Arrays.copyOfRange(flat, n * K, (n + 1) * K);

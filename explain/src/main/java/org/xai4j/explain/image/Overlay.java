@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.io.Resampling;
 
 /**
@@ -28,13 +29,13 @@ public final class Overlay {
 
     /** The map in colour. */
     public static BufferedImage heatmap(INDArray map, Colormap colormap, Normalization normalization) {
-        return heatmap(map, colormap, normalization.range(map.castTo(DataType.DOUBLE).dup('c').data().asDouble()));
+        return heatmap(map, colormap, normalization.range(Flat.read(map)));
     }
 
     /** The map in colour, values placed by {@code range} (the one its colour bar shows). */
     public static BufferedImage heatmap(INDArray map, Colormap colormap, Normalization.Range range) {
         int[] hw = size(map);
-        double[] v = map.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = Flat.read(map);
         int[] rgb = new int[v.length];
         for (int p = 0; p < v.length; p++) {
             rgb[p] = colormap.rgb(range.t(v[p]));
@@ -100,7 +101,7 @@ public final class Overlay {
         int c = (int) chw.size(0);
         int h = (int) chw.size(1);
         int w = (int) chw.size(2);
-        double[] t = Normalization.minMax().apply(chw.castTo(DataType.DOUBLE).dup('c').data().asDouble());
+        double[] t = Normalization.minMax().apply(Flat.read(chw));
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         for (int i = 0; i < h; i++) {
             for (int j = 0; j < w; j++) {

@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.xai4j.engine.Flat;
 import org.xai4j.explain.Maps;
 
 /**
@@ -54,7 +55,7 @@ public final class Planes {
         int n = (int) a.size(0);
         int c = (int) a.size(1);
         int hw = (int) (a.size(2) * a.size(3));
-        double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = Flat.read(a);
         double[] out = new double[n * hw];
         for (int b = 0; b < n; b++) {
             for (int p = 0; p < hw; p++) {

@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Tape;
 import org.xai4j.explain.ActivationGradient;
@@ -170,7 +171,7 @@ public final class ActivationMaximization {
                     INDArray gd = tape.backward(diversityNode, diversitySeed(tape.value(diversityNode), s.diversity()), List.of(input)).get(input);
                     g = g.add(gd);
                 }
-                double[] gv = g.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+                double[] gv = Flat.read(g);
                 dx = new double[B][n];
                 for (int b = 0; b < B; b++) {
                     // Minimise -score: the loss gradient is -g.
@@ -465,7 +466,7 @@ public final class ActivationMaximization {
     public static java.awt.image.BufferedImage picture(INDArray p) {
         int H = (int) p.size(1);
         int W = (int) p.size(2);
-        double[] v = p.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = Flat.read(p);
         java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(W, H, java.awt.image.BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < H; y++) {
             for (int x = 0; x < W; x++) {

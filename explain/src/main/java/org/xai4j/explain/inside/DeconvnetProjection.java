@@ -6,6 +6,7 @@ import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.RectifierRule;
 import org.xai4j.engine.Tape;
@@ -49,7 +50,7 @@ public final class DeconvnetProjection {
             if (channel < 0 || channel >= K) {
                 throw new IllegalArgumentException("channel " + channel + " is out of range: node '" + name + "' has " + K + " channels (0.." + (K - 1) + ")");
             }
-            double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            double[] v = Flat.read(a);
             double[] seed = new double[v.length];
             double[] kept = new double[B];
             int[] ys = new int[B];

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Node;
 import org.xai4j.explain.image.Colormap;
@@ -76,7 +77,7 @@ public final class Filters {
         int C = (int) s[1];
         int R = (int) s[2];
         int S = (int) s[3];
-        double[] v = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = Flat.read(w);
         List<Grid.Tile> tiles = new ArrayList<>();
         double[] shared = null;
         if (!colour && R * S == 1) {

@@ -6,8 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 
 /**
@@ -64,7 +64,7 @@ public final class TopPatches {
                 throw new IllegalArgumentException("channel " + c + " is out of range: node '" + node + "' has " + K + " channels (0.." + (K - 1) + ")");
             }
         }
-        double[] v = a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] v = Flat.read(a);
         for (int b = 0; b < items.size(); b++) {
             for (int c : channels) {
                 int base = (b * K + c) * h * w;

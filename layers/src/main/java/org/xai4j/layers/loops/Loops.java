@@ -3,6 +3,7 @@ package org.xai4j.layers.loops;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 
 /**
  * Convolution and pooling as plain loops straight from their definitions, in double, with
@@ -22,8 +23,8 @@ public final class Loops {
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
         long OH = (H + pads[0] + pads[2] - ((R - 1) * dH + 1)) / sH + 1;
         long OW = (W + pads[1] + pads[3] - ((S - 1) * dW + 1)) / sW + 1;
-        double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] ws = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] xs = Flat.read(x);
+        double[] ws = Flat.read(w);
         double[] y = new double[(int) (N * K * OH * OW)];
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
             double acc = b == null ? 0 : b.getDouble(k);
@@ -43,8 +44,8 @@ public final class Loops {
         long N = xShape[0], H = xShape[2], W = xShape[3];
         long K = w.size(0), Cg = w.size(1), R = w.size(2), S = w.size(3), Kg = K / groups;
         long OH = dy.size(2), OW = dy.size(3);
-        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] ws = w.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dys = Flat.read(dy);
+        double[] ws = Flat.read(w);
         double[] dx = new double[(int) (N * groups * Cg * H * W)];
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
             double g = dys[(int) (((n * K + k) * OH + i) * OW + j)];
@@ -63,8 +64,8 @@ public final class Loops {
         long N = x.size(0), H = x.size(2), W = x.size(3);
         long K = wShape[0], Cg = wShape[1], R = wShape[2], S = wShape[3], Kg = K / groups;
         long OH = dy.size(2), OW = dy.size(3);
-        double[] xs = x.castTo(DataType.DOUBLE).dup('c').data().asDouble();
-        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] xs = Flat.read(x);
+        double[] dys = Flat.read(dy);
         double[] dw = new double[(int) (K * Cg * R * S)];
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int i = 0; i < OH; i++) for (int j = 0; j < OW; j++) {
             double g = dys[(int) (((n * K + k) * OH + i) * OW + j)];
@@ -81,7 +82,7 @@ public final class Loops {
     /** db = dL/db of {@link #conv}: b[k] is added to every y[n,k,i,j]. */
     public static INDArray convBiasGradient(INDArray dy) {
         long N = dy.size(0), K = dy.size(1), P = dy.size(2) * dy.size(3);
-        double[] dys = dy.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] dys = Flat.read(dy);
         double[] db = new double[(int) K];
         for (int n = 0; n < N; n++) for (int k = 0; k < K; k++) for (int p = 0; p < P; p++) {
             db[k] += dys[(int) ((n * K + k) * P + p)];
