@@ -78,6 +78,9 @@ final class OneDnnBackward {
     private record Given(String name, long[] shape, dnnl_memory plain, Contribution into, OneDnnPlan.Buffer stage) {}
 
     private final OneDnnPlan plan;
+    /** Values read by an Add and by other ops whose gradient shares the Add's dy buffer ({@link #sharesRead}). */
+    private final List<Integer> relaxed = new ArrayList<>();
+    private int sharedReads;
     private final Map<String, Integer> index = new HashMap<>();
     private final dnnl_memory[] diff;
     private final List<Step> steps = new ArrayList<>();
@@ -271,6 +274,9 @@ final class OneDnnBackward {
             mds[i] = values.get(names.get(i)).md;
         }
         int[] shares = sharers(pending, new HashSet<>(wanted.values()), input);
+        for (int v : relaxed) {
+            sharedReads += shares[v] >= 0 ? 1 : 0;
+        }
         OneDnnPlan.Buffer[] buffers = new OneDnnPlan.Buffer[names.size()];
         long most = 64;
         for (int i = 0; i < names.size(); i++) {
@@ -314,6 +320,13 @@ final class OneDnnBackward {
      * fused ReLU, no rectifier rule: that would change the dy that the op's other inputs, sharing
      * the same buffer, still have to read). Then nothing writes that buffer once its readers
      * begin: the op's own dy is complete before its backward, and every reader only reads it.
+     *
+     * <p>A residual block's input is read twice, by the block's first convolution and by its Add,
+     * and would get a copy of the Add's dy. It shares that buffer too ({@link #sharesRead}) when the
+     * buffer's readers are done before anything adds to it: every other reader of v runs after the
+     * Add in the backward (comes before it in the plan) and after the ops that make the Add's
+     * sharing inputs, which read the buffer as their dy. Their contributions then sum onto the
+     * Add's dy in place, which is v's gradient: dy plus theirs.
      */
     private int[] sharers(List<Pending> pending, Set<String> outputs, String input) {
         int[] shares = new int[diff.length];
@@ -338,7 +351,84 @@ final class OneDnnBackward {
                 }
             }
         }
+        for (int t = 0; t < pending.size(); t++) {
+            if (pending.get(t).main() == null) {
+                sharesRead(t, pending, readers, maker, outputs, input, shares);
+            }
+        }
+        // With every buffer's sharers known: no op may read its dy from a buffer it writes or adds
+        // an input's gradient to (other than by passing dy on in place). Where one would, the
+        // inputs shared that way leave that buffer; undoing never joins two buffers, so this ends.
+        boolean undone = true;
+        while (undone) {
+            undone = false;
+            for (Pending p : pending) {
+                int out = index.get(p.op().out);
+                for (String in : p.op().in) {
+                    int x = index.get(in);
+                    if (!(p.main() == null && shares[x] == out) && root(shares, x) == root(shares, out)) {
+                        int clash = root(shares, out);
+                        for (int v : relaxed) {
+                            if (shares[v] >= 0 && root(shares, v) == clash) {
+                                shares[v] = -1;
+                                undone = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return shares;
+    }
+
+    /**
+     * Lets one input v of pass-through op {@code t} that other ops read as well share t's dy
+     * buffer, when v is not the plan's input nor a given output, t reads it once, every other
+     * reader r of v comes before t in the plan (so its backward runs after t's), and every input of
+     * t sharing the buffer already is made after every such r (so it is read as dy before any r
+     * adds to it). The maker of v may then change v's gradient in place (a fused ReLU): it runs
+     * after every r, when the buffer holds v's gradient alone. Adds v to {@link #relaxed}, the
+     * shares the caller undoes where an op would read its dy from the buffer it writes to.
+     */
+    private void sharesRead(int t, List<Pending> pending, Map<String, List<Integer>> readers, Map<String, Pending> maker,
+                            Set<String> outputs, String input, int[] shares) {
+        OneDnnFusion.Op op = pending.get(t).op();
+        int out = index.get(op.out);
+        for (String in : op.in) {
+            int v = index.get(in);
+            List<Integer> rs = readers.getOrDefault(in, List.of());
+            List<Integer> others = rs.stream().filter(r -> r != t).toList();
+            if (shares[v] >= 0 || others.isEmpty() || rs.size() - others.size() != 1 || in.equals(input) || outputs.contains(in)
+                    || maker.get(in) == null || !Dnnl.same(mds[v], mds[out]) || others.stream().anyMatch(r -> r > t)) {
+                continue;
+            }
+            int lastOther = others.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            boolean siblingsReadFirst = true;
+            for (String u : op.in) {
+                int ui = index.get(u);
+                if (ui != v && shares[ui] == out && pending.indexOf(maker.get(u)) <= lastOther) {
+                    siblingsReadFirst = false;
+                }
+            }
+            if (siblingsReadFirst) {
+                shares[v] = out;
+                relaxed.add(v);
+                return; // one such input per op: two would add their other readers' parts onto each other
+            }
+        }
+    }
+
+    /** How many values read by an Add and by other ops share the Add's gradient buffer. */
+    int sharedReads() {
+        return sharedReads;
+    }
+
+    private static int root(int[] shares, int v) {
+        int root = v;
+        while (shares[root] >= 0) {
+            root = shares[root];
+        }
+        return root;
     }
 
     private Step step(Pending p, Map<String, OneDnnPlan.Value> values, int[] shares) {

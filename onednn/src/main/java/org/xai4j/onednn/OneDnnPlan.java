@@ -680,6 +680,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
+            if (this.backward.sharedReads() > 0) {
+                description.set(0, description.get(0) + ", " + this.backward.sharedReads()
+                        + " gradients of values read twice share a buffer instead of a copy");
+            }
         }
     }
 

@@ -92,6 +92,7 @@ class OneDnnPlanFuzzTest {
         int rowSplit = 0;
         int imageSplit = 0;
         int heads = 0;
+        int sharedReads = 0;
         double worstForward = 0;
         double worstGradient = 0;
         for (int c = 0; c < CASES; c++) {
@@ -159,6 +160,7 @@ class OneDnnPlanFuzzTest {
                 split += SPLIT.matcher(plans).find() ? 1 : 0;
                 rowSplit += ROW_SPLIT.matcher(plans).find() ? 1 : 0;
                 imageSplit += IMAGE_SPLIT.matcher(plans).find() ? 1 : 0;
+                sharedReads += plans.contains("read twice share a buffer") ? 1 : 0;
                 // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
                 Node last = k.graph.nodes().get(k.graph.nodes().size() - 1);
                 heads += Specialization.reference(last.layer()) instanceof Linear && plans.contains("\n" + last.name() + ": ") ? 1 : 0;
@@ -169,16 +171,18 @@ class OneDnnPlanFuzzTest {
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
                         + " channels, %d at a multiple of 16; %d with steps split over two threads, %d of them by rows, %d by images; %d ending in Flatten + Linear as"
-                        + " one inner product), 0 writes outside a buffer"
+                        + " one inner product; %d with a gradient shared by a value read twice), 0 writes outside a buffer"
                         + " or a part's channels, rows or images, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, rowSplit, imageSplit, heads, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, rowSplit, imageSplit, heads, sharedReads, worstForward, worstGradient, redrawn);
         System.clearProperty(RowSplit.PROPERTY);
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(rowSplit >= CASES / 10 || CASES < 100, "only " + rowSplit + " of " + CASES + " cases split their steps by rows");
         assertTrue(imageSplit >= CASES / 10 || CASES < 100, "only " + imageSplit + " of " + CASES + " cases split their steps by images");
         assertTrue(planned >= CASES * 9 / 10, "only " + planned + " of " + CASES + " cases ran as plans");
         assertTrue(heads >= CASES / 5 || CASES < 100, "only " + heads + " of " + CASES + " cases ran a classifier head in a plan");
+        assertTrue(sharedReads >= CASES / 10 || CASES < 100, "only " + sharedReads + " of " + CASES
+                + " cases shared the gradient of a value read twice");
         // The binary primitive with a post-op at an odd number of 8-channel blocks, where oneDNN's
         // AVX-512 kernel overran on nChw8c, must have run under guard (the fused Add names its ReLU;
         // the 300 default cases have dozens, a short run set by xai4j.fuzz.cases may have none).
@@ -554,6 +558,12 @@ class OneDnnPlanFuzzTest {
             long K = x[1];
             INDArray w = Nd4j.randn(DataType.FLOAT, K, K, 3, 3).muli(1.0 / Math.sqrt(9 * K));
             other = b.add(new Conv2d(w, null, ConvSpec.DEFAULT.withPadding(1)), x, from);
+            if (r.nextBoolean()) {
+                // A residual block's branch of two convolutions: the block's input is read by the
+                // first and by the Add, and its gradient may share the Add's (OneDnnBackward).
+                INDArray w2 = Nd4j.randn(DataType.FLOAT, K, K, 1, 1).muli(1.0 / Math.sqrt(K));
+                other = b.add(new Conv2d(w2, null, ConvSpec.DEFAULT), x, b.add(new ReLU(), x, other));
+            }
         }
         String sum = b.add(new Add(), x, from, other);
         int rectify = r.nextInt(3);
