@@ -386,9 +386,11 @@ final class OneDnnBackward {
      * buffer, when v is not the plan's input nor a given output, t reads it once, every other
      * reader r of v comes before t in the plan (so its backward runs after t's), and every input of
      * t sharing the buffer already is made after every such r (so it is read as dy before any r
-     * adds to it). The maker of v may then change v's gradient in place (a fused ReLU): it runs
-     * after every r, when the buffer holds v's gradient alone. Adds v to {@link #relaxed}, the
-     * shares the caller undoes where an op would read its dy from the buffer it writes to.
+     * adds to it) by an op that computes its own dx (not one passing dy on: its inputs would share
+     * the buffer too, and another such v among them would have its readers add to it while v's
+     * do). The maker of v may then change v's gradient in place (a fused ReLU): it runs after
+     * every r, when the buffer holds v's gradient alone. Adds v to {@link #relaxed}, the shares
+     * the caller undoes where an op would read its dy from the buffer it writes to.
      */
     private void sharesRead(int t, List<Pending> pending, Map<String, List<Integer>> readers, Map<String, Pending> maker,
                             Set<String> outputs, String input, int[] shares) {
@@ -406,7 +408,8 @@ final class OneDnnBackward {
             boolean siblingsReadFirst = true;
             for (String u : op.in) {
                 int ui = index.get(u);
-                if (ui != v && shares[ui] == out && pending.indexOf(maker.get(u)) <= lastOther) {
+                Pending made = maker.get(u);
+                if (ui != v && shares[ui] == out && (pending.indexOf(made) <= lastOther || made.main() == null)) {
                     siblingsReadFirst = false;
                 }
             }

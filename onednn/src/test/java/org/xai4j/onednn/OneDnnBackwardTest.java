@@ -14,8 +14,14 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
+import org.xai4j.engine.Node;
 import org.xai4j.engine.Tape;
+import org.xai4j.layers.Add;
 import org.xai4j.layers.BatchNormFolding;
+import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.ConvSpec;
+import org.xai4j.layers.GlobalAvgPool;
+import org.xai4j.layers.ReLU;
 import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.ResNet;
 
@@ -90,5 +96,45 @@ class OneDnnBackwardTest {
         }
         double rel = fast.sub(ref).amaxNumber().doubleValue() / ref.amaxNumber().doubleValue();
         assertTrue(rel <= 1e-4, "input gradient " + rel + " of the largest value from the engine's");
+        assertTrue(plans.contains("5 gradients of values read twice share a buffer"), plans); // the identity blocks
+    }
+
+    /**
+     * A residual sum over another one, {@code out = v + (v2 + w)}, where v and v2 are each read by
+     * a convolution as well: each may share its Add's gradient buffer on its own, but not both,
+     * since v2's reader would add its part onto v's gradient in the same buffer. The inner Add
+     * passes dy on, so v may not share (the rule in {@code OneDnnBackward.sharesRead}); the
+     * input gradient matches the engine's.
+     */
+    @Test
+    void aSumOverASumSharesOnlyTheInnerInput() {
+        Nd4j.getRandom().setSeed(3);
+        int c = 16;
+        java.util.function.Supplier<Conv2d> conv = () -> new Conv2d(Nd4j.randn(DataType.FLOAT, c, c, 3, 3).muli(1.0 / Math.sqrt(9 * c)),
+                null, ConvSpec.DEFAULT.withPadding(1));
+        Graph g = new Graph(List.of(Graph.Input.of("x", -1, c, 12, 12)), List.of(
+                new Node("conv0", conv.get(), List.of("x")), new Node("v", new ReLU(), List.of("conv0")),
+                new Node("r", conv.get(), List.of("v")),
+                new Node("v2", conv.get(), List.of("r")),
+                new Node("q", conv.get(), List.of("v2")),
+                new Node("w", conv.get(), List.of("q")),
+                new Node("u", new Add(), List.of("v2", "w")),
+                new Node("out", new Add(), List.of("v", "u")),
+                new Node("gap", new GlobalAvgPool(), List.of("out"))), List.of("gap"));
+        INDArray x = Nd4j.randn(DataType.FLOAT, 1, c, 12, 12);
+        INDArray seed = Nd4j.randn(DataType.FLOAT, 1, c, 1, 1);
+        INDArray fast;
+        try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
+            fast = t.backward("gap", seed, List.of("x")).get("x").dup();
+        }
+        String plans = String.join("\n", g.describePlans());
+        assertTrue(plans.contains("backward=true") && plans.contains("1 gradients of values read twice share a buffer"), plans);
+        Acceleration.setEnabled(false);
+        INDArray ref;
+        try (Tape t = g.forward(Map.of("x", x), List.of("x"))) {
+            ref = t.backward("gap", seed, List.of("x")).get("x").dup();
+        }
+        double rel = fast.sub(ref).amaxNumber().doubleValue() / ref.amaxNumber().doubleValue();
+        assertTrue(rel <= 1e-4, "input gradient " + rel + " of the largest value from the engine's\n" + plans);
     }
 }

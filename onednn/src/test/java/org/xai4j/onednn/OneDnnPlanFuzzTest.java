@@ -564,6 +564,11 @@ class OneDnnPlanFuzzTest {
                 INDArray w2 = Nd4j.randn(DataType.FLOAT, K, K, 1, 1).muli(1.0 / Math.sqrt(K));
                 other = b.add(new Conv2d(w2, null, ConvSpec.DEFAULT), x, b.add(new ReLU(), x, other));
             }
+            if (r.nextInt(3) == 0) {
+                // A sum over a sum, from + (y + f(y)): both from and y are read by a convolution too,
+                // and only one of them may share its Add's gradient buffer.
+                other = residual(b, other);
+            }
         }
         String sum = b.add(new Add(), x, from, other);
         int rectify = r.nextInt(3);
