@@ -3,7 +3,6 @@ package org.xai4j.explain.inside;
 import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Map;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Flat;
@@ -82,11 +81,10 @@ public final class DeconvnetProjection {
      * stay; {@code bgr}: the input's channels are blue, green, red.
      */
     public static BufferedImage picture(INDArray pixels, int b, boolean bgr) {
-        INDArray row = pixels.slice(b).castTo(DataType.DOUBLE).dup('c');
-        int C = (int) row.size(0);
-        int H = (int) row.size(1);
-        int W = (int) row.size(2);
-        double[] p = row.data().asDouble();
+        int C = (int) pixels.size(1);
+        int H = (int) pixels.size(2);
+        int W = (int) pixels.size(3);
+        double[] p = Flat.read(pixels.slice(b));
         double max = 0;
         for (double d : p) {
             max = Math.max(max, Math.abs(d));

@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.xai4j.engine.Flat;
 import org.xai4j.engine.Graph;
 import org.xai4j.engine.Hooks;
 import org.xai4j.explain.ActivationGradient;
@@ -73,8 +73,7 @@ public final class FeatureMaps {
     static List<Grid.Tile> tiles(INDArray a, List<Integer> channels, Scale scale, Colormap colormap, double[] shared) {
         int h = (int) a.size(2);
         int w = (int) a.size(3);
-        INDArray row = a.slice(0).castTo(DataType.DOUBLE).dup('c');
-        double[] v = row.data().asDouble();
+        double[] v = Flat.read(a.slice(0));
         double lo = Double.POSITIVE_INFINITY;
         double hi = Double.NEGATIVE_INFINITY;
         for (int c : channels) {

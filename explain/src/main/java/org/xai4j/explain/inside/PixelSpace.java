@@ -4,6 +4,7 @@ import java.util.function.UnaryOperator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.xai4j.engine.Flat;
 
 /**
  * A model's preprocessing as the affine map it is, {@code x_c = sum_k A[c][k] p_k + b_c} from
@@ -39,7 +40,7 @@ public record PixelSpace(double[][] A, double[] b) {
 
     private static double[] pixel(UnaryOperator<INDArray> preprocess, double[] rgb) {
         INDArray x = preprocess.apply(Nd4j.create(rgb, new long[] {1, 3, 1, 1}, DataType.FLOAT));
-        return x.castTo(DataType.DOUBLE).data().asDouble();
+        return Flat.read(x);
     }
 
     /** Model input from pixels, both [3 * H * W] planes (channel-major). */
