@@ -78,8 +78,7 @@ final class OneDnnBackward {
     private record Given(String name, long[] shape, dnnl_memory plain, Contribution into, OneDnnPlan.Buffer stage) {}
 
     private final OneDnnPlan plan;
-    /** Values read by an Add and by other ops whose gradient shares the Add's dy buffer ({@link #sharesRead}). */
-    private final List<Integer> relaxed = new ArrayList<>();
+    /** How many values read by an Add and by other ops share the Add's gradient buffer ({@link #sharesRead}). */
     private int sharedReads;
     private final Map<String, Integer> index = new HashMap<>();
     private final dnnl_memory[] diff;
@@ -274,9 +273,6 @@ final class OneDnnBackward {
             mds[i] = values.get(names.get(i)).md;
         }
         int[] shares = sharers(pending, new HashSet<>(wanted.values()), input);
-        for (int v : relaxed) {
-            sharedReads += shares[v] >= 0 ? 1 : 0;
-        }
         OneDnnPlan.Buffer[] buffers = new OneDnnPlan.Buffer[names.size()];
         long most = 64;
         for (int i = 0; i < names.size(); i++) {
@@ -351,9 +347,11 @@ final class OneDnnBackward {
                 }
             }
         }
+        List<Integer> relaxed = new ArrayList<>();
         for (int t = 0; t < pending.size(); t++) {
-            if (pending.get(t).main() == null) {
-                sharesRead(t, pending, readers, maker, outputs, input, shares);
+            int v = pending.get(t).main() == null ? sharesRead(t, pending, readers, maker, outputs, input, shares) : -1;
+            if (v >= 0) {
+                relaxed.add(v);
             }
         }
         // With every buffer's sharers known: no op may read its dy from a buffer it writes or adds
@@ -378,6 +376,7 @@ final class OneDnnBackward {
                 }
             }
         }
+        sharedReads = (int) relaxed.stream().filter(v -> shares[v] >= 0).count();
         return shares;
     }
 
@@ -389,10 +388,10 @@ final class OneDnnBackward {
      * adds to it) by an op that computes its own dx (not one passing dy on: its inputs would share
      * the buffer too, and another such v among them would have its readers add to it while v's
      * do). The maker of v may then change v's gradient in place (a fused ReLU): it runs after
-     * every r, when the buffer holds v's gradient alone. Adds v to {@link #relaxed}, the shares
-     * the caller undoes where an op would read its dy from the buffer it writes to.
+     * every r, when the buffer holds v's gradient alone. Returns v, or -1 when no input qualifies;
+     * the caller undoes such shares where an op would read its dy from the buffer it writes to.
      */
-    private void sharesRead(int t, List<Pending> pending, Map<String, List<Integer>> readers, Map<String, Pending> maker,
+    private int sharesRead(int t, List<Pending> pending, Map<String, List<Integer>> readers, Map<String, Pending> maker,
                             Set<String> outputs, String input, int[] shares) {
         OneDnnFusion.Op op = pending.get(t).op();
         int out = index.get(op.out);
@@ -415,10 +414,10 @@ final class OneDnnBackward {
             }
             if (siblingsReadFirst) {
                 shares[v] = out;
-                relaxed.add(v);
-                return; // one such input per op: two would add their other readers' parts onto each other
+                return v; // one such input per op: two would add their other readers' parts onto each other
             }
         }
+        return -1;
     }
 
     /** How many values read by an Add and by other ops share the Add's gradient buffer. */
