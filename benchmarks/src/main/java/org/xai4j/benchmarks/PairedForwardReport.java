@@ -66,7 +66,7 @@ public final class PairedForwardReport {
             return new Settings(models, batches, pairs, block, warmup);
         }
 
-        private static int between(String v, String option, int max) {
+        static int between(String v, String option, int max) {
             try {
                 int n = Integer.parseInt(v.trim());
                 if (n >= 1 && n <= max) {
