@@ -246,7 +246,7 @@ final class ChannelSplit {
      * Channels [c0, c1) of a batch-1 value, blocked (c0 starts a block) or a [1, O] row: one
      * stretch of its buffer either way.
      */
-    private static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
+    static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
         long[] shape = v.shape.length == 2 ? new long[] {1, c1 - c0} : new long[] {1, c1 - c0, v.shape[2], v.shape[3]};
         return plan.part(v, shape, plan.md(shape), offset(v, c0));
     }

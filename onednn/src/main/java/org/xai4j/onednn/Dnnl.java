@@ -47,6 +47,13 @@ final class Dnnl {
         return md;
     }
 
+    /** A memory descriptor for f32 data of {@code dims} with the given strides (in values, per dimension). */
+    static dnnl_memory_desc_t md(long[] dims, long[] strides) {
+        dnnl_memory_desc_t md = new dnnl_memory_desc_t();
+        check(dnnl_memory_desc_init_by_strides(md, dims.length, dims, dnnl_f32, strides), "dnnl_memory_desc_init_by_strides");
+        return md;
+    }
+
     /** A copy of a memory descriptor that a primitive descriptor chose ({@code what}: a dnnl_query_*_md). */
     static dnnl_memory_desc_t query(dnnl_primitive_desc pd, int what) {
         dnnl_memory_desc_t md = new dnnl_memory_desc_t();

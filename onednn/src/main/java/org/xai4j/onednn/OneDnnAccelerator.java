@@ -214,7 +214,7 @@ public final class OneDnnAccelerator implements Accelerator {
     private static OneDnnPlan widest(Function<ActivationLayout, OneDnnPlan> compile) {
         ActivationLayout host = ActivationLayout.HOST;
         OneDnnPlan plan = compile.apply(host);
-        if (plan.referenceKernels() > 0 && plan.layout.channelsLast()) {
+        if (plan.referenceKernels() > 0 && plan.startsByRows()) {
             plan = fewerReferenceKernels(plan, () -> RowSplit.declined(() -> compile.apply(host)));
         }
         if (plan.referenceKernels() == 0 || host.block() == 8) {

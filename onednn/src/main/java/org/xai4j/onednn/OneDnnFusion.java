@@ -62,7 +62,7 @@ final class OneDnnFusion {
 
         Op(Node node, List<String> in) {
             this.node = node;
-            this.in = in;
+            this.in = new ArrayList<>(in);
             this.out = node.name();
         }
 

@@ -154,8 +154,16 @@ final class OneDnnPlan implements Accelerator.Plan {
     private final List<Buffer> partScratchpads = new ArrayList<>();
     private int splitSteps;
     private final boolean training;
-    /** The layout every activation is written in (its channel block follows the ISA). */
-    final ActivationLayout layout;
+    /**
+     * The layout activations are written in (its channel block follows the ISA): while the plan
+     * compiles, of the step being built; a mixed plan ({@link MixedLayout}) changes it from
+     * channels last to {@link #blocks} at its switch.
+     */
+    ActivationLayout layout;
+    /** The channel-blocked layout a mixed plan goes on in after its switch (null: the plan keeps one layout). */
+    private final ActivationLayout blocks;
+    /** Whether the plan's first steps run channels last, split by rows. */
+    private boolean startsByRows;
     /** The 1x1 -> depthwise 3x3 pairs the fusion pass found, and how many oneDNN runs as one primitive. */
     private int depthwisePairs;
     private int depthwiseFused;
@@ -210,7 +218,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         this.inputShape = inputShape.clone();
         List<Node> ops = nodes.stream().map(OneDnnPlan::reference).toList();
         this.parts = ChannelSplit.parts(training, ops, input, inputShape);
-        this.layout = parts > 1 && inputShape[0] == 1 && RowSplit.preferred(ops, input, inputShape) ? layout.withChannelsLast() : layout;
+        boolean rows = parts > 1 && inputShape[0] == 1 && RowSplit.preferred(ops, input, inputShape);
+        boolean mixes = parts > 1 && inputShape[0] == 1 && !layout.channelsLast() && RowSplit.mayMix() && (!rows || MixedLayout.named());
+        this.blocks = mixes ? layout : null;
+        this.layout = rows || blocks != null ? layout.withChannelsLast() : layout;
         try {
             if (parts > 1) {
                 // A split plan runs on one OpenMP thread per part: everything in it is created for one
@@ -296,6 +307,15 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (!training && parts == 1 && DepthwiseFusion.requested()) {
             DepthwiseFusion.fuse(ops, Set.copyOf(wanted.values()), shapes);
         }
+        if (blocks != null) {
+            int k = MixedLayout.switchAfter(ops, input, shapes, tryWinograd && ActivationLayout.avx512(blocks.isa()));
+            if (k < 0) {
+                layout = blocks; // no place to switch: channel blocks throughout
+            } else {
+                MixedLayout.insert(ops, k, values);
+            }
+        }
+        startsByRows = layout.channelsLast();
         lastUses(ops, values);
         if (guarded()) {
             inputStage = buffer(Dnnl.bytes(x.md));
@@ -541,6 +561,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         for (int t = 0; t < ops.size(); t++) {
             dnnl_primitive_desc fused = fusedDepthwise(ops, t, values);
             OneDnnFusion.Op op = ops.get(t);
+            if (MixedLayout.isSwitch(op)) {
+                layout = blocks; // this step and all after it write channel blocks
+                description.set(0, description.get(0) + ", then nChw" + layout.block() + "c from " + op.in.get(0) + " on");
+            }
             Value y = values.get(op.out);
             // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
             y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : md(y.shape);
@@ -631,7 +655,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         if (parts > 1) {
             description.set(0, description.get(0) + ", " + splitSteps + " of " + ops.size() + " steps split over " + parts
-                    + " threads by " + (inputShape[0] > 1 ? "images" : layout.channelsLast() ? "rows" : "channel blocks"));
+                    + " threads by " + (inputShape[0] > 1 ? "images" : !startsByRows ? "channel blocks" : layout.channelsLast() ? "rows"
+                    : "rows, then channel blocks"));
         }
         List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
         if (tryWinograd) {
@@ -691,6 +716,9 @@ final class OneDnnPlan implements Accelerator.Plan {
     private List<ChannelSplit.Part> split(OneDnnFusion.Op op, Map<String, Value> values, Value y) {
         if (inputShape[0] > 1) {
             return ImageSplit.split(this, op, values, y, parts);
+        }
+        if (MixedLayout.isSwitch(op)) {
+            return MixedLayout.split(this, op, values, y, parts);
         }
         return layout.channelsLast() ? RowSplit.split(this, op, values, y, parts) : ChannelSplit.split(this, op, values, y, parts);
     }
@@ -784,6 +812,9 @@ final class OneDnnPlan implements Accelerator.Plan {
                 }
             }
             Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
+        }
+        if (MixedLayout.isSwitch(op)) {
+            return reorderPd(x.md, y.md);
         }
         String what = op.node.name() + " (" + op.node.layer().describe() + ")";
         if (op.node.layer() instanceof Conv2d c) {
@@ -1102,6 +1133,11 @@ final class OneDnnPlan implements Accelerator.Plan {
             }
             result.put(o.name(), a);
         }
+    }
+
+    /** Whether the plan's first steps run channels last, split by rows ({@link RowSplit}). */
+    boolean startsByRows() {
+        return startsByRows;
     }
 
     String inputName() {

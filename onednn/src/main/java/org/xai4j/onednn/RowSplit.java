@@ -9,7 +9,12 @@ import org.nd4j.common.util.ArrayUtil;
 import org.xai4j.engine.Node;
 import org.xai4j.layers.Add;
 import org.xai4j.layers.Conv2d;
+import org.xai4j.layers.AvgPool2d;
+import org.xai4j.layers.GlobalAvgPool;
 import org.xai4j.layers.Linear;
+import org.xai4j.layers.MaxPool2d;
+import org.xai4j.layers.Padding;
+import org.xai4j.layers.PoolSpec;
 
 /**
  * How a split plan of channels-last activations (nhwc, {@link ActivationLayout#channelsLast})
@@ -20,10 +25,13 @@ import org.xai4j.layers.Linear;
  * <ul>
  *   <li>a convolution (any groups) reads the input rows its windows cover, with the padding of
  *       the whole convolution at the top of the first part and the bottom of the last only;</li>
+ *   <li>max and average pooling, as a convolution: the input rows their windows cover, the
+ *       whole padding at the top of the first part and the bottom of the last only;</li>
  *   <li>an addition and a ReLU or Clip read the same rows of their inputs as they write;</li>
  *   <li>a classifier head's [1, O] row splits by runs of features, as in {@link ChannelSplit}.</li>
  * </ul>
- * Anything else (pooling, a map of one row) runs whole on the caller's one thread.
+ * Anything else (global pooling, a map of one row) runs whole on the caller's one thread. A plan
+ * may also run by rows only up to a switch into channel blocks ({@link MixedLayout}).
  *
  * <p>Why rows: a part of a {@link ChannelSplit} reads all of a convolution's input, half of it
  * written by the other core a step before, and writes channels the other core's next 1x1
@@ -66,6 +74,14 @@ final class RowSplit {
         };
     }
 
+    /**
+     * Whether a split plan of {@code nodes} that {@link #preferred} leaves in channel blocks may
+     * start by rows ({@link MixedLayout}): when the property says auto; never inside {@link #declined}.
+     */
+    static boolean mayMix() {
+        return !DECLINED.get() && System.getProperty(PROPERTY, "auto").trim().equals("auto");
+    }
+
     /** What {@code compile} returns with every split plan in it compiled by channel blocks. */
     static <T> T declined(Supplier<T> compile) {
         boolean before = DECLINED.get();
@@ -106,7 +122,8 @@ final class RowSplit {
             return null;
         }
         boolean sameRows = layer instanceof Add || OneDnnFusion.eltwiseOf(layer) != null;
-        if (!(layer instanceof Conv2d) && !sameRows) {
+        OneDnnPlan.Pooling pooling = OneDnnPlan.Pooling.of(op, values.get(op.in.get(0)).shape);
+        if (!(layer instanceof Conv2d) && !sameRows && (pooling == null || layer instanceof GlobalAvgPool)) {
             return null;
         }
         for (String in : op.in) {
@@ -136,6 +153,23 @@ final class RowSplit {
                 Conv2d rowsOf = new Conv2d(c.weight(), c.bias(), c.spec().withPadding((int) (top - first), (int) window[2][1],
                         (int) (last - bottom), (int) window[3][1]));
                 part = ChannelSplit.copy(op, rowsOf);
+                part.pad = null; // the whole padding is the part's own now
+                partValues.put(op.in.get(0), rows(plan, x, top, bottom + 1));
+            } else if (pooling != null) {
+                OneDnnPlan.Value x = values.get(op.in.get(0));
+                // {strides, kernel, dilation (from 0), pads begin, pads end}, a folded Pad's padding included.
+                long[][] window = OneDnnPlan.poolWindow(pooling, x, op.node.name());
+                long stride = window[0][0], extent = window[2][0] * (window[1][0] - 1) + window[1][0];
+                long first = r0 * stride - window[3][0], last = (r1 - 1) * stride - window[3][0] + extent - 1;
+                long top = Math.max(0, first), bottom = Math.min(x.shape[2] - 1, last);
+                if (top > bottom) {
+                    return null; // a part whose windows see padding only: run whole
+                }
+                PoolSpec s = pooling.spec();
+                PoolSpec rowsOf = new PoolSpec(s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), (int) (top - first), (int) window[3][1],
+                        (int) (last - bottom), (int) window[4][1], s.dilationH(), s.dilationW(), Padding.EXPLICIT, false);
+                part = ChannelSplit.copy(op, layer instanceof MaxPool2d ? new MaxPool2d(rowsOf)
+                        : new AvgPool2d(rowsOf, ((AvgPool2d) layer).countIncludePad()));
                 part.pad = null; // the whole padding is the part's own now
                 partValues.put(op.in.get(0), rows(plan, x, top, bottom + 1));
             } else {

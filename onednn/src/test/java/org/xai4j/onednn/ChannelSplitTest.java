@@ -35,7 +35,7 @@ import org.xai4j.layers.zoo.ResNet;
  * their plans on a thread given two OpenMP threads, which is what makes a plan split.
  */
 class ChannelSplitTest {
-    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by (channel blocks|rows|images)");
+    private static final Pattern SPLIT = Pattern.compile("(\\d+) of (\\d+) steps split over 2 threads by (rows, then channel blocks|channel blocks|rows|images)");
 
     @AfterEach
     void reset() {
@@ -44,6 +44,7 @@ class ChannelSplitTest {
         System.clearProperty(Guards.PROPERTY);
         System.clearProperty(Winograd.PROPERTY);
         System.clearProperty(RowSplit.PROPERTY);
+        System.clearProperty(MixedLayout.PROPERTY);
         Acceleration.setEnabled(true);
     }
 
@@ -51,8 +52,9 @@ class ChannelSplitTest {
      * MobileNetV2 (depthwise, ReLU6, residual sums onto 24-channel values) and ResNet-18 (pooling,
      * strided 1x1 shortcuts) at batch 1, each split both ways. By channel blocks every step but
      * the 16-channel one (at 16-channel blocks) splits, the classifier head by its output
-     * features; by rows every step but global pooling (one row) and ResNet-18's max pooling. By
-     * default MobileNetV2 splits by rows and ResNet-18 by channel blocks ({@link RowSplit#preferred}).
+     * features; by rows every step but global pooling (one row). By default MobileNetV2 splits by
+     * rows ({@link RowSplit#preferred}) and ResNet-18 by channel blocks; told to, ResNet-18 splits
+     * by rows up to layer2.0 and by channel blocks after it ({@link MixedLayout}).
      * Tolerance: 1e-4 of the largest logit against float64, the oracle tests'; against the whole
      * plan 1e-5: parts by channels sum the same terms with the same jit kernels, only blocked for
      * one thread instead of two (measured: equal bit for bit at AVX-512); parts by rows run
@@ -70,7 +72,11 @@ class ChannelSplitTest {
         String in = resnet.inputs().get(0).name();
         String out = resnet.outputs().get(0);
         compare("ResNet-18", resnet, in, out, mobile.x(), "auto", "23 of 23 steps split over 2 threads by channel blocks");
-        compare("ResNet-18", resnet, in, out, mobile.x(), "rows", "21 of 23 steps split over 2 threads by rows");
+        compare("ResNet-18", resnet, in, out, mobile.x(), "rows", "22 of 23 steps split over 2 threads by rows");
+        // By rows up to layer2.0, then by channel blocks (MixedLayout); the reorder between them is a
+        // 24th step, split by channel blocks.
+        System.setProperty(MixedLayout.PROPERTY, "layer2.0.relu_1");
+        compare("ResNet-18", resnet, in, out, mobile.x(), "auto", "24 of 24 steps split over 2 threads by rows, then channel blocks");
     }
 
     /**

@@ -93,6 +93,7 @@ class OneDnnPlanFuzzTest {
         int imageSplit = 0;
         int heads = 0;
         int sharedReads = 0;
+        int mixed = 0;
         double worstForward = 0;
         double worstGradient = 0;
         for (int c = 0; c < CASES; c++) {
@@ -123,11 +124,25 @@ class OneDnnPlanFuzzTest {
                 samePlans(reference, k, threads);
                 rewritten++;
             }
+            System.clearProperty(MixedLayout.PROPERTY);
             if (k.inputShape[0] == 1) {
-                // Batch-1 cases split by rows ({@link RowSplit}, nhwc) and by channel blocks in turn.
-                String by = c / 4 % 2 == 0 ? "rows" : "channels";
+                // Batch-1 cases split by rows ({@link RowSplit}, nhwc), by channel blocks, and by rows up
+                // to a node drawn at random, then by channel blocks ({@link MixedLayout}; a node after
+                // which more than its own value is alive leaves the plan in one layout), in turn.
+                String by = switch (c / 4 % 3) {
+                    case 0 -> "rows";
+                    case 1 -> "channels";
+                    default -> "auto";
+                };
                 System.setProperty(RowSplit.PROPERTY, by);
-                k = new Case(k.graph, k.inputShape, k.description + ", split by " + by, k.addReluAt8Mod16, k.addReluAt16);
+                String after = "";
+                if (by.equals("auto")) {
+                    List<Node> nodes = k.graph.nodes();
+                    after = nodes.get(random.nextInt(Math.max(1, nodes.size() * 3 / 4))).name();
+                    System.setProperty(MixedLayout.PROPERTY, after);
+                    after = " after " + after;
+                }
+                k = new Case(k.graph, k.inputShape, k.description + ", split by " + by + after, k.addReluAt8Mod16, k.addReluAt16);
             } else {
                 System.clearProperty(RowSplit.PROPERTY);
                 k = new Case(k.graph, k.inputShape, k.description + (threads == 2 ? ", split by images" : ", one thread"),
@@ -159,6 +174,7 @@ class OneDnnPlanFuzzTest {
                 narrowed += layout.block() == 16 && plans.contains(layout.narrower().describe()) ? 1 : 0;
                 split += SPLIT.matcher(plans).find() ? 1 : 0;
                 rowSplit += ROW_SPLIT.matcher(plans).find() ? 1 : 0;
+                mixed += plans.contains("by rows, then channel blocks") ? 1 : 0;
                 imageSplit += IMAGE_SPLIT.matcher(plans).find() ? 1 : 0;
                 sharedReads += plans.contains("read twice share a buffer") ? 1 : 0;
                 // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
@@ -170,12 +186,14 @@ class OneDnnPlanFuzzTest {
         }
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
-                        + " channels, %d at a multiple of 16; %d with steps split over two threads, %d of them by rows, %d by images; %d ending in Flatten + Linear as"
+                        + " channels, %d at a multiple of 16; %d with steps split over two threads, %d of them by rows (%d then by channel blocks), %d by images; %d ending in Flatten + Linear as"
                         + " one inner product; %d with a gradient shared by a value read twice), 0 writes outside a buffer"
                         + " or a part's channels, rows or images, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, rowSplit, imageSplit, heads, sharedReads, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, rowSplit, mixed, imageSplit, heads, sharedReads, worstForward, worstGradient, redrawn);
         System.clearProperty(RowSplit.PROPERTY);
+        System.clearProperty(MixedLayout.PROPERTY);
+        assertTrue(mixed >= CASES / 20 || CASES < 100, "only " + mixed + " of " + CASES + " cases split by rows, then by channel blocks");
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(rowSplit >= CASES / 10 || CASES < 100, "only " + rowSplit + " of " + CASES + " cases split their steps by rows");
         assertTrue(imageSplit >= CASES / 10 || CASES < 100, "only " + imageSplit + " of " + CASES + " cases split their steps by images");
