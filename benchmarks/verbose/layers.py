@@ -34,11 +34,12 @@ def xai4j_steps(path, passes):
         # The parts of a step log as each finishes, two threads at once, and a chain of steps
         # logs one thread's parts before the other's: so a step is found by what it computes, not
         # by its place in the log. Parts of one step share kind, kernel and problem but for their
-        # share of the channels or rows; the k-th step of such a shape is its occurrences
+        # share of the channels or rows (and, by rows, the padding at the image's top or bottom
+        # edge); the k-th step of such a shape is its occurrences
         # PARTS * k to PARTS * (k + 1) - 1 in the pass.
         seen, steps = {}, {}
         for j, (k, impl, problem, ms) in enumerate(lines[p * n:(p + 1) * n]):
-            key = (k, impl, re.sub(r"(ic|oc|ih|oh)\d+", r"\1", problem))
+            key = (k, impl, re.sub(r"(ic|oc|ih|oh|ph)\d+", r"\1", problem))
             i = seen.get(key, 0)
             seen[key] = i + 1
             step = steps.setdefault((key, i // PARTS), dict(kind=k, impl=impl, problem=problem, first=j, parts=[]))
