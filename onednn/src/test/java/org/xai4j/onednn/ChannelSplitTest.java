@@ -24,7 +24,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.layers.BatchNormFolding;
-import org.xai4j.layers.Float64;
 import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.ResNet;
 
@@ -159,9 +158,7 @@ class ChannelSplitTest {
     }
 
     private static void compare(String name, Graph g, String in, String out, INDArray x, String by, String split) {
-        Acceleration.setEnabled(false);
-        INDArray exact = Float64.copyOf(g).run(Map.of(in, x.castTo(DataType.DOUBLE)), List.of(out)).get(out);
-        Acceleration.setEnabled(true);
+        INDArray exact = Float64Reference.run(g, in, out, x);
         System.setProperty(ChannelSplit.PROPERTY, "false");
         INDArray whole = Crew.withOpenMpThreads(2, () -> g.run(Map.of(in, x), List.of(out)).get(out));
         String wholePlan = String.join("\n", g.describePlans());

@@ -21,7 +21,6 @@ import org.xai4j.engine.Tape;
 import org.xai4j.layers.Clip;
 import org.xai4j.layers.Conv2d;
 import org.xai4j.layers.ConvSpec;
-import org.xai4j.layers.Float64;
 
 /**
  * {@link DepthwiseFusion} on MobileNetV2 against the exact answer (the same folded graph node by
@@ -50,9 +49,7 @@ class DepthwiseFusionTest {
         SeededMobileNet net = SeededMobileNet.of(7, 42, 2);
         Graph g = net.graph();
         System.setProperty(Winograd.PROPERTY, "false");
-        Acceleration.setEnabled(false);
-        INDArray exact = Float64.copyOf(g).run(Map.of(net.in(), net.x().castTo(DataType.DOUBLE)), List.of(net.out())).get(net.out());
-        Acceleration.setEnabled(true);
+        INDArray exact = Float64Reference.run(g, net.in(), net.out(), net.x());
         System.setProperty(DepthwiseFusion.PROPERTY, "false");
         INDArray unfused = g.run(Map.of(net.in(), net.x()), List.of(net.out())).get(net.out());
         assertFalse(String.join("\n", g.describePlans()).contains("depthwise"), "fusion switched off, yet:\n" + g.describePlans());

@@ -13,7 +13,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.xai4j.engine.Acceleration;
 import org.xai4j.engine.Graph;
 import org.xai4j.layers.BatchNormFolding;
-import org.xai4j.layers.Float64;
 import org.xai4j.layers.Specialization;
 import org.xai4j.layers.zoo.MobileNet;
 import org.xai4j.layers.zoo.ResNet;
@@ -57,9 +56,7 @@ class WinogradTest {
         String out = g.outputs().get(0);
         Nd4j.getRandom().setSeed(42);
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 224, 224);
-        Acceleration.setEnabled(false);
-        INDArray exact = Float64.copyOf(g).run(Map.of(in, x.castTo(DataType.DOUBLE)), List.of(out)).get(out);
-        Acceleration.setEnabled(true);
+        INDArray exact = Float64Reference.run(g, in, out, x);
         System.setProperty(Winograd.PROPERTY, "false");
         INDArray direct = g.run(Map.of(in, x), List.of(out)).get(out);
         String directPlan = String.join("\n", g.describePlans());
