@@ -57,6 +57,9 @@ final class MixedLayout {
      * none. {@code winograd}: whether its 3x3 convolutions run as Winograd.
      */
     static int switchAfter(List<OneDnnFusion.Op> ops, String input, Map<String, long[]> shapes, boolean winograd) {
+        if (ops.isEmpty()) {
+            return -1; // a plan of identities only
+        }
         List<Integer> points = points(ops, input);
         String named = System.getProperty(PROPERTY, "").trim();
         if (!named.isEmpty()) {

@@ -1,5 +1,6 @@
 package org.xai4j.onednn;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -68,6 +69,12 @@ class MixedLayoutTest {
         System.setProperty(RowSplit.PROPERTY, "channels");
         plan = compare("ResNet-18", r18, "false");
         assertTrue(plan.contains("by channel blocks") && !plan.contains("then"), plan);
+    }
+
+    /** A plan with no op left (its nodes were identities, found by ONNX's test_identity) has no place to switch. */
+    @Test
+    void anEmptyPlanHasNoSwitch() {
+        assertEquals(-1, MixedLayout.switchAfter(List.of(), "x", Map.of("x", new long[] {1, 3, 8, 8}), true));
     }
 
     /** Runs {@code g} at batch 1 on two threads and checks its logits against float64; the plan's description. */
