@@ -34,7 +34,7 @@ class MixedLayoutTest {
     /**
      * ResNet-50 switches after layer2.0 where its plan runs Winograd (AVX-512), the 3x3
      * convolutions at 28 x 28 reading four times their weights, and after layer2 without it;
-     * ResNet-18, 3x3 convolutions but for two shortcuts, never. The switch is the one step more.
+     * ResNet-18, 3x3 convolutions but for three shortcuts, never. The switch is the one step more.
      * Logits against float64: 1e-4 of the largest, the oracle tests' tolerance (measured 2e-7 to 4e-7).
      */
     @Test
