@@ -207,7 +207,7 @@ public final class Acceleration {
         Map<String, RectifierRule> rules = found.rules();
         List<Node> stretch = graph.nodes().subList(0, ran);
         List<String> outputs = found.outputs();
-        Lease lease = plans.lease(new PlanKey(ran, outputs, Arrays.toString(x.shape()), backward, rules),
+        Lease lease = plans.lease(new PlanKey(ran, outputs, Arrays.toString(x.shape()), backward, rules, BACKEND.context()),
                 () -> compile(stretch, input, x.shape(), new TreeSet<>(outputs), backward, rules));
         if (lease == null) {
             return Stretch.NONE;
@@ -329,8 +329,11 @@ public final class Acceleration {
         }
     }
 
-    /** One kind of plan: a stretch of a graph, its outputs, input shape, and (backward plans) its rules. */
-    record PlanKey(int length, List<String> outputs, String shape, boolean backward, Map<String, RectifierRule> rules) {}
+    /**
+     * One kind of plan: a stretch of a graph, its outputs, input shape, (backward plans) its
+     * rules, and the backend's context when it compiled ({@link Accelerator#context}).
+     */
+    record PlanKey(int length, List<String> outputs, String shape, boolean backward, Map<String, RectifierRule> rules, String context) {}
 
     /** A plan held by one pass; closing gives it back to its pool. */
     static final class Lease implements AutoCloseable {

@@ -39,6 +39,15 @@ public interface Accelerator {
         return true;
     }
 
+    /**
+     * What a plan compiled on this thread now depends on besides its nodes, input shape and
+     * outputs (a backend's thread count): the engine reuses a plan only where this is the same.
+     * By default nothing.
+     */
+    default String context() {
+        return "";
+    }
+
     /** Whether it can also take the gradient of {@code node} with respect to its inputs. */
     default boolean supportsBackward(Node node) {
         return false;

@@ -51,7 +51,7 @@ class LeaseTest {
     }
 
     private static Acceleration.PlanKey key(boolean backward) {
-        return new Acceleration.PlanKey(3, List.of("out"), "[1, 3, 8, 8]", backward, Map.of());
+        return new Acceleration.PlanKey(3, List.of("out"), "[1, 3, 8, 8]", backward, Map.of(), "");
     }
 
     @Test

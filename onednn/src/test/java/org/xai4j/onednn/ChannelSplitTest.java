@@ -105,6 +105,23 @@ class ChannelSplitTest {
         assertFalse(plan.contains("split"), plan);
     }
 
+    /**
+     * A plan compiled on a thread of one OpenMP thread (whole, single-threaded kernels) is not
+     * reused by a thread of two, which compiles its own, split: the plan's key holds the count.
+     */
+    @Test
+    void plansAreKeptApartByOpenMpThreads() {
+        SeededMobileNet mobile = SeededMobileNet.of(7, 42, 1);
+        Graph g = mobile.graph();
+        for (int threads : new int[] {1, 2}) {
+            Crew.withOpenMpThreads(threads, () -> g.run(Map.of(mobile.in(), mobile.x()), List.of(mobile.out())));
+        }
+        String plans = String.join("\n", g.describePlans());
+        Acceleration.release(g);
+        assertTrue(plans.contains("context=OpenMP threads 1]") && plans.contains("context=OpenMP threads 2]"), plans);
+        assertTrue(plans.contains("steps split over 2 threads"), plans);
+    }
+
     /** MobileNetV2's convolutions read and write more values than they hold weights, ResNet-18's fewer; the switch overrides. */
     @Test
     void rowsWhereActivationsOutweighWeights() {
