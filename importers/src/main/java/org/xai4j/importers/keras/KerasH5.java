@@ -152,12 +152,12 @@ final class KerasH5 implements AutoCloseable {
             sizes = new org.bytedeco.hdf5.H5File(file.toString(), org.bytedeco.hdf5.global.hdf5.H5F_ACC_RDONLY);
         }
         org.bytedeco.hdf5.DataSet d = sizes.openDataSet(String.join("/", path));
+        org.bytedeco.hdf5.DataSpace space = null;
         try {
-            org.bytedeco.hdf5.DataSpace space = d.getSpace();
+            space = d.getSpace();
             int rank = space.getSimpleExtentNdims();
             long[] dims = new long[Math.max(rank, 0)];
             space.getSimpleExtentDims(dims);
-            space.deallocate();
             MemoryBudget.checkArray(file + ": weight " + String.join("/", path) + " of layer '" + layer + "'", dims, Float.BYTES);
         } catch (MemoryBudget.Exceeded ex) {
             throw new ModelFormatException(ex.getMessage(), ex);
@@ -166,6 +166,9 @@ final class KerasH5 implements AutoCloseable {
             // ran on JavaCPP's deallocator thread while Deeplearning4j read another file (HDF5 is
             // not thread-safe), and after _close() it closed a closed id ("DataSet::~DataSet -
             // H5Dclose failed"), and a test run's JVM died of a segmentation fault right after.
+            if (space != null) {
+                space.deallocate();
+            }
             d.deallocate();
         }
     }

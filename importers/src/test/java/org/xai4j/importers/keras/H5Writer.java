@@ -22,6 +22,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@code model_config}, {@code keras_version}, {@code backend} as fixed-length strings, and
  * {@code model_weights/<layer>/<layer>/<weight>:0} float datasets. The tests make synthetic
  * models and broken files with it, through the same HDF5 library the importer reads with.
+ *
+ * <p>Every HDF5 object is deallocated here, under the lock: its C++ destructor closes it now, on
+ * this thread. Closed with {@code _close()} and left to the garbage collector, the destructors ran
+ * later on JavaCPP's deallocator thread, still calling into HDF5 (not thread-safe) while a test
+ * read another file: a CI run's JVM died of a segmentation fault in {@code H5CX_pop} on that
+ * thread, at the start of the next test class.
  */
 final class H5Writer {
     private H5Writer() {}
@@ -43,12 +49,12 @@ final class H5Writer {
                     for (Map.Entry<String, INDArray> w : layer.getValue().entrySet()) {
                         dataset(inner, w.getKey() + ":0", w.getValue());
                     }
-                    inner._close();
-                    outer._close();
+                    inner.deallocate();
+                    outer.deallocate();
                 }
-                root._close();
+                root.deallocate();
             } finally {
-                f._close();
+                f.deallocate();
             }
         }
     }
@@ -60,8 +66,9 @@ final class H5Writer {
         DataSpace scalar = new DataSpace(hdf5.H5S_SCALAR);
         Attribute a = g.createAttribute(name, type, scalar);
         a.write(type, new BytePointer(bytes));
-        a._close();
-        scalar._close();
+        a.deallocate();
+        scalar.deallocate();
+        type.deallocate();
     }
 
     private static void dataset(Group g, String name, INDArray w) {
@@ -69,7 +76,7 @@ final class H5Writer {
         DataSpace space = new DataSpace(w.rank(), w.shape());
         DataSet d = g.createDataSet(name, PredType.NATIVE_FLOAT(), space);
         d.write(new FloatPointer(data), PredType.NATIVE_FLOAT());
-        d._close();
-        space._close();
+        d.deallocate();
+        space.deallocate();
     }
 }
