@@ -1,5 +1,7 @@
 package org.xai4j.onednn;
 
+import static org.bytedeco.dnnl.global.dnnl.dnnl_acdb;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -214,8 +216,8 @@ final class ChannelSplit {
      * The op in at most {@code parts} parts of whole {@code unit}s of output channels, reading
      * the same channels of their inputs when {@code sliceInputs}, all of them otherwise.
      */
-    private static List<Part> parts(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y, int parts,
-                                    long unit, boolean sliceInputs) {
+    static List<Part> parts(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y, int parts,
+                            long unit, boolean sliceInputs) {
         long K = y.shape[1];
         long units = (K + unit - 1) / unit;
         int n = (int) Math.min(parts, units);
@@ -244,9 +246,15 @@ final class ChannelSplit {
 
     /**
      * Channels [c0, c1) of a batch-1 value, blocked (c0 starts a block) or a [1, O] row: one
-     * stretch of its buffer either way.
+     * stretch of its buffer either way. Of a channels-last value (the reorder into blocks of a
+     * {@link MixedLayout} plan reads one), a strided view from channel c0 of the first pixel.
      */
     static OneDnnPlan.Value slice(OneDnnPlan plan, OneDnnPlan.Value v, long c0, long c1) {
+        if (v.shape.length == 4 && Dnnl.same(v.md, Dnnl.md(v.shape, dnnl_acdb))) {
+            long C = v.shape[1], H = v.shape[2], W = v.shape[3];
+            long[] shape = {1, c1 - c0, H, W};
+            return plan.part(v, shape, Dnnl.md(shape, new long[] {H * W * C, 1, W * C, C}), c0 * Float.BYTES);
+        }
         long[] shape = v.shape.length == 2 ? new long[] {1, c1 - c0} : new long[] {1, c1 - c0, v.shape[2], v.shape[3]};
         return plan.part(v, shape, plan.md(shape), offset(v, c0));
     }

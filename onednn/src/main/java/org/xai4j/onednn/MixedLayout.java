@@ -124,9 +124,9 @@ final class MixedLayout {
 
     /**
      * Inserts after op k the op that writes its value again in channel blocks, and points every
-     * later reader at that copy. Returns the copy's name.
+     * later reader at that copy.
      */
-    static String insert(List<OneDnnFusion.Op> ops, int k, Map<String, OneDnnPlan.Value> values) {
+    static void insert(List<OneDnnFusion.Op> ops, int k, Map<String, OneDnnPlan.Value> values) {
         String from = ops.get(k).out;
         String to = from + " (channel blocks)";
         for (int t = k + 1; t < ops.size(); t++) {
@@ -138,34 +138,19 @@ final class MixedLayout {
         }
         ops.add(k + 1, new OneDnnFusion.Op(new Node(to, new Identity(), List.of(from)), List.of(from)));
         values.put(to, new OneDnnPlan.Value(values.get(from).shape.clone()));
-        return to;
     }
 
     /**
      * The reorder's parts over at most {@code parts} threads, each writing whole channel blocks of
      * {@code y} and reading the same channels of the channels-last source, a strided slice of it
-     * (one stretch of {@code y}'s buffer per part, as {@link ChannelSplit}'s parts); null when it
-     * runs whole.
+     * ({@link ChannelSplit#slice}); null when it runs whole.
      */
     static List<ChannelSplit.Part> split(OneDnnPlan plan, OneDnnFusion.Op op, Map<String, OneDnnPlan.Value> values, OneDnnPlan.Value y,
                                          int parts) {
-        OneDnnPlan.Value x = values.get(op.in.get(0));
-        long C = y.shape[1], H = y.shape[2], W = y.shape[3], unit = plan.layout.block();
-        long units = (C + unit - 1) / unit;
-        int n = (int) Math.min(parts, units);
-        if (n < 2 || x.buffer == null || !ChannelSplit.inLayout(y, plan.layout)) {
+        if (values.get(op.in.get(0)).buffer == null || !ChannelSplit.inLayout(y, plan.layout)) {
             return null;
         }
-        List<ChannelSplit.Part> result = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            long c0 = units * i / n * unit, c1 = Math.min(units * (i + 1) / n * unit, C);
-            long[] shape = {1, c1 - c0, H, W};
-            Map<String, OneDnnPlan.Value> partValues = new HashMap<>();
-            partValues.put(op.in.get(0), plan.part(x, shape, Dnnl.md(shape, new long[] {H * W * C, 1, W * C, C}), c0 * Float.BYTES));
-            partValues.put(op.out, ChannelSplit.slice(plan, y, c0, c1));
-            result.add(new ChannelSplit.Part(ChannelSplit.copy(op, op.node.layer()), partValues, "channels", c0, c1));
-        }
-        return result;
+        return ChannelSplit.parts(plan, op, values, y, parts, plan.layout.block(), true);
     }
 
     /** Whether {@code op} is the reorder {@link #insert} made. */

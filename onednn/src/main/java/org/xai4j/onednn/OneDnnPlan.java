@@ -797,6 +797,9 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     private dnnl_primitive_desc primitiveDesc(OneDnnFusion.Op op, Map<String, Value> values, Value y) {
         Value x = values.get(op.in.get(0));
+        if (MixedLayout.isSwitch(op)) {
+            return reorderPd(x.md, y.md);
+        }
         dnnl_primitive_attr attr = attr();
         if (!op.eltwise.isEmpty() || op.sumOnto != null) {
             dnnl_post_ops po = new dnnl_post_ops();
@@ -812,9 +815,6 @@ final class OneDnnPlan implements Accelerator.Plan {
                 }
             }
             Dnnl.check(dnnl_primitive_attr_set_post_ops(attr, po), "dnnl_primitive_attr_set_post_ops");
-        }
-        if (MixedLayout.isSwitch(op)) {
-            return reorderPd(x.md, y.md);
         }
         String what = op.node.name() + " (" + op.node.layer().describe() + ")";
         if (op.node.layer() instanceof Conv2d c) {

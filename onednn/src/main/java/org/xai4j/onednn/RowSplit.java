@@ -140,38 +140,35 @@ final class RowSplit {
             long r0 = (rows * i + n - 1) / n, r1 = (rows * (i + 1) + n - 1) / n;
             Map<String, OneDnnPlan.Value> partValues = new HashMap<>();
             OneDnnFusion.Op part;
-            if (layer instanceof Conv2d c) {
+            if (layer instanceof Conv2d || pooling != null) {
                 OneDnnPlan.Value x = values.get(op.in.get(0));
-                long[][] window = OneDnnPlan.convWindow(c, x.shape, op.pad);
-                long stride = window[0][0], extent = window[1][0] * (c.weight().size(2) - 1) + c.weight().size(2);
-                // Input rows the windows of output rows [r0, r1) cover, counted from the top padding's first row.
-                long first = r0 * stride - window[2][0], last = (r1 - 1) * stride - window[2][0] + extent - 1;
-                long top = Math.max(0, first), bottom = Math.min(x.shape[2] - 1, last);
-                if (top > bottom) {
-                    return null; // a part whose windows see padding only: run whole
+                Covered rowsIn;
+                Object rowsOf;
+                if (layer instanceof Conv2d c) {
+                    // {strides, dilation (from 0), pads begin, pads end}, a folded Pad's padding included.
+                    long[][] window = OneDnnPlan.convWindow(c, x.shape, op.pad);
+                    long k = c.weight().size(2);
+                    rowsIn = Covered.of(r0, r1, window[0][0], window[2][0], window[1][0] * (k - 1) + k, x.shape[2]);
+                    if (rowsIn == null) {
+                        return null; // a part whose windows see padding only: run whole
+                    }
+                    rowsOf = new Conv2d(c.weight(), c.bias(), c.spec().withPadding((int) rowsIn.above(), (int) window[2][1],
+                            (int) rowsIn.below(), (int) window[3][1]));
+                } else {
+                    // {strides, kernel, dilation (from 0), pads begin, pads end}, a folded Pad's padding included.
+                    long[][] window = OneDnnPlan.poolWindow(pooling, x, op.node.name());
+                    rowsIn = Covered.of(r0, r1, window[0][0], window[3][0], window[2][0] * (window[1][0] - 1) + window[1][0], x.shape[2]);
+                    if (rowsIn == null) {
+                        return null;
+                    }
+                    PoolSpec s = pooling.spec();
+                    PoolSpec spec = new PoolSpec(s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), (int) rowsIn.above(), (int) window[3][1],
+                            (int) rowsIn.below(), (int) window[4][1], s.dilationH(), s.dilationW(), Padding.EXPLICIT, false);
+                    rowsOf = layer instanceof MaxPool2d ? new MaxPool2d(spec) : new AvgPool2d(spec, ((AvgPool2d) layer).countIncludePad());
                 }
-                Conv2d rowsOf = new Conv2d(c.weight(), c.bias(), c.spec().withPadding((int) (top - first), (int) window[2][1],
-                        (int) (last - bottom), (int) window[3][1]));
                 part = ChannelSplit.copy(op, rowsOf);
                 part.pad = null; // the whole padding is the part's own now
-                partValues.put(op.in.get(0), rows(plan, x, top, bottom + 1));
-            } else if (pooling != null) {
-                OneDnnPlan.Value x = values.get(op.in.get(0));
-                // {strides, kernel, dilation (from 0), pads begin, pads end}, a folded Pad's padding included.
-                long[][] window = OneDnnPlan.poolWindow(pooling, x, op.node.name());
-                long stride = window[0][0], extent = window[2][0] * (window[1][0] - 1) + window[1][0];
-                long first = r0 * stride - window[3][0], last = (r1 - 1) * stride - window[3][0] + extent - 1;
-                long top = Math.max(0, first), bottom = Math.min(x.shape[2] - 1, last);
-                if (top > bottom) {
-                    return null; // a part whose windows see padding only: run whole
-                }
-                PoolSpec s = pooling.spec();
-                PoolSpec rowsOf = new PoolSpec(s.kernelH(), s.kernelW(), s.strideH(), s.strideW(), (int) (top - first), (int) window[3][1],
-                        (int) (last - bottom), (int) window[4][1], s.dilationH(), s.dilationW(), Padding.EXPLICIT, false);
-                part = ChannelSplit.copy(op, layer instanceof MaxPool2d ? new MaxPool2d(rowsOf)
-                        : new AvgPool2d(rowsOf, ((AvgPool2d) layer).countIncludePad()));
-                part.pad = null; // the whole padding is the part's own now
-                partValues.put(op.in.get(0), rows(plan, x, top, bottom + 1));
+                partValues.put(op.in.get(0), rows(plan, x, rowsIn.top(), rowsIn.bottom() + 1));
             } else {
                 part = ChannelSplit.copy(op, layer);
                 for (String in : op.in) {
@@ -182,6 +179,24 @@ final class RowSplit {
             result.add(new ChannelSplit.Part(part, partValues, "rows", r0, r1));
         }
         return result;
+    }
+
+    /**
+     * The input rows [top, bottom] that the windows of output rows [r0, r1) cover (a convolution's
+     * or a pooling's), and the padding rows a part over them has above and below: the whole
+     * window's padding at the image's edges only.
+     */
+    private record Covered(long top, long bottom, long above, long below) {
+        /**
+         * For windows of {@code extent} rows every {@code stride} rows, {@code padBegin} rows of
+         * padding above an input of {@code height} rows; null when they see padding only.
+         */
+        static Covered of(long r0, long r1, long stride, long padBegin, long extent, long height) {
+            // Counted from the top padding's first row.
+            long first = r0 * stride - padBegin, last = (r1 - 1) * stride - padBegin + extent - 1;
+            long top = Math.max(0, first), bottom = Math.min(height - 1, last);
+            return top > bottom ? null : new Covered(top, bottom, top - first, last - bottom);
+        }
     }
 
     /** Rows [r0, r1) of a batch-1 nhwc value: one stretch of its buffer. */
