@@ -8,8 +8,9 @@
  * {@link org.xai4j.onednn.OneDnnAccelerator} (which nodes it takes),
  * {@link org.xai4j.onednn.ChannelSplit}, {@link org.xai4j.onednn.RowSplit},
  * {@link org.xai4j.onednn.ImageSplit} and {@link org.xai4j.onednn.Crew} (each step's channel
- * blocks, rows or images in parts on threads of their own; {@link org.xai4j.onednn.Chains}, runs
- * of them with no wait) and {@link org.xai4j.onednn.Dnnl} (the checked
+ * blocks, rows or images in parts on threads of their own; {@link org.xai4j.onednn.MixedLayout},
+ * rows up to a switch into channel blocks; {@link org.xai4j.onednn.Chains}, runs of them with no
+ * wait) and {@link org.xai4j.onednn.Dnnl} (the checked
  * C API calls). The node-by-node layers remain
  * the reference; the plan's tests compare against them.
  */
