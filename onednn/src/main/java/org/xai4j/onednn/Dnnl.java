@@ -10,6 +10,7 @@ import org.bytedeco.dnnl.dnnl_memory_desc_t;
 import org.bytedeco.dnnl.dnnl_primitive;
 import org.bytedeco.dnnl.dnnl_primitive_attr;
 import org.bytedeco.dnnl.dnnl_primitive_desc;
+import org.bytedeco.dnnl.dnnl_primitive_desc_iterator;
 import org.bytedeco.dnnl.dnnl_stream;
 import org.bytedeco.dnnl.global.dnnl;
 import org.bytedeco.javacpp.BytePointer;
@@ -84,6 +85,27 @@ final class Dnnl {
         dnnl_primitive_desc pd = new dnnl_primitive_desc();
         check(dnnl_primitive_desc_create(pd, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, hint), what);
         return pd;
+    }
+
+    /**
+     * Like {@link #pd}, but the first implementation oneDNN offers whose name starts with
+     * {@code preferred} ("jit:sse41"), when it offers one; else the one {@link #pd} gives.
+     */
+    static dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String preferred, String what) {
+        dnnl_primitive_desc_iterator it = new dnnl_primitive_desc_iterator();
+        check(dnnl_primitive_desc_iterator_create(it, new const_dnnl_op_desc_t(opDesc), attr, ENGINE, hint), what);
+        try {
+            do {
+                dnnl_primitive_desc pd = dnnl_primitive_desc_iterator_fetch(it);
+                if (implementation(pd).startsWith(preferred)) {
+                    return pd;
+                }
+                check(dnnl_primitive_desc_destroy(pd), "dnnl_primitive_desc_destroy");
+            } while (dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+        } finally {
+            dnnl_primitive_desc_iterator_destroy(it);
+        }
+        return pd(opDesc, attr, hint, what);
     }
 
     static dnnl_primitive_desc reorderPd(dnnl_memory_desc_t from, dnnl_memory_desc_t to) {

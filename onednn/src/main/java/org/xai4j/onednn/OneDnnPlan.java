@@ -202,6 +202,18 @@ final class OneDnnPlan implements Accelerator.Plan {
     static final long PLAIN_INPUT_CHANNELS = 3;
 
     /**
+     * The forward pooling kernel taken wherever oneDNN offers it (on nChw8c and nhwc, at every
+     * ISA): oneDNN 2.5.2's SSE4.1 one. On the Intel host its AVX2 and AVX kernels ran max pooling
+     * 4-10x slower (ResNet's 3x3 stride 2 over 64 x 112 x 112, batch 8: 10.4 ms in training, 3.8
+     * in inference, against 1.1 and 0.8; a row part at batch 1, nhwc: 0.51 against 0.11 ms) and
+     * average pooling 1.6x; its AVX-512 kernel on nhwc 1.6x (0.30 against 0.19 ms). Upstream
+     * found and removed SSE/AVX transitions in these kernels after 2.5.2 (oneDNN pull request
+     * 1457). Backward keeps oneDNN's choice: there the SSE4.1 kernel is the slow one (max
+     * pooling 50 ms against 6).
+     */
+    static final String POOLING_KERNEL = "jit:sse41";
+
+    /**
      * @param training keep what {@link #backward} needs: every activation in its own buffer, max
      *     pooling's switches, no in-place residual sums
      * @param rules rectifier rules (guided backprop, deconvnet) for the backward of these nodes
@@ -479,6 +491,11 @@ final class OneDnnPlan implements Accelerator.Plan {
     /** A primitive descriptor this plan owns (see {@link Dnnl#pd}). */
     dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String what) {
         return own(Dnnl.pd(own(opDesc), attr, hint, what));
+    }
+
+    /** A primitive descriptor this plan owns, of the implementation named {@code preferred} where oneDNN offers it. */
+    dnnl_primitive_desc pd(Pointer opDesc, dnnl_primitive_attr attr, dnnl_primitive_desc hint, String preferred, String what) {
+        return own(Dnnl.pd(own(opDesc), attr, hint, preferred, what));
     }
 
     /** A primitive this plan owns. */
@@ -847,7 +864,8 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (pooling != null) {
             // Max pooling in a plan for backward keeps its switches (forward training).
             boolean switches = training && pooling.algorithm() == dnnl_pooling_max;
-            return pd(poolDesc(pooling, x, y, switches ? dnnl_forward_training : dnnl_forward_inference, what), attr, null, what);
+            return pd(poolDesc(pooling, x, y, switches ? dnnl_forward_training : dnnl_forward_inference, what), attr, null,
+                    POOLING_KERNEL, what);
         }
         if (op.node.layer() instanceof Add) {
             dnnl_binary_desc_t d = new dnnl_binary_desc_t();
