@@ -288,6 +288,9 @@ final class ChannelSplit {
         part.eltwise.addAll(op.eltwise);
         part.eltwiseNodes.addAll(op.eltwiseNodes);
         part.sumOnto = op.sumOnto;
+        part.addend = op.addend;
+        part.residual = op.residual;
+        part.ownOut = op.ownOut;
         part.sumAt = op.sumAt;
         part.pad = op.pad;
         part.fused.addAll(op.fused);

@@ -3,6 +3,7 @@ package org.xai4j.onednn;
 import static org.bytedeco.dnnl.global.dnnl.*;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,10 @@ import org.xai4j.layers.ReLU;
  * The fusion pass of a {@link OneDnnPlan}: which nodes become one oneDNN primitive. A ReLU or Clip
  * becomes a post-op of the convolution before it, and a residual Add an in-place sum into one of
  * its convolutions, wherever the value in between has no other reader and nobody asked for it.
- * Plans for backward fuse less: one activation per op (backward reads it through the op's output)
- * and no in-place sums (they would overwrite an activation backward needs).
+ * Plans for backward fuse less: one activation per op (backward reads it through the op's output),
+ * and a residual Add becomes a binary post-op of its convolution that reads the other addend
+ * instead of an in-place sum onto it (which would overwrite an activation backward needs). Backward
+ * runs such an op as the two it stands for ({@link #unfused}).
  *
  * <p>At most one eltwise post-op per convolution: with two (Clip(-0.5, 0.5) then ReLU6), oneDNN
  * 2.5.2's jit_1x1 convolution returned zeros (found by the plan fuzz).
@@ -50,7 +53,12 @@ final class OneDnnFusion {
         final List<String> eltwiseNodes = new ArrayList<>();
         /** The value this op adds its result onto, in place (a fused residual addition). */
         String sumOnto;
-        /** Position of the sum among the post-ops (eltwise before it run before the sum). */
+        /** The value a fused residual addition adds to this op's result as a binary post-op (plans for backward). */
+        String addend;
+        /** The residual Add fused as {@link #addend}, and the value this convolution wrote before it was. */
+        Op residual;
+        String ownOut;
+        /** Position of the residual addition among the post-ops (eltwise before it run before it). */
         int sumAt = -1;
         /** Extra {top, left, bottom, right} zero padding of a convolution's input: a Pad folded in (or null). */
         long[] pad;
@@ -68,11 +76,11 @@ final class OneDnnFusion {
 
         /** The values this op needs alive: its inputs and the addend it sums onto. */
         List<String> reads() {
-            if (sumOnto == null) {
+            if (sumOnto == null && addend == null) {
                 return in;
             }
             List<String> r = new ArrayList<>(in);
-            r.add(sumOnto);
+            r.add(sumOnto != null ? sumOnto : addend);
             return r;
         }
     }
@@ -92,7 +100,8 @@ final class OneDnnFusion {
      * Folds a ReLU/Clip into the convolution before it and a residual Add into one of its convolutions,
      * where the intermediate value has no other reader and is not wanted by the caller.
      */
-    static void fuse(List<Op> ops, Set<String> wanted, boolean training, Map<String, long[]> shapes, ActivationLayout layout) {
+    static void fuse(List<Op> ops, Set<String> wanted, boolean training, Map<String, long[]> shapes, ActivationLayout layout,
+                     boolean winograd) {
         Map<String, Op> producer = new HashMap<>();
         Map<String, List<Integer>> readers = readers(ops);
         List<Op> kept = new ArrayList<>();
@@ -111,6 +120,18 @@ final class OneDnnFusion {
                 rename(before, op.out, producer);
                 continue;
             }
+            if (op.node.layer() instanceof Add && training) {
+                Op into = residualReading(op, t, producer, readers, position, wanted, shapes, layout, winograd);
+                if (into != null) {
+                    into.addend = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
+                    into.residual = op;
+                    into.ownOut = into.out;
+                    into.sumAt = into.eltwise.size();
+                    into.fused.add(op.node.name());
+                    rename(into, op.out, producer);
+                    continue;
+                }
+            }
             if (op.node.layer() instanceof Add && !training) {
                 Op into = residualInto(op, t, producer, readers, position, wanted);
                 if (into != null) {
@@ -126,6 +147,31 @@ final class OneDnnFusion {
         }
         ops.clear();
         ops.addAll(kept);
+    }
+
+    /**
+     * The ops of a plan for backward as backward runs them: each convolution with a residual
+     * {@link Op#addend} as that convolution, writing its own value, then the Add (with the
+     * activation fused after it), which passes the gradient on to both addends.
+     */
+    static List<Op> unfused(List<Op> ops) {
+        List<Op> result = new ArrayList<>();
+        for (Op op : ops) {
+            if (op.addend == null) {
+                result.add(op);
+                continue;
+            }
+            Op conv = new Op(op.node, op.in);
+            conv.out = op.ownOut;
+            conv.pad = op.pad;
+            Op add = new Op(op.residual.node, op.residual.in);
+            add.out = op.out;
+            add.eltwise.addAll(op.eltwise);
+            add.eltwiseNodes.addAll(op.eltwiseNodes);
+            result.add(conv);
+            result.add(add);
+        }
+        return result;
     }
 
     /** The op now writes {@code name} (the value of the node fused into it). */
@@ -149,6 +195,37 @@ final class OneDnnFusion {
     /** True when {@code v} is read only by op {@code t} and the caller does not want it back. */
     static boolean privateTo(String v, int t, Map<String, List<Integer>> readers, Set<String> wanted) {
         return !wanted.contains(v) && readers.getOrDefault(v, List.of()).equals(List.of(t));
+    }
+
+    /**
+     * A convolution of {@code add} (in a plan for backward) that can add the other addend to its
+     * result as a binary post-op: its own output feeds only the Add, the other addend is made
+     * before it runs, and the layout lets a binary post-op through ({@link
+     * ActivationLayout#fusesBinaryPostOp}, measured for the binary primitive; the plan fuzz runs
+     * these in guarded mode at both block widths). Not a convolution that tries Winograd's kernel,
+     * which takes no binary post-op.
+     */
+    private static Op residualReading(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
+                                      Map<Op, Integer> position, Set<String> wanted, Map<String, long[]> shapes,
+                                      ActivationLayout layout, boolean winograd) {
+        if (add.in.size() != 2 || !layout.fusesBinaryPostOp(shapes.get(add.out)[1])) {
+            return null;
+        }
+        for (int k = 0; k < 2; k++) {
+            String mine = add.in.get(k);
+            String other = add.in.get(1 - k);
+            Op conv = producer.get(mine);
+            Op otherOp = producer.get(other);
+            if (conv == null || !(conv.node.layer() instanceof Conv2d c) || conv.sumOnto != null || conv.addend != null
+                    || !conv.eltwise.isEmpty() || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)
+                    || winograd && Winograd.eligible(c) || !Arrays.equals(shapes.get(mine), shapes.get(other))) {
+                continue;
+            }
+            if (position.get(otherOp) < position.get(conv)) {
+                return conv;
+            }
+        }
+        return null;
     }
 
     /**

@@ -315,7 +315,7 @@ final class OneDnnPlan implements Accelerator.Plan {
         }
         Map<String, long[]> shapes = new HashMap<>();
         values.forEach((name, v) -> shapes.put(name, v.shape));
-        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes, layout);
+        OneDnnFusion.fuse(ops, Set.copyOf(wanted.values()), training, shapes, layout, tryWinograd && ActivationLayout.avx512(layout.isa()));
         if (!training && parts == 1 && DepthwiseFusion.requested()) {
             DepthwiseFusion.fuse(ops, Set.copyOf(wanted.values()), shapes);
         }
@@ -675,7 +675,8 @@ final class OneDnnPlan implements Accelerator.Plan {
                     + " threads by " + (inputShape[0] > 1 ? "images" : !startsByRows ? "channel blocks" : layout.channelsLast() ? "rows"
                     : "rows, then channel blocks"));
         }
-        List<OneDnnBackward.Pending> backward = training ? OneDnnBackward.plan(this, ops, values, pds) : List.of();
+        List<OneDnnBackward.Pending> backward = training
+                ? OneDnnBackward.plan(this, OneDnnFusion.unfused(ops), values, backwardHints(ops, values, pds)) : List.of();
         if (tryWinograd) {
             description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
                     + " 3x3 stride-1 convolutions" + (training ? " (backward: " + backwardWinogradUsed + " of " + backwardWinogradEligible + ")" : ""));
@@ -720,6 +721,10 @@ final class OneDnnPlan implements Accelerator.Plan {
         if (chained > 0) {
             description.set(0, description.get(0) + ", " + chained + " chains of steps with no wait between them");
         }
+        long residuals = ops.stream().filter(op -> op.addend != null).count();
+        if (residuals > 0) {
+            description.set(0, description.get(0) + ", " + residuals + " residual Adds read by their convolutions as binary post-ops");
+        }
         if (training) {
             this.backward = new OneDnnBackward(this, backward, values, wanted, input);
             if (this.backward.sharedReads() > 0) {
@@ -727,6 +732,26 @@ final class OneDnnPlan implements Accelerator.Plan {
                         + " gradients of values read twice share a buffer instead of a copy");
             }
         }
+    }
+
+    /**
+     * For each op as backward runs them ({@link OneDnnFusion#unfused}), the forward descriptor of
+     * the op it belongs to (a max pooling's is its backward's hint). The value a convolution with a
+     * residual addend would have written on its own takes the layout of what it writes: backward
+     * computes that value's gradient, never the value.
+     */
+    private static List<dnnl_primitive_desc> backwardHints(List<OneDnnFusion.Op> ops, Map<String, Value> values,
+                                                           List<dnnl_primitive_desc> pds) {
+        List<dnnl_primitive_desc> hints = new ArrayList<>();
+        for (int t = 0; t < ops.size(); t++) {
+            OneDnnFusion.Op op = ops.get(t);
+            hints.add(pds.get(t));
+            if (op.addend != null) {
+                values.get(op.ownOut).md = values.get(op.out).md;
+                hints.add(pds.get(t));
+            }
+        }
+        return hints;
     }
 
     /** How a split plan splits op {@code op}'s step (null: it runs whole): by images, rows or channel blocks. */
@@ -818,12 +843,18 @@ final class OneDnnPlan implements Accelerator.Plan {
             return reorderPd(x.md, y.md);
         }
         dnnl_primitive_attr attr = attr();
-        if (!op.eltwise.isEmpty() || op.sumOnto != null) {
+        if (!op.eltwise.isEmpty() || op.sumOnto != null || op.addend != null) {
             dnnl_post_ops po = new dnnl_post_ops();
             Dnnl.check(dnnl_post_ops_create(po), "dnnl_post_ops_create");
             own(po);
             for (int i = 0; i <= op.eltwise.size(); i++) {
-                if (i == op.sumAt) {
+                if (i == op.sumAt && op.addend != null) {
+                    dnnl_memory_desc_t addend = values.get(op.addend).md;
+                    if (!Dnnl.same(addend, y.md)) {
+                        throw new UnsupportedOperationException("residual layouts differ at " + op.node.name());
+                    }
+                    Dnnl.check(dnnl_post_ops_append_binary(po, dnnl_binary_add, addend), "dnnl_post_ops_append_binary");
+                } else if (i == op.sumAt) {
                     Dnnl.check(dnnl_post_ops_append_sum(po, 1f), "dnnl_post_ops_append_sum");
                 }
                 if (i < op.eltwise.size()) {
@@ -940,6 +971,11 @@ final class OneDnnPlan implements Accelerator.Plan {
             if (d.bias() != null) {
                 args.position(n++).arg(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS).memory(bias(d.bias(), d.weight().size(0)));
             }
+        }
+        if (op.addend != null) {
+            // The binary post-op's second source: post-op number sumAt's DNNL_ARG_SRC_1.
+            args.position(n++).arg(DNNL_ARG_ATTR_MULTIPLE_POST_OP_BASE * (op.sumAt + 1) | DNNL_ARG_SRC_1)
+                    .memory(values.get(op.addend).memory);
         }
         args.position(n++).arg(DNNL_ARG_DST).memory(y.memory);
         if (op.workspace != null) {

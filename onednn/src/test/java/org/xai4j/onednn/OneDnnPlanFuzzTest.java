@@ -93,6 +93,7 @@ class OneDnnPlanFuzzTest {
         int imageSplit = 0;
         int heads = 0;
         int sharedReads = 0;
+        int binaryResiduals = 0;
         int mixed = 0;
         double worstForward = 0;
         double worstGradient = 0;
@@ -177,6 +178,7 @@ class OneDnnPlanFuzzTest {
                 mixed += plans.contains("by rows, then channel blocks") ? 1 : 0;
                 imageSplit += IMAGE_SPLIT.matcher(plans).find() ? 1 : 0;
                 sharedReads += plans.contains("read twice share a buffer") ? 1 : 0;
+                binaryResiduals += plans.contains("as binary post-ops") ? 1 : 0;
                 // A classifier head in the forward plan (its line names the Linear; backward plans stop before it).
                 Node last = k.graph.nodes().get(k.graph.nodes().size() - 1);
                 heads += Specialization.reference(last.layer()) instanceof Linear && plans.contains("\n" + last.name() + ": ") ? 1 : 0;
@@ -187,12 +189,15 @@ class OneDnnPlanFuzzTest {
         System.out.printf("plan fuzz at ISA %s%s, %s: %d cases (%d rewritten by Specialization), %d of them fully as plans (%d"
                         + " with a plan in blocks of 8 for a grouped convolution; an Add with its ReLU/ReLU6 as post-op: %d at 8 mod 16"
                         + " channels, %d at a multiple of 16; %d with steps split over two threads, %d of them by rows (%d then by channel blocks), %d by images; %d ending in Flatten + Linear as"
-                        + " one inner product; %d with a gradient shared by a value read twice), 0 writes outside a buffer"
+                        + " one inner product; %d with a gradient shared by a value read twice; %d with a residual Add as a"
+                        + " convolution's binary post-op), 0 writes outside a buffer"
                         + " or a part's channels, rows or images, worst forward %.2e, worst input gradient %.2e relative (%d redrawn for a kink or tie)%n",
                 isa, cap == null ? "" : " (ONEDNN_MAX_CPU_ISA=" + cap + ")", layout.describe(), CASES, rewritten, planned, narrowed,
-                addRelu8, addRelu16, split, rowSplit, mixed, imageSplit, heads, sharedReads, worstForward, worstGradient, redrawn);
+                addRelu8, addRelu16, split, rowSplit, mixed, imageSplit, heads, sharedReads, binaryResiduals, worstForward, worstGradient, redrawn);
         System.clearProperty(RowSplit.PROPERTY);
         System.clearProperty(MixedLayout.PROPERTY);
+        assertTrue(binaryResiduals >= CASES / 20 || CASES < 100,
+                "only " + binaryResiduals + " of " + CASES + " cases with a residual Add as a convolution's binary post-op");
         assertTrue(mixed >= CASES / 20 || CASES < 100, "only " + mixed + " of " + CASES + " cases split by rows, then by channel blocks");
         assertTrue(split >= CASES / 5 || CASES < 100, "only " + split + " of " + CASES + " cases split their steps");
         assertTrue(rowSplit >= CASES / 10 || CASES < 100, "only " + rowSplit + " of " + CASES + " cases split their steps by rows");
