@@ -55,8 +55,9 @@ final class OneDnnFusion {
         String sumOnto;
         /** The value a fused residual addition adds to this op's result as a binary post-op (plans for backward). */
         String addend;
-        /** The residual Add fused as {@link #addend}, and the value this convolution wrote before it was. */
+        /** The residual Add fused as {@link #addend}: backward runs it as its own op ({@link #unfused}). */
         Op residual;
+        /** The value this convolution wrote before the Add was fused into it (backward computes its gradient). */
         String ownOut;
         /** Position of the residual addition among the post-ops (eltwise before it run before it). */
         int sumAt = -1;
