@@ -290,7 +290,6 @@ final class ChannelSplit {
         part.sumOnto = op.sumOnto;
         part.addend = op.addend;
         part.residual = op.residual;
-        part.ownOut = op.ownOut;
         part.sumAt = op.sumAt;
         part.pad = op.pad;
         part.fused.addAll(op.fused);

@@ -57,8 +57,6 @@ final class OneDnnFusion {
         String addend;
         /** The residual Add fused as {@link #addend}: backward runs it as its own op ({@link #unfused}). */
         Op residual;
-        /** The value this convolution wrote before the Add was fused into it (backward computes its gradient). */
-        String ownOut;
         /** Position of the residual addition among the post-ops (eltwise before it run before it). */
         int sumAt = -1;
         /** Extra {top, left, bottom, right} zero padding of a convolution's input: a Pad folded in (or null). */
@@ -73,6 +71,14 @@ final class OneDnnFusion {
             this.node = node;
             this.in = new ArrayList<>(in);
             this.out = node.name();
+        }
+
+        /**
+         * The value this convolution wrote before {@link #residual} was fused into it (the Add's
+         * other input): backward computes its gradient, never the value.
+         */
+        String ownOut() {
+            return residual.in.get(0).equals(addend) ? residual.in.get(1) : residual.in.get(0);
         }
 
         /** The values this op needs alive: its inputs and the addend it sums onto. */
@@ -121,22 +127,17 @@ final class OneDnnFusion {
                 rename(before, op.out, producer);
                 continue;
             }
-            if (op.node.layer() instanceof Add && training) {
-                Op into = residualReading(op, t, producer, readers, position, wanted, shapes, layout, winograd);
+            if (op.node.layer() instanceof Add) {
+                Op into = training ? residualReading(op, t, producer, readers, position, wanted, shapes, layout, winograd)
+                        : residualInto(op, t, producer, readers, position, wanted);
                 if (into != null) {
-                    into.addend = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
-                    into.residual = op;
-                    into.ownOut = into.out;
-                    into.sumAt = into.eltwise.size();
-                    into.fused.add(op.node.name());
-                    rename(into, op.out, producer);
-                    continue;
-                }
-            }
-            if (op.node.layer() instanceof Add && !training) {
-                Op into = residualInto(op, t, producer, readers, position, wanted);
-                if (into != null) {
-                    into.sumOnto = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
+                    String other = op.in.get(0).equals(into.out) ? op.in.get(1) : op.in.get(0);
+                    if (training) {
+                        into.addend = other;
+                        into.residual = op;
+                    } else {
+                        into.sumOnto = other;
+                    }
                     into.sumAt = into.eltwise.size();
                     into.fused.add(op.node.name());
                     rename(into, op.out, producer);
@@ -163,7 +164,7 @@ final class OneDnnFusion {
                 continue;
             }
             Op conv = new Op(op.node, op.in);
-            conv.out = op.ownOut;
+            conv.out = op.ownOut();
             conv.pad = op.pad;
             Op add = new Op(op.residual.node, op.residual.in);
             add.out = op.out;
@@ -213,16 +214,9 @@ final class OneDnnFusion {
             return null;
         }
         for (int k = 0; k < 2; k++) {
-            String mine = add.in.get(k);
-            String other = add.in.get(1 - k);
-            Op conv = producer.get(mine);
-            Op otherOp = producer.get(other);
-            if (conv == null || !(conv.node.layer() instanceof Conv2d c) || conv.sumOnto != null || conv.addend != null
-                    || !conv.eltwise.isEmpty() || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)
-                    || winograd && Winograd.eligible(c) || !Arrays.equals(shapes.get(mine), shapes.get(other))) {
-                continue;
-            }
-            if (position.get(otherOp) < position.get(conv)) {
+            Op conv = residualCandidate(add, k, t, producer, readers, position, wanted);
+            if (conv != null && !(winograd && Winograd.eligible((Conv2d) conv.node.layer()))
+                    && Arrays.equals(shapes.get(add.in.get(0)), shapes.get(add.in.get(1)))) {
                 return conv;
             }
         }
@@ -237,22 +231,15 @@ final class OneDnnFusion {
     private static Op residualInto(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
                                    Map<Op, Integer> position, Set<String> wanted) {
         for (int k = 0; k < 2; k++) {
-            String mine = add.in.get(k);
-            String other = add.in.get(1 - k);
-            Op conv = producer.get(mine);
-            Op otherOp = producer.get(other);
-            if (conv == null || !(conv.node.layer() instanceof Conv2d) || conv.sumOnto != null || !conv.eltwise.isEmpty()
-                    || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)) {
-                continue;
-            }
-            int at = position.get(conv);
-            if (position.get(otherOp) >= at) {
+            Op conv = residualCandidate(add, k, t, producer, readers, position, wanted);
+            if (conv == null) {
                 continue;
             }
             // Nothing from the convolution on may read the addend, the convolution itself included:
             // it would read its own partly written output (x + conv(x), found by the plan fuzz).
+            int at = position.get(conv);
             boolean readLater = false;
-            for (int r : readers.get(other)) {
+            for (int r : readers.get(add.in.get(1 - k))) {
                 readLater |= r != t && r >= at;
             }
             if (!readLater) {
@@ -260,5 +247,23 @@ final class OneDnnFusion {
             }
         }
         return null;
+    }
+
+    /**
+     * The convolution that makes input {@code k} of {@code add} (op {@code t}), where either kind
+     * of residual fusion may take it: nothing fused after it yet, its output read by the Add alone
+     * and wanted by no one, and the other input a different value made before it runs; else null.
+     */
+    private static Op residualCandidate(Op add, int k, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
+                                        Map<Op, Integer> position, Set<String> wanted) {
+        String mine = add.in.get(k);
+        String other = add.in.get(1 - k);
+        Op conv = producer.get(mine);
+        Op otherOp = producer.get(other);
+        if (conv == null || !(conv.node.layer() instanceof Conv2d) || conv.sumOnto != null || conv.addend != null
+                || !conv.eltwise.isEmpty() || !privateTo(mine, t, readers, wanted) || otherOp == null || mine.equals(other)) {
+            return null;
+        }
+        return position.get(otherOp) < position.get(conv) ? conv : null;
     }
 }

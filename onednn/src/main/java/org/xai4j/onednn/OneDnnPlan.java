@@ -585,6 +585,9 @@ final class OneDnnPlan implements Accelerator.Plan {
             Value y = values.get(op.out);
             // A standalone ReLU/Clip keeps its input's layout; everything else writes the plan's.
             y.md = OneDnnFusion.eltwiseOf(op.node.layer()) != null ? values.get(op.in.get(0)).md : md(y.shape);
+            if (op.addend != null) {
+                values.get(op.ownOut()).md = y.md; // never written: backward takes its gradient in this layout
+            }
             if (op.sumOnto != null) {
                 Value onto = values.get(op.sumOnto);
                 if (!Dnnl.same(onto.md, y.md)) {
@@ -676,7 +679,7 @@ final class OneDnnPlan implements Accelerator.Plan {
                     : "rows, then channel blocks"));
         }
         List<OneDnnBackward.Pending> backward = training
-                ? OneDnnBackward.plan(this, OneDnnFusion.unfused(ops), values, backwardHints(ops, values, pds)) : List.of();
+                ? OneDnnBackward.plan(this, OneDnnFusion.unfused(ops), values, backwardHints(ops, pds)) : List.of();
         if (tryWinograd) {
             description.set(0, description.get(0) + ", winograd in " + winogradUsed + " of " + winogradEligible
                     + " 3x3 stride-1 convolutions" + (training ? " (backward: " + backwardWinogradUsed + " of " + backwardWinogradEligible + ")" : ""));
@@ -736,18 +739,13 @@ final class OneDnnPlan implements Accelerator.Plan {
 
     /**
      * For each op as backward runs them ({@link OneDnnFusion#unfused}), the forward descriptor of
-     * the op it belongs to (a max pooling's is its backward's hint). The value a convolution with a
-     * residual addend would have written on its own takes the layout of what it writes: backward
-     * computes that value's gradient, never the value.
+     * the op it belongs to (a max pooling's is its backward's hint).
      */
-    private static List<dnnl_primitive_desc> backwardHints(List<OneDnnFusion.Op> ops, Map<String, Value> values,
-                                                           List<dnnl_primitive_desc> pds) {
+    private static List<dnnl_primitive_desc> backwardHints(List<OneDnnFusion.Op> ops, List<dnnl_primitive_desc> pds) {
         List<dnnl_primitive_desc> hints = new ArrayList<>();
         for (int t = 0; t < ops.size(); t++) {
-            OneDnnFusion.Op op = ops.get(t);
             hints.add(pds.get(t));
-            if (op.addend != null) {
-                values.get(op.ownOut).md = values.get(op.out).md;
+            if (ops.get(t).addend != null) {
                 hints.add(pds.get(t));
             }
         }
