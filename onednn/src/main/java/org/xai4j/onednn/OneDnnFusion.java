@@ -210,13 +210,13 @@ final class OneDnnFusion {
     private static Op residualReading(Op add, int t, Map<String, Op> producer, Map<String, List<Integer>> readers,
                                       Map<Op, Integer> position, Set<String> wanted, Map<String, long[]> shapes,
                                       ActivationLayout layout, boolean winograd) {
-        if (add.in.size() != 2 || !layout.fusesBinaryPostOp(shapes.get(add.out)[1])) {
+        if (add.in.size() != 2 || !Arrays.equals(shapes.get(add.in.get(0)), shapes.get(add.in.get(1)))
+                || !layout.fusesBinaryPostOp(shapes.get(add.out)[1])) {
             return null;
         }
         for (int k = 0; k < 2; k++) {
             Op conv = residualCandidate(add, k, t, producer, readers, position, wanted);
-            if (conv != null && !(winograd && Winograd.eligible((Conv2d) conv.node.layer()))
-                    && Arrays.equals(shapes.get(add.in.get(0)), shapes.get(add.in.get(1)))) {
+            if (conv != null && !(winograd && Winograd.eligible((Conv2d) conv.node.layer()))) {
                 return conv;
             }
         }
